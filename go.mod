@@ -1,0 +1,3 @@
+module github.com/imednet/imednet-go
+
+go 1.26
