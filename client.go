@@ -1,0 +1,285 @@
+package imednet
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is the version of this module, sent in the default User-Agent.
+const Version = "0.1.0"
+
+// Defaults used by [New] when an option does not say otherwise.
+const (
+	DefaultBaseURL          = "https://edc.prod.imednetapi.com"
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxRetries       = 3
+	DefaultBackoffBase      = 1 * time.Second
+	DefaultBackoffCap       = 30 * time.Second
+	DefaultMaxRetryAfter    = 2 * time.Minute
+	DefaultMaxResponseBytes = 256 << 20
+)
+
+// APIPrefix is the path under which every resource of the API lives; it is appended to the
+// base URL.
+const APIPrefix = "/api/v1/edc"
+
+// Environment variables read by [NewFromEnv].
+const (
+	EnvAPIKey      = "IMEDNET_API_KEY"
+	EnvSecurityKey = "IMEDNET_SECURITY_KEY"
+	EnvBaseURL     = "IMEDNET_BASE_URL"
+	EnvTimeout     = "IMEDNET_TIMEOUT"
+)
+
+// Client talks to the iMednet EDC REST API. Build one with [New] or [NewFromEnv].
+//
+// A Client is safe for concurrent use by many goroutines and should be reused: it holds a
+// pool of connections. It has no mutable state after construction.
+type Client struct {
+	base             *url.URL // scheme, host and optional path prefix, without APIPrefix
+	apiURL           string   // base + APIPrefix, without a trailing slash
+	http             *http.Client
+	timeout          time.Duration
+	policy           RetryPolicy
+	maxRetries       int
+	backoffBase      time.Duration
+	backoffCap       time.Duration
+	maxRetryAfter    time.Duration
+	maxResponseBytes int64
+	userAgent        string
+	logger           *slog.Logger
+	clock            Clock
+	random           func() float64
+	redactor         *strings.Replacer
+}
+
+// config collects the options before the Client is built.
+type config struct {
+	baseURL           string
+	auth              Authenticator
+	httpClient        *http.Client
+	timeout           time.Duration
+	policy            RetryPolicy
+	maxRetries        int
+	backoffBase       time.Duration
+	backoffCap        time.Duration
+	maxRetryAfter     time.Duration
+	maxResponseBytes  int64
+	userAgent         string
+	logger            *slog.Logger
+	middleware        []Middleware
+	allowInsecureHTTP bool
+	clock             Clock
+	random            func() float64
+}
+
+// New builds a Client. Credentials are required: pass [WithAPIKey] (or another
+// [Authenticator] with [WithAuthenticator]). Every option validates its argument; the first
+// invalid one is returned as an error.
+//
+// A plain http:// base URL is refused unless its host is a loopback address or
+// [WithInsecureHTTP] is given: the keys would cross the network in clear text.
+func New(opts ...Option) (*Client, error) {
+	cfg := config{
+		baseURL:          DefaultBaseURL,
+		timeout:          DefaultTimeout,
+		policy:           DefaultRetryPolicy{},
+		maxRetries:       DefaultMaxRetries,
+		backoffBase:      DefaultBackoffBase,
+		backoffCap:       DefaultBackoffCap,
+		maxRetryAfter:    DefaultMaxRetryAfter,
+		maxResponseBytes: DefaultMaxResponseBytes,
+		userAgent:        "imednet-go/" + Version,
+		clock:            systemClock{},
+		random:           rand.Float64,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return cfg.build()
+}
+
+// NewFromEnv builds a Client from the environment, then applies opts (which win over the
+// environment):
+//
+//	IMEDNET_API_KEY       the API key (required unless opts give an Authenticator)
+//	IMEDNET_SECURITY_KEY  the security key (required likewise)
+//	IMEDNET_BASE_URL      the base URL (default https://edc.prod.imednetapi.com)
+//	IMEDNET_TIMEOUT       per-attempt timeout, in seconds ("30", "2.5") or as a Go duration ("45s")
+//
+// A missing key or an unreadable value is an error that names the variable.
+func NewFromEnv(opts ...Option) (*Client, error) {
+	return newFromLookup(os.LookupEnv, opts...)
+}
+
+func newFromLookup(lookup func(string) (string, bool), opts ...Option) (*Client, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	var envOpts []Option
+	var missing []string
+	apiKey, securityKey := get(EnvAPIKey), get(EnvSecurityKey)
+	if apiKey == "" {
+		missing = append(missing, EnvAPIKey)
+	}
+	if securityKey == "" {
+		missing = append(missing, EnvSecurityKey)
+	}
+	if len(missing) == 0 {
+		envOpts = append(envOpts, envOption(EnvAPIKey+"/"+EnvSecurityKey, WithAPIKey(apiKey, securityKey)))
+	}
+	if base := get(EnvBaseURL); base != "" {
+		envOpts = append(envOpts, envOption(EnvBaseURL, WithBaseURL(base)))
+	}
+	if raw := get(EnvTimeout); raw != "" {
+		d, err := parseSeconds(raw)
+		if err != nil {
+			return nil, fmt.Errorf("imednet: %s=%q: %w", EnvTimeout, raw, err)
+		}
+		envOpts = append(envOpts, envOption(EnvTimeout, WithTimeout(d)))
+	}
+	// The environment comes first and the caller's options after, so that explicit options
+	// win; credentials must then have come from one or the other.
+	c, err := New(append(envOpts, opts...)...)
+	if errors.Is(err, errNoCredentials) && len(missing) > 0 {
+		return nil, fmt.Errorf("imednet: %s not set: export the iMednet API key and security key, or pass WithAPIKey", strings.Join(missing, " and "))
+	}
+	return c, err
+}
+
+// envOption labels an option's error with the variable it came from.
+func envOption(name string, opt Option) Option {
+	return func(c *config) error {
+		if err := opt(c); err != nil {
+			return fmt.Errorf("imednet: %s: %s", name, strings.TrimPrefix(err.Error(), "imednet: "))
+		}
+		return nil
+	}
+}
+
+// parseSeconds reads a duration written as seconds ("30", "2.5") or as a Go duration ("45s").
+func parseSeconds(s string) (time.Duration, error) {
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		if f <= 0 || f > 24*3600 {
+			return 0, fmt.Errorf("timeout must be between 0 and 86400 seconds")
+		}
+		return time.Duration(f * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("not a timeout: write seconds (30) or a duration (45s)")
+	}
+	return d, nil
+}
+
+var errNoCredentials = errors.New("imednet: no credentials: use WithAPIKey or WithAuthenticator, or NewFromEnv")
+
+func (cfg *config) build() (*Client, error) {
+	if cfg.auth == nil {
+		return nil, errNoCredentials
+	}
+	base, err := normalizeBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if base.Scheme == "http" && !cfg.allowInsecureHTTP && !isLoopback(base.Hostname()) {
+		return nil, fmt.Errorf("imednet: refusing plain http base URL %q: the API keys would cross the network unencrypted; use https, or WithInsecureHTTP if you really mean it", base.Redacted())
+	}
+	c := &Client{
+		base:             base,
+		apiURL:           strings.TrimSuffix(base.String(), "/") + APIPrefix,
+		timeout:          cfg.timeout,
+		policy:           cfg.policy,
+		maxRetries:       cfg.maxRetries,
+		backoffBase:      cfg.backoffBase,
+		backoffCap:       cfg.backoffCap,
+		maxRetryAfter:    cfg.maxRetryAfter,
+		maxResponseBytes: cfg.maxResponseBytes,
+		userAgent:        cfg.userAgent,
+		logger:           cfg.logger,
+		clock:            cfg.clock,
+		random:           cfg.random,
+		redactor:         newRedactor(cfg.auth),
+	}
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Transport: newTransport()}
+	}
+	copied := *hc // never modify the caller's client
+	var rt http.RoundTripper = &authTransport{next: transportOf(hc), auth: cfg.auth, scheme: base.Scheme, host: base.Host}
+	for i := len(cfg.middleware) - 1; i >= 0; i-- {
+		rt = cfg.middleware[i](rt)
+	}
+	copied.Transport = rt
+	c.http = &copied
+	return c, nil
+}
+
+func transportOf(hc *http.Client) http.RoundTripper {
+	if hc.Transport != nil {
+		return hc.Transport
+	}
+	return http.DefaultTransport
+}
+
+// newTransport is the default transport: the standard one with a connection pool large enough
+// for concurrent page fetches against one host.
+func newTransport() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 100
+	t.MaxIdleConnsPerHost = 32
+	return t
+}
+
+// normalizeBaseURL checks a base URL and strips what callers commonly append: a trailing "/",
+// "/api" or the full "/api/v1/edc" prefix.
+func normalizeBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("imednet: base URL %q: %w", raw, errors.Unwrap(err))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("imednet: base URL %q: scheme must be https (or http for a local server)", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("imednet: base URL %q: no host", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("imednet: base URL %q: must not carry user information", u.Redacted())
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("imednet: base URL %q: must not have a query or fragment", u.Redacted())
+	}
+	p := strings.TrimRight(u.Path, "/")
+	for _, suffix := range []string{APIPrefix, "/api"} {
+		p = strings.TrimRight(strings.TrimSuffix(p, suffix), "/")
+	}
+	u.Path, u.RawPath = p, ""
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// BaseURL returns the base URL the client sends requests to, without the API prefix.
+func (c *Client) BaseURL() string { return c.base.String() }

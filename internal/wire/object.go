@@ -1,0 +1,260 @@
+package wire
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+)
+
+// Extra holds the members of an object that a model does not know, or could not read as the
+// documented type, as raw JSON keyed by member name. Nothing the API sends is lost.
+type Extra map[string]json.RawMessage
+
+// Field is one member of an object being decoded by [DecodeObject]. Its setters store the
+// value in a Go variable when it can be read as that type, and otherwise keep it in the
+// object's [Extra]; they never fail.
+type Field struct {
+	Key   string // the member name
+	Value Value  // the member's raw JSON (valid for the duration of the callback only)
+	extra *Extra
+}
+
+// DecodeObject walks the members of the JSON object in data and calls member for each one,
+// in document order. Members the callback does not store (it calls [Field.Keep], or a setter
+// cannot read the value) are copied into *extra, which is allocated on first use; extra may be
+// nil to drop them. A JSON null decodes as an object without members.
+//
+// A name that occurs more than once is visited each time; the setters, like encoding/json,
+// leave the last value in place (in the destination or in Extra).
+//
+// It returns a *[SyntaxError] for malformed JSON (the callback may have been called for the
+// members before the error) and an error wrapping [ErrNotObject] when data is valid JSON of
+// another type than object.
+func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
+	i := skipSpace(data, 0)
+	if i < len(data) && data[i] == 'n' {
+		end, err := skipLiteral(data, i, "null")
+		if err != nil {
+			return err
+		}
+		return trailing(data, end)
+	}
+	if i >= len(data) || data[i] != '{' {
+		return notA(data, i, ErrNotObject)
+	}
+	f := Field{extra: extra}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return trailing(data, i+1)
+	}
+	for {
+		i = skipSpace(data, i)
+		if i >= len(data) || data[i] != '"' {
+			return syntaxErr(i, "expected a member name")
+		}
+		keyEnd, err := skipString(data, i)
+		if err != nil {
+			return err
+		}
+		key, _ := Value(data[i:keyEnd]).Text()
+		i = skipSpace(data, keyEnd)
+		if i >= len(data) || data[i] != ':' {
+			return syntaxErr(i, "expected ':' after member name %q", key)
+		}
+		start := skipSpace(data, i+1)
+		end, err := skipValueDepth(data, start, 1)
+		if err != nil {
+			return err
+		}
+		f.Key, f.Value = key, Value(data[start:end])
+		member(&f)
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return syntaxErr(i, "unexpected end of input in object")
+		}
+		if data[i] == '}' {
+			return trailing(data, i+1)
+		}
+		if data[i] != ',' {
+			return syntaxErr(i, "expected ',' or '}' after member %q", key)
+		}
+		i++
+	}
+}
+
+// DecodeArray calls elem for each element of the JSON array in data, in order, with the
+// element's raw JSON, and stops at the first error elem returns. A JSON null is an empty
+// array. It returns a *[SyntaxError] for malformed JSON and an error wrapping [ErrNotArray]
+// for valid JSON of another type.
+func DecodeArray(data []byte, elem func(i int, v Value) error) error {
+	i := skipSpace(data, 0)
+	if i < len(data) && data[i] == 'n' {
+		end, err := skipLiteral(data, i, "null")
+		if err != nil {
+			return err
+		}
+		return trailing(data, end)
+	}
+	if i >= len(data) || data[i] != '[' {
+		return notA(data, i, ErrNotArray)
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == ']' {
+		return trailing(data, i+1)
+	}
+	for n := 0; ; n++ {
+		start := skipSpace(data, i)
+		end, err := skipValueDepth(data, start, 1)
+		if err != nil {
+			return err
+		}
+		if err := elem(n, Value(data[start:end])); err != nil {
+			return err
+		}
+		i = skipSpace(data, end)
+		if i >= len(data) {
+			return syntaxErr(i, "unexpected end of input in array")
+		}
+		if data[i] == ']' {
+			return trailing(data, i+1)
+		}
+		if data[i] != ',' {
+			return syntaxErr(i, "expected ',' or ']' in array")
+		}
+		i++
+	}
+}
+
+// trailing checks that only spaces follow the value that ends at data[i].
+func trailing(data []byte, i int) error {
+	if j := skipSpace(data, i); j != len(data) {
+		return syntaxErr(j, "unexpected data after the value")
+	}
+	return nil
+}
+
+// notA returns the error for the document data whose value, at data[i], is not the one
+// expected: a *SyntaxError when the document is malformed (trailing data included), and
+// otherwise want wrapped with the kind that was found.
+func notA(data []byte, i int, want error) error {
+	end, err := skipValue(data, i)
+	if err != nil {
+		return err
+	}
+	if err := trailing(data, end); err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: found %s", want, Value(data[i:]).Kind())
+}
+
+// Keep stores the member's raw JSON in the object's Extra.
+func (f *Field) Keep() {
+	if f.extra == nil {
+		return
+	}
+	if *f.extra == nil {
+		*f.extra = make(Extra)
+	}
+	(*f.extra)[f.Key] = append(json.RawMessage(nil), f.Value...)
+}
+
+// String stores the member as text (see [Value.Text]): strings unquoted, numbers and booleans
+// as written, null as "".
+func (f *Field) String(dst *string) {
+	if s, ok := f.Value.Text(); ok {
+		*dst = s
+		return
+	}
+	f.Keep()
+}
+
+// Int stores the member as an integer (see [Value.Int]).
+func (f *Field) Int(dst *int) {
+	if n, ok := f.Value.Int(); ok {
+		*dst = n
+		return
+	}
+	f.Keep()
+}
+
+// Float stores the member as a float64 (see [Value.Float]).
+func (f *Field) Float(dst *float64) {
+	if n, ok := f.Value.Float(); ok {
+		*dst = n
+		return
+	}
+	f.Keep()
+}
+
+// Bool stores the member as a boolean (see [Value.Bool]).
+func (f *Field) Bool(dst *bool) {
+	if b, ok := f.Value.Bool(); ok {
+		*dst = b
+		return
+	}
+	f.Keep()
+}
+
+// Time stores the member as a [Time]. A text that is not a known timestamp layout is kept in
+// the Time's Raw field rather than in Extra.
+func (f *Field) Time(dst *Time) {
+	if t, ok := ParseTimeValue(f.Value); ok {
+		*dst = t
+		return
+	}
+	f.Keep()
+}
+
+// Raw stores a copy of the member's raw JSON.
+func (f *Field) Raw(dst *json.RawMessage) {
+	*dst = append(json.RawMessage(nil), f.Value...)
+}
+
+// Decode stores the member with encoding/json into dst, a non-nil pointer (typically to a
+// model with its own tolerant UnmarshalJSON). The value is decoded into a fresh variable of
+// dst's element type and stored only when it decodes completely, so a value that does not
+// decode is kept in Extra with *dst left as it was (json.Unmarshal alone would fill *dst in
+// part before failing). null and blank strings leave *dst as it is.
+func (f *Field) Decode(dst any) {
+	if f.Value.IsAbsent() {
+		return
+	}
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		f.Keep()
+		return
+	}
+	tmp := reflect.New(rv.Type().Elem())
+	if err := json.Unmarshal(f.Value, tmp.Interface()); err != nil {
+		f.Keep()
+		return
+	}
+	rv.Elem().Set(tmp.Elem())
+}
+
+// List stores the member as a list of T. null and blank strings are an empty list, a lone
+// object is a list of one (both quirks of real responses); a value that does not decode as a
+// list of T is kept in the object's Extra and *dst is left empty.
+func List[T any](f *Field, dst *[]T) {
+	*dst = nil
+	switch f.Value.Kind() {
+	case Array:
+		var items []T
+		if err := json.Unmarshal(f.Value, &items); err != nil {
+			f.Keep()
+			return
+		}
+		*dst = items
+	case Object:
+		var item T
+		if err := json.Unmarshal(f.Value, &item); err != nil {
+			f.Keep()
+			return
+		}
+		*dst = []T{item}
+	default:
+		if !f.Value.IsAbsent() {
+			f.Keep()
+		}
+	}
+}

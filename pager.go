@@ -1,0 +1,450 @@
+package imednet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+
+	"github.com/imednet/imednet-go/internal/wire"
+)
+
+// Page sizes for list endpoints.
+const (
+	DefaultPageSize = 100 // what the SDK asks for when not told otherwise (the API's own default is 25)
+	MaxPageSize     = 500 // the API's limit
+	maxPrefetch     = 64
+)
+
+// Metadata is the "metadata" object of every response.
+type Metadata struct {
+	Status    string          `json:"status"`    // "OK" on success
+	Method    string          `json:"method"`    // the request's method
+	Path      string          `json:"path"`      // the request's path, with the API prefix
+	Timestamp Timestamp       `json:"timestamp"` // when the response was made
+	Error     json.RawMessage `json:"error,omitempty"`
+	Extra     Extra           `json:"-"`
+}
+
+// UnmarshalJSON decodes the metadata tolerantly.
+func (m *Metadata) UnmarshalJSON(data []byte) error {
+	*m = Metadata{}
+	return wire.DecodeObject(data, &m.Extra, func(f *wire.Field) {
+		switch f.Key {
+		case "status":
+			f.String(&m.Status)
+		case "method":
+			f.String(&m.Method)
+		case "path":
+			f.String(&m.Path)
+		case "timestamp":
+			f.Time(&m.Timestamp)
+		case "error":
+			f.Raw(&m.Error)
+		default:
+			f.Keep()
+		}
+	})
+}
+
+// Pagination is the "pagination" object of a list response.
+type Pagination struct {
+	CurrentPage   int         `json:"currentPage"`   // 0-based index of this page
+	Size          int         `json:"size"`          // page size the server used
+	TotalPages    int         `json:"totalPages"`    // ceil(TotalElements / Size)
+	TotalElements int         `json:"totalElements"` // items across all pages
+	Sort          []SortOrder `json:"sort"`          // the sort the server applied
+}
+
+// SortOrder is one sort key as the server echoes it.
+type SortOrder struct {
+	Property  string `json:"property"`
+	Direction string `json:"direction"` // "ASC" or "DESC"
+}
+
+// Page is one page of a list endpoint.
+type Page[T any] struct {
+	Items      []T
+	Number     int         // the 0-based page that was requested
+	Pagination *Pagination // nil when the response had no pagination object (a final page)
+	Metadata   Metadata
+	more       bool
+}
+
+// HasNext reports whether pages follow this one.
+func (p *Page[T]) HasNext() bool { return p.more }
+
+// PageOptions configures a [Pager].
+type PageOptions struct {
+	// Size is the number of items per page, 1 to MaxPageSize; 0 means DefaultPageSize.
+	Size int
+	// Prefetch is how many pages All and Pages fetch concurrently ahead of the caller once the
+	// first page has told how many there are; 0 or 1 fetches one page at a time. Pages still
+	// come out in order, and at most Prefetch pages are held in memory.
+	Prefetch int
+	// Pattern is the path template for logs and traces, e.g. "/studies/{studyKey}/sites".
+	Pattern string
+}
+
+// Pager pages through a list endpoint: the envelope {metadata, pagination, data} with pages
+// 0 to totalPages-1. The services build one per call; [NewPager] is exported for endpoints
+// the SDK does not cover yet.
+//
+// A Pager is immutable and may be shared; each iteration made from it is for one goroutine.
+type Pager[T any] struct {
+	c        *Client
+	path     string
+	pattern  string
+	query    url.Values
+	size     int
+	prefetch int
+}
+
+// NewPager returns a Pager over the list at path (under the API prefix, segments escaped),
+// sending query with every page request. query is copied; its page and size are ignored.
+func NewPager[T any](c *Client, path string, query url.Values, opts PageOptions) (*Pager[T], error) {
+	if opts.Size == 0 {
+		opts.Size = DefaultPageSize
+	}
+	if opts.Size < 1 || opts.Size > MaxPageSize {
+		return nil, fmt.Errorf("imednet: page size %d is outside 1..%d", opts.Size, MaxPageSize)
+	}
+	if opts.Prefetch < 0 || opts.Prefetch > maxPrefetch {
+		return nil, fmt.Errorf("imednet: prefetch %d is outside 0..%d", opts.Prefetch, maxPrefetch)
+	}
+	q := make(url.Values, len(query)+2)
+	for k, v := range query {
+		if k != "page" && k != "size" {
+			q[k] = append([]string(nil), v...)
+		}
+	}
+	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch}, nil
+}
+
+// Page fetches page n (0-based).
+func (p *Pager[T]) Page(ctx context.Context, n int) (*Page[T], error) {
+	if n < 0 {
+		return nil, fmt.Errorf("imednet: page %d is negative", n)
+	}
+	q := make(url.Values, len(p.query)+2)
+	for k, v := range p.query {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(n))
+	q.Set("size", strconv.Itoa(p.size))
+	dec := &pageDecoder[T]{page: &Page[T]{Number: n}, size: p.size, path: p.c.base.Path + APIPrefix + p.path}
+	_, err := p.c.Do(ctx, &Request{Method: http.MethodGet, Path: p.path, Pattern: p.pattern, Query: q}, dec)
+	if err != nil {
+		return nil, err
+	}
+	return dec.page, nil
+}
+
+// All returns an iterator over every item of every page, in order. An error is yielded once,
+// with the zero T, and ends the iteration. Breaking out of the loop stops it without further
+// requests (with prefetch, requests already in flight are cancelled).
+func (p *Pager[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for page, err := range p.Pages(ctx) {
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// Pages returns an iterator over the pages from page 0 to the last, in order, with the same
+// error and stopping rules as [Pager.All].
+func (p *Pager[T]) Pages(ctx context.Context) iter.Seq2[*Page[T], error] {
+	return func(yield func(*Page[T], error) bool) {
+		first, err := p.Page(ctx, 0)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		if !yield(first, nil) || !first.HasNext() {
+			return
+		}
+		if p.prefetch > 1 {
+			p.prefetchFrom(ctx, first, yield)
+			return
+		}
+		for n := 1; ; n++ {
+			page, err := p.Page(ctx, n)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(page, nil) || !page.HasNext() {
+				return
+			}
+		}
+	}
+}
+
+// prefetchFrom yields pages 1.. of a list whose first page is known, fetching up to
+// p.prefetch pages concurrently and yielding them in order.
+func (p *Pager[T]) prefetchFrom(ctx context.Context, first *Page[T], yield func(*Page[T], error) bool) {
+	type result struct {
+		page *Page[T]
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // runs after cancel: no goroutine outlives the iteration
+	defer cancel()
+
+	total := first.Pagination.TotalPages
+	next := 1
+	var queue []chan result
+	fill := func() {
+		for len(queue) < p.prefetch && next < total {
+			ch := make(chan result, 1)
+			n := next
+			next++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				page, err := p.Page(ctx, n)
+				ch <- result{page, err}
+			}()
+			queue = append(queue, ch)
+		}
+	}
+	fill()
+	for len(queue) > 0 {
+		r := <-queue[0]
+		queue = queue[1:]
+		if r.err != nil {
+			yield(nil, r.err)
+			return
+		}
+		if !yield(r.page, nil) || !r.page.HasNext() {
+			return
+		}
+		if pg := r.page.Pagination; pg != nil && pg.TotalPages > total {
+			total = pg.TotalPages // the list grew while we read it
+		}
+		fill()
+	}
+}
+
+// pageDecoder reads and checks one list envelope.
+type pageDecoder[T any] struct {
+	page *Page[T]
+	size int    // the page size requested
+	path string // for errors
+}
+
+func (d *pageDecoder[T]) fail(format string, args ...any) error {
+	return &PaginationError{Path: d.path, Page: d.page.Number, Reason: fmt.Sprintf(format, args...)}
+}
+
+func (d *pageDecoder[T]) UnmarshalJSON(body []byte) error {
+	var data, pagination wire.Value
+	var metaErr error
+	err := wire.DecodeObject(body, nil, func(f *wire.Field) {
+		switch f.Key {
+		case "data":
+			data = f.Value
+		case "pagination":
+			pagination = f.Value
+		case "metadata":
+			if f.Value.Kind() == wire.Object {
+				metaErr = d.page.Metadata.UnmarshalJSON(f.Value)
+			}
+		}
+	})
+	if errors.Is(err, wire.ErrNotObject) {
+		return d.fail("the response is %v, not a list envelope", err)
+	}
+	if err != nil {
+		return err
+	}
+	if metaErr != nil {
+		return metaErr
+	}
+	if err := d.decodeItems(data); err != nil {
+		return err
+	}
+	return d.checkPagination(pagination)
+}
+
+func (d *pageDecoder[T]) decodeItems(data wire.Value) error {
+	switch data.Kind() {
+	case wire.Invalid, wire.Null:
+		return nil
+	case wire.Array:
+	default:
+		return d.fail("data is %s, not a list", data.Kind())
+	}
+	items := make([]T, 0, d.size)
+	err := wire.DecodeArray(data, func(i int, v wire.Value) error {
+		var item T
+		if err := decodeItem(v, &item); err != nil {
+			return d.fail("data[%d]: %v", i, err)
+		}
+		items = append(items, item)
+		return nil
+	})
+	d.page.Items = items
+	return err
+}
+
+// decodeItem decodes one list item, directly through its UnmarshalJSON when it has one.
+func decodeItem[T any](v wire.Value, item *T) error {
+	if u, ok := any(item).(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(v)
+	}
+	return json.Unmarshal(v, item)
+}
+
+// checkPagination reads the pagination object and decides whether more pages follow,
+// refusing anything that could make a loop skip or repeat items.
+func (d *pageDecoder[T]) checkPagination(v wire.Value) error {
+	n := len(d.page.Items)
+	switch v.Kind() {
+	case wire.Invalid, wire.Null:
+		return nil // no pagination: this is the only, and last, page
+	case wire.Object:
+	default:
+		return d.fail("pagination is %s, not an object", v.Kind())
+	}
+	pg := &Pagination{}
+	var haveCurrent, haveTotal bool
+	var bad error
+	readInt := func(f *wire.Field, dst *int, have *bool) {
+		if f.Value.IsAbsent() {
+			return
+		}
+		i, ok := f.Value.Int()
+		switch {
+		case !ok:
+			bad = d.fail("pagination.%s is not an integer: %s", f.Key, truncate(string(f.Value), 40))
+		case i < 0:
+			bad = d.fail("pagination.%s is negative: %d", f.Key, i)
+		}
+		*dst = i
+		if have != nil {
+			*have = true
+		}
+	}
+	_ = wire.DecodeObject(v, nil, func(f *wire.Field) {
+		switch f.Key {
+		case "currentPage":
+			readInt(f, &pg.CurrentPage, &haveCurrent)
+		case "size":
+			readInt(f, &pg.Size, nil)
+		case "totalPages":
+			readInt(f, &pg.TotalPages, &haveTotal)
+		case "totalElements":
+			readInt(f, &pg.TotalElements, nil)
+		case "sort":
+			wire.List(f, &pg.Sort)
+		}
+	})
+	if bad != nil {
+		return bad
+	}
+	d.page.Pagination = pg
+	if haveCurrent && pg.CurrentPage != d.page.Number {
+		return d.fail("the server returned page %d instead", pg.CurrentPage)
+	}
+	full := d.size
+	if pg.Size > 0 && pg.Size < full {
+		full = pg.Size // the server may use a smaller page than asked for
+	}
+	switch {
+	case !haveTotal:
+		if n >= full {
+			return d.fail("pagination.totalPages is missing after a full page of %d items", n)
+		}
+	case pg.TotalPages == 0:
+		if n > 0 {
+			return d.fail("pagination.totalPages is 0 but the page has %d items", n)
+		}
+	case d.page.Number >= pg.TotalPages:
+		if n > 0 {
+			return d.fail("the page has %d items but pagination.totalPages is %d", n, pg.TotalPages)
+		}
+	default:
+		d.page.more = d.page.Number < pg.TotalPages-1
+	}
+	return nil
+}
+
+// ArrayPager reads a list endpoint that answers with a bare JSON array instead of the paged
+// envelope (the seed SDK's JsonListPaginator). It makes one request.
+type ArrayPager[T any] struct {
+	c       *Client
+	path    string
+	pattern string
+	query   url.Values
+}
+
+// NewArrayPager returns an ArrayPager over the array at path, sending query (copied).
+func NewArrayPager[T any](c *Client, path, pattern string, query url.Values) *ArrayPager[T] {
+	q := make(url.Values, len(query))
+	for k, v := range query {
+		q[k] = append([]string(nil), v...)
+	}
+	return &ArrayPager[T]{c: c, path: path, pattern: pattern, query: q}
+}
+
+// List fetches the whole array.
+func (p *ArrayPager[T]) List(ctx context.Context) ([]T, error) {
+	dec := &arrayDecoder[T]{path: p.c.base.Path + APIPrefix + p.path}
+	if _, err := p.c.Do(ctx, &Request{Method: http.MethodGet, Path: p.path, Pattern: p.pattern, Query: p.query}, dec); err != nil {
+		return nil, err
+	}
+	return dec.items, nil
+}
+
+// All returns an iterator over the array's items, with the error rules of [Pager.All].
+func (p *ArrayPager[T]) All(ctx context.Context) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		items, err := p.List(ctx)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, item := range items {
+			if !yield(item, nil) {
+				return
+			}
+		}
+	}
+}
+
+type arrayDecoder[T any] struct {
+	items []T
+	path  string
+}
+
+func (d *arrayDecoder[T]) UnmarshalJSON(body []byte) error {
+	err := wire.DecodeArray(body, func(i int, v wire.Value) error {
+		var item T
+		if err := decodeItem(v, &item); err != nil {
+			return &PaginationError{Path: d.path, Reason: fmt.Sprintf("item %d: %v", i, err)}
+		}
+		d.items = append(d.items, item)
+		return nil
+	})
+	if errors.Is(err, wire.ErrNotArray) {
+		return &PaginationError{Path: d.path, Reason: fmt.Sprintf("the response is %v", err)}
+	}
+	return err
+}
