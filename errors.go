@@ -15,14 +15,14 @@ import (
 //
 //	if errors.Is(err, imednet.ErrNotFound) { ... }
 var (
-	ErrBadRequest   = errors.New("imednet: bad request")         // 400
-	ErrValidation   = errors.New("imednet: validation error")    // 400: the request had an invalid value
-	ErrUnauthorized = errors.New("imednet: unauthorized")        // 401: keys missing or wrong
-	ErrForbidden    = errors.New("imednet: forbidden")           // 403: unknown study, or no rights to it
-	ErrNotFound     = errors.New("imednet: not found")           // 404
-	ErrConflict     = errors.New("imednet: conflict")            // 409
-	ErrRateLimited  = errors.New("imednet: rate limited")        // 429: see APIError.RetryAfter
-	ErrServer       = errors.New("imednet: server error")        // 5xx
+	ErrBadRequest   = errors.New("imednet: bad request")      // 400
+	ErrValidation   = errors.New("imednet: validation error") // 400: the request had an invalid value
+	ErrUnauthorized = errors.New("imednet: unauthorized")     // 401: keys missing or wrong
+	ErrForbidden    = errors.New("imednet: forbidden")        // 403: unknown study, or no rights to it
+	ErrNotFound     = errors.New("imednet: not found")        // 404
+	ErrConflict     = errors.New("imednet: conflict")         // 409
+	ErrRateLimited  = errors.New("imednet: rate limited")     // 429: see APIError.RetryAfter
+	ErrServer       = errors.New("imednet: server error")     // 5xx
 	ErrNoStudy      = errors.New("imednet: no study key: pass one or attach one to the context with imednet.WithStudy")
 )
 
