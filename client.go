@@ -45,6 +45,21 @@ const (
 // A Client is safe for concurrent use by many goroutines and should be reused: it holds a
 // pool of connections. It has no mutable state after construction.
 type Client struct {
+	// The API's resources, one service each.
+	Studies         *StudiesService
+	Sites           *SitesService
+	Subjects        *SubjectsService
+	Forms           *FormsService
+	Intervals       *IntervalsService
+	Visits          *VisitsService
+	Variables       *VariablesService
+	Records         *RecordsService
+	RecordRevisions *RecordRevisionsService
+	Queries         *QueriesService
+	Users           *UsersService
+	Codings         *CodingsService
+	Jobs            *JobsService
+
 	base             *url.URL // scheme, host and optional path prefix, without APIPrefix
 	apiURL           string   // base + APIPrefix, without a trailing slash
 	http             *http.Client
@@ -227,6 +242,7 @@ func (cfg *config) build() (*Client, error) {
 	}
 	copied.Transport = rt
 	c.http = &copied
+	c.initServices()
 	return c, nil
 }
 

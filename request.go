@@ -29,6 +29,9 @@ type Request struct {
 	Query   url.Values  // query parameters, if any
 	Header  http.Header // extra headers, if any
 	Body    any         // encoded as JSON once and replayed on every attempt; nil for none
+	// RetryPolicy overrides the client's policy for this request (record submissions use it
+	// to retry only on 429, whatever the client's policy says).
+	RetryPolicy RetryPolicy
 }
 
 // Response describes the HTTP response to a [Request].
@@ -109,7 +112,11 @@ func (c *Client) Do(ctx context.Context, r *Request, v any) (*Response, error) {
 		if resp != nil {
 			state.StatusCode, header = resp.StatusCode, resp.Header
 		}
-		if isFinal(err) || attempt > c.maxRetries || !c.policy.ShouldRetry(state) {
+		policy := c.policy
+		if r.RetryPolicy != nil {
+			policy = r.RetryPolicy
+		}
+		if isFinal(err) || attempt > c.maxRetries || !policy.ShouldRetry(state) {
 			return resp, c.finalError(info, attempt, err)
 		}
 		wait := c.retryDelay(attempt, header)
