@@ -36,11 +36,15 @@ func syntaxErr(off int, format string, args ...any) error {
 	return &SyntaxError{Offset: off, Msg: fmt.Sprintf(format, args...)}
 }
 
-// ErrNotObject is returned by [DecodeObject] for valid JSON that is not an object, and
-// ErrNotArray by [DecodeArray] for valid JSON that is not an array.
+// Errors for a document that is valid JSON of another type than the one expected; test for
+// them with errors.Is.
 var (
+	// ErrNotObject is wrapped by the error of [DecodeObject] for valid JSON that is not an
+	// object (nor null).
 	ErrNotObject = errors.New("not a JSON object")
-	ErrNotArray  = errors.New("not a JSON array")
+	// ErrNotArray is wrapped by the error of [DecodeArray] for valid JSON that is not an
+	// array (nor null).
+	ErrNotArray = errors.New("not a JSON array")
 )
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

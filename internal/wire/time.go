@@ -14,8 +14,9 @@ import (
 // date-only values (visit dates), 7-integer arrays `[y,m,d,h,mi,s,ns]` (role dates) and epoch
 // seconds also occur. Times without a zone are UTC.
 //
-// The zero Time means the field was absent, null or blank. A text that matches no known
-// layout is kept in Raw with a zero Time, so nothing is lost.
+// The zero Time means the field was absent, null or blank; a value for the instant
+// 0001-01-01 00:00:00 UTC (Go's zero time, a common "no date" sentinel) reads as the zero Time
+// too. A text that matches no known layout is kept in Raw with a zero Time, so nothing is lost.
 type Time struct {
 	Time     time.Time // the instant, in UTC; zero when absent or unparsable
 	DateOnly bool      // the value was a calendar date without a time of day
@@ -90,22 +91,8 @@ func ParseTimeValue(v Value) (t Time, ok bool) {
 		}
 		return ParseTime(s), true
 	case Number:
-		f, err := strconv.ParseFloat(string(v), 64)
-		if err != nil {
-			return Time{}, false
-		}
-		if f > 1e11 || f < -1e11 {
-			f /= 1000
-		}
-		// Beyond ±3e11 s (about ±9500 years) the year leaves 0–9999, and int64(f) could
-		// overflow: refuse before converting.
-		if f > 3e11 || f < -3e11 {
-			return Time{}, false
-		}
-		sec := int64(math.Floor(f))
-		ns := int64(math.Round((f - float64(sec)) * 1e9))
-		t := time.Unix(sec, ns).UTC()
-		if !inYearRange(t) {
+		t, ok := parseEpoch(string(v))
+		if !ok || !inYearRange(t) {
 			return Time{}, false
 		}
 		return Time{Time: t}, true
@@ -113,6 +100,46 @@ func ParseTimeValue(v Value) (t Time, ok bool) {
 		return parseTimeArray(v)
 	}
 	return Time{}, false
+}
+
+// parseEpoch reads a JSON number of seconds since the Unix epoch, or of milliseconds when its
+// magnitude is above 1e11 (3 March 5138 in seconds, 1973 in milliseconds). A plain decimal
+// (1749158400.123) is read exactly; exponent forms go through a float64.
+func parseEpoch(s string) (time.Time, bool) {
+	neg := strings.HasPrefix(s, "-")
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(s, "-"), ".")
+	if len(whole) > 0 && len(whole) <= 18 && strings.Trim(whole, "0123456789") == "" &&
+		strings.Trim(frac, "0123456789") == "" {
+		w, err := strconv.ParseInt(whole, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		var ns int64 // the fraction in billionths of the unit
+		for i, scale := 0, int64(1e8); i < len(frac) && i < 9; i, scale = i+1, scale/10 {
+			ns += int64(frac[i]-'0') * scale
+		}
+		if w > 1e11 { // milliseconds
+			w, ns = w/1000, (w%1000)*1e6+ns/1000
+		}
+		if neg {
+			w, ns = -w, -ns
+		}
+		return time.Unix(w, ns).UTC(), true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f > 1e15 || f < -1e15 { // beyond the year 9999 either way; and int64(f) could overflow
+		return time.Time{}, false
+	}
+	unit := time.Second
+	if f > 1e11 || f < -1e11 {
+		unit = time.Millisecond
+	}
+	units := math.Floor(f) // exact below 2^53
+	ns := int64(math.Round((f - units) * float64(unit)))
+	if unit == time.Millisecond {
+		return time.UnixMilli(int64(units)).Add(time.Duration(ns)).UTC(), true
+	}
+	return time.Unix(int64(units), ns).UTC(), true
 }
 
 func parseTimeArray(v Value) (Time, bool) {
@@ -133,7 +160,19 @@ func parseTimeArray(v Value) (Time, bool) {
 	if t.Day() != d { // [2025,2,30] normalises to March: not a real date
 		return Time{}, false
 	}
-	return Time{Time: t, DateOnly: dateOnly}, true
+	if dateOnly {
+		return dateOrZero(t), true
+	}
+	return Time{Time: t}, true
+}
+
+// dateOrZero is the date-only Time for t, or the zero Time for the zero instant (so that a
+// zero Time never has DateOnly set).
+func dateOrZero(t time.Time) Time {
+	if t.IsZero() {
+		return Time{}
+	}
+	return Time{Time: t, DateOnly: true}
 }
 
 // inYearRange reports whether t falls in the years 0–9999, the range RFC 3339 (and so
@@ -163,11 +202,21 @@ func ParseTime(s string) Time {
 	}
 	if len(s) == len(time.DateOnly) {
 		if t, err := time.Parse(time.DateOnly, s); err == nil {
-			return Time{Time: t, DateOnly: true}
+			return dateOrZero(t)
 		}
 	}
-	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
+	// Skip the layouts that cannot match, each failed time.Parse allocating its error: the
+	// date-time separator must agree, and a zone needs a Z, + or - after the date (which a
+	// time without a zone never has).
+	sep, zoned := byte(0), false
+	if len(s) > 10 {
+		sep, zoned = s[10], strings.ContainsAny(s[10:], "Z+-")
+	}
+	for _, l := range timeLayouts {
+		if l.sep != sep || l.zoned != zoned {
+			continue
+		}
+		if t, err := time.Parse(l.layout, s); err == nil {
 			if t = t.UTC(); inYearRange(t) {
 				return Time{Time: t}
 			}
@@ -179,18 +228,22 @@ func ParseTime(s string) Time {
 
 // timeLayouts are tried in order after the fast path. Go accepts a fractional second after
 // the seconds field even when the layout does not show one.
-var timeLayouts = [...]string{
-	"2006-01-02T15:04:05Z07:00",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04:05Z0700",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04:05Z0700",
-	"2006-01-02 15:04:05 Z07:00",
-	"2006-01-02 15:04:05 Z0700",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04",
+var timeLayouts = [...]struct {
+	layout string
+	sep    byte // the byte at index 10, between date and time
+	zoned  bool // the layout ends in a zone
+}{
+	{"2006-01-02T15:04:05Z07:00", 'T', true},
+	{"2006-01-02T15:04:05", 'T', false},
+	{"2006-01-02T15:04:05Z0700", 'T', true},
+	{"2006-01-02 15:04:05Z07:00", ' ', true},
+	{"2006-01-02 15:04:05", ' ', false},
+	{"2006-01-02 15:04:05Z0700", ' ', true},
+	{"2006-01-02 15:04:05 Z07:00", ' ', true},
+	{"2006-01-02 15:04:05 Z0700", ' ', true},
+	{"2006-01-02T15:04Z07:00", 'T', true},
+	{"2006-01-02T15:04", 'T', false},
+	{"2006-01-02 15:04", ' ', false},
 }
 
 // parseAPILayout parses exactly "2006-01-02 15:04:05" without the generality of time.Parse:

@@ -96,11 +96,14 @@ func (v Value) Text() (s string, ok bool) {
 			return string(inner), true
 		}
 		// Escapes, and invalid UTF-8 (which encoding/json replaces with U+FFFD, as it does
-		// in map keys; doing the same keeps Extra's keys identical to encoding/json's).
-		if err := json.Unmarshal(v, &s); err != nil {
+		// in map keys; doing the same keeps Extra's keys identical to encoding/json's). The
+		// address taken is of a variable of this path only: taking the result's would move
+		// it to the heap on every call.
+		var unquoted string
+		if err := json.Unmarshal(v, &unquoted); err != nil {
 			return "", false
 		}
-		return s, true
+		return unquoted, true
 	}
 	return "", false
 }
@@ -148,13 +151,12 @@ func (v Value) Int() (n int, ok bool) {
 // float64, so "9007199254740993.0" is 9007199254740993 and a value one past the range of int
 // is rejected rather than rounded into it.
 func parseInt(s string) (int, bool) {
-	n, err := strconv.ParseInt(s, 10, 0)
-	if err == nil {
+	if n, err := strconv.ParseInt(s, 10, 0); err == nil {
 		return int(n), true
 	}
-	if errors.Is(err, strconv.ErrRange) {
-		return 0, false
-	}
+	// Not a plain int, or out of range; strconv reports a range error as soon as the digits
+	// overflow, before it sees a fraction or exponent that could bring the value back
+	// (92233720368547758070e-1), so read the number in full below.
 	i, neg := 0, false
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		neg = s[i] == '-'
