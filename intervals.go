@@ -1,0 +1,149 @@
+package imednet
+
+import (
+	"context"
+	"iter"
+
+	"github.com/imednet/imednet-go/internal/wire"
+)
+
+// Interval is a visit definition of a study's schedule (a "visit" in the study design, such
+// as "Day 15"); [Visit] is its instance for one subject.
+//
+// Real responses are known to send "", 0 or false in the numeric and text fields of the
+// window calculation. "" decodes as 0 or ""; a false in a numeric field is kept in Extra and
+// the field is 0; a number or boolean in a text field is kept as written ("0", "false").
+type Interval struct {
+	StudyKey            string `json:"studyKey"`
+	IntervalID          int    `json:"intervalId"` // the API's internal numeric id
+	IntervalName        string `json:"intervalName"`
+	IntervalDescription string `json:"intervalDescription"`
+	IntervalSequence    int    `json:"intervalSequence"` // position in the schedule
+	// IntervalGroupID and IntervalGroupName identify the group of the interval, when intervals
+	// are grouped.
+	IntervalGroupID   int    `json:"intervalGroupId"`
+	IntervalGroupName string `json:"intervalGroupName"`
+
+	// The visit window. Timeline is its kind: "None", "Due Date", "Start - End Date" or
+	// "Actual Date" (the vendor's vocabulary; other values occur).
+	Timeline string `json:"timeline"`
+	// DefinedUsingInterval names the baseline interval the window is calculated from.
+	DefinedUsingInterval string `json:"definedUsingInterval"`
+	// WindowCalculationForm and WindowCalculationDate name the baseline form and the field
+	// (variable name) whose date the window is calculated from.
+	WindowCalculationForm string `json:"windowCalculationForm"`
+	WindowCalculationDate string `json:"windowCalculationDate"`
+	// ActualDateForm and ActualDate name the form and the field (variable name) that capture
+	// the date the interval actually took place.
+	ActualDateForm string `json:"actualDateForm"`
+	ActualDate     string `json:"actualDate"`
+	// DueDateWillBeIn is the number of days from the calculation date to the due date;
+	// NegativeSlack and PositiveSlack are the days allowed before and after it.
+	DueDateWillBeIn int `json:"dueDateWillBeIn"`
+	NegativeSlack   int `json:"negativeSlack"`
+	PositiveSlack   int `json:"positiveSlack"`
+	EproGracePeriod int `json:"eproGracePeriod"` // days allowed for ePRO completion after the due date
+
+	Forms        []IntervalForm `json:"forms"`    // the forms scheduled in the interval; nil when absent or null
+	Disabled     bool           `json:"disabled"` // the interval is soft-deleted
+	DateCreated  Timestamp      `json:"dateCreated"`
+	DateModified Timestamp      `json:"dateModified"`
+	Extra        Extra          `json:"-"` // members this version does not know
+}
+
+// UnmarshalJSON decodes an interval tolerantly (see package wire).
+func (x *Interval) UnmarshalJSON(data []byte) error {
+	*x = Interval{}
+	return wire.DecodeObject(data, &x.Extra, func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "intervalId":
+			f.Int(&x.IntervalID)
+		case "intervalName":
+			f.String(&x.IntervalName)
+		case "intervalDescription":
+			f.String(&x.IntervalDescription)
+		case "intervalSequence":
+			f.Int(&x.IntervalSequence)
+		case "intervalGroupId":
+			f.Int(&x.IntervalGroupID)
+		case "intervalGroupName":
+			f.String(&x.IntervalGroupName)
+		case "timeline":
+			f.String(&x.Timeline)
+		case "definedUsingInterval":
+			f.String(&x.DefinedUsingInterval)
+		case "windowCalculationForm":
+			f.String(&x.WindowCalculationForm)
+		case "windowCalculationDate":
+			f.String(&x.WindowCalculationDate)
+		case "actualDateForm":
+			f.String(&x.ActualDateForm)
+		case "actualDate":
+			f.String(&x.ActualDate)
+		case "dueDateWillBeIn":
+			f.Int(&x.DueDateWillBeIn)
+		case "negativeSlack":
+			f.Int(&x.NegativeSlack)
+		case "positiveSlack":
+			f.Int(&x.PositiveSlack)
+		case "eproGracePeriod":
+			f.Int(&x.EproGracePeriod)
+		case "forms":
+			wire.List(f, &x.Forms)
+		case "disabled":
+			f.Bool(&x.Disabled)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
+	})
+}
+
+// IntervalForm is a form scheduled in an [Interval].
+type IntervalForm struct {
+	FormID   int    `json:"formId"`
+	FormKey  string `json:"formKey"`
+	FormName string `json:"formName"`
+	Extra    Extra  `json:"-"` // members this version does not know
+}
+
+// UnmarshalJSON decodes an interval's form tolerantly (see package wire).
+func (x *IntervalForm) UnmarshalJSON(data []byte) error {
+	*x = IntervalForm{}
+	return wire.DecodeObject(data, &x.Extra, func(f *wire.Field) {
+		switch f.Key {
+		case "formId":
+			f.Int(&x.FormID)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "formName":
+			f.String(&x.FormName)
+		default:
+			f.Keep()
+		}
+	})
+}
+
+var intervalsEndpoint = endpoint{pattern: "/studies/{studyKey}/intervals", idField: "intervalId"}
+
+// List returns one page of a study's intervals (GET /studies/{studyKey}/intervals). An empty
+// study uses the one attached to ctx with WithStudy. The default sort is intervalId ascending.
+func (s *IntervalsService) List(ctx context.Context, study string, opts *ListOptions) (*Page[Interval], error) {
+	return listPage[Interval](ctx, s.client, intervalsEndpoint, study, opts, nil)
+}
+
+// All iterates over every interval of a study (GET /studies/{studyKey}/intervals), in the
+// order of opts.Sort, intervalId ascending by default.
+func (s *IntervalsService) All(ctx context.Context, study string, opts *ListOptions) iter.Seq2[Interval, error] {
+	return listAll[Interval](ctx, s.client, intervalsEndpoint, study, opts, nil)
+}
+
+// Get returns the interval with the given intervalId, or an error matching ErrNotFound.
+func (s *IntervalsService) Get(ctx context.Context, study string, intervalID int) (*Interval, error) {
+	return getOne(ctx, s.client, intervalsEndpoint, study, itoa(intervalID), func(x *Interval) string { return itoa(x.IntervalID) })
+}

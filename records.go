@@ -1,0 +1,288 @@
+package imednet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/imednet/imednet-go/internal/filterexpr"
+	"github.com/imednet/imednet-go/internal/wire"
+)
+
+// Record is one instance of a form (eCRF) filled in for a subject or a site, with its data.
+type Record struct {
+	StudyKey       string     `json:"studyKey"`
+	IntervalID     int        `json:"intervalId"` // the interval (visit definition) the record belongs to
+	FormID         int        `json:"formId"`
+	FormKey        string     `json:"formKey"`
+	SiteID         int        `json:"siteId"`
+	RecordID       int        `json:"recordId"`
+	RecordOID      string     `json:"recordOid"`    // client-assigned record OID
+	RecordType     string     `json:"recordType"`   // "SUBJECT" or "SITE"
+	RecordStatus   string     `json:"recordStatus"` // a study-defined label, e.g. "Record Incomplete"
+	Deleted        bool       `json:"deleted"`
+	DateCreated    Timestamp  `json:"dateCreated"`
+	DateModified   Timestamp  `json:"dateModified"`
+	SubjectID      int        `json:"subjectId"`      // the Mednet subject id
+	SubjectOID     string     `json:"subjectOid"`     // client-assigned subject OID
+	SubjectKey     string     `json:"subjectKey"`     // the subject's display id, e.g. "01-001"
+	VisitID        int        `json:"visitId"`        // the visit instance, 0 when none
+	ParentRecordID int        `json:"parentRecordId"` // the parent record of a subrecord, 0 when none
+	Keywords       []Keyword  `json:"keywords"`
+	RecordData     RecordData `json:"recordData"` // the values, by variable name; never nil after decoding
+	Extra          Extra      `json:"-"`          // members this version does not know
+}
+
+// UnmarshalJSON decodes a record tolerantly (see package wire). A null, blank or absent
+// recordData is an empty RecordData; one that is not an object is kept in Extra.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	*r = Record{RecordData: RecordData{}}
+	return wire.DecodeObject(data, &r.Extra, func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&r.StudyKey)
+		case "intervalId":
+			f.Int(&r.IntervalID)
+		case "formId":
+			f.Int(&r.FormID)
+		case "formKey":
+			f.String(&r.FormKey)
+		case "siteId":
+			f.Int(&r.SiteID)
+		case "recordId":
+			f.Int(&r.RecordID)
+		case "recordOid":
+			f.String(&r.RecordOID)
+		case "recordType":
+			f.String(&r.RecordType)
+		case "recordStatus":
+			f.String(&r.RecordStatus)
+		case "deleted":
+			f.Bool(&r.Deleted)
+		case "dateCreated":
+			f.Time(&r.DateCreated)
+		case "dateModified":
+			f.Time(&r.DateModified)
+		case "subjectId":
+			f.Int(&r.SubjectID)
+		case "subjectOid":
+			f.String(&r.SubjectOID)
+		case "subjectKey":
+			f.String(&r.SubjectKey)
+		case "visitId":
+			f.Int(&r.VisitID)
+		case "parentRecordId":
+			f.Int(&r.ParentRecordID)
+		case "keywords":
+			wire.List(f, &r.Keywords)
+		case "recordData":
+			switch {
+			case f.Value.IsAbsent():
+				r.RecordData = RecordData{}
+			case f.Value.Kind() == wire.Object:
+				d := RecordData{}
+				if err := d.UnmarshalJSON(f.Value); err != nil {
+					f.Keep()
+					return
+				}
+				r.RecordData = d
+			default:
+				r.RecordData = RecordData{}
+				f.Keep()
+			}
+		default:
+			f.Keep()
+		}
+	})
+}
+
+// RecordData holds a record's values keyed by variable name (case-sensitive), each as the raw
+// JSON the API sent. The API documents every value as a string ("1", "" for a blank answer),
+// but numbers, booleans, null and objects occur too, so nothing is converted on decoding; use
+// the typed helpers to read a value. Besides variable names the map holds the system keys
+// "dateCreated" and "dateModified".
+//
+// It encodes to JSON as an object of the raw values.
+type RecordData map[string]json.RawMessage
+
+// UnmarshalJSON stores a copy of each member's raw JSON. null is an empty map.
+func (d *RecordData) UnmarshalJSON(data []byte) error {
+	m := RecordData{}
+	err := wire.DecodeObject(data, nil, func(f *wire.Field) {
+		m[f.Key] = append(json.RawMessage(nil), f.Value...)
+	})
+	if err != nil {
+		return err
+	}
+	*d = m
+	return nil
+}
+
+// value returns the raw value of name, and whether it is present.
+func (d RecordData) value(name string) (wire.Value, bool) {
+	raw, ok := d[name]
+	if !ok {
+		return nil, false
+	}
+	return wire.Value(raw), true
+}
+
+// Has reports whether the record data has a member called name (whatever its value, null
+// included).
+func (d RecordData) Has(name string) bool {
+	_, ok := d[name]
+	return ok
+}
+
+// Names returns the member names, sorted; the system keys dateCreated and dateModified are
+// included when the API sent them.
+func (d RecordData) Names() []string {
+	names := make([]string, 0, len(d))
+	for k := range d {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Text returns the value of name as text: a string unquoted, a number or boolean as written,
+// null as "". ok is false when name is absent or its value is an object or array.
+func (d RecordData) Text(name string) (s string, ok bool) {
+	v, ok := d.value(name)
+	if !ok {
+		return "", false
+	}
+	return v.Text()
+}
+
+// Number returns the value of name as a number, from a JSON number or a string holding one
+// ("1.5"). ok is false when name is absent, blank ("" or null) or not a number.
+func (d RecordData) Number(name string) (float64, bool) {
+	v, ok := d.value(name)
+	if !ok || v.IsAbsent() {
+		return 0, false
+	}
+	switch v.Kind() {
+	case wire.Number, wire.String:
+		return v.Float()
+	}
+	return 0, false
+}
+
+// Bool returns the value of name as a boolean, from true/false, a number (non-zero is true) or
+// a string spelling either (true/false, yes/no, y/n, t/f, on/off, 1/0, any case). ok is false
+// when name is absent, blank ("" or null) or not a boolean.
+func (d RecordData) Bool(name string) (b, ok bool) {
+	v, ok := d.value(name)
+	if !ok || v.IsAbsent() {
+		return false, false
+	}
+	return v.Bool()
+}
+
+// Date returns the value of name as a timestamp, read as the model's dates are: the API's
+// 2006-01-02 15:04:05, RFC 3339, or a date (DateOnly set). ok is false when name is absent,
+// blank, or not a date; a text in no known layout comes back in the Timestamp's Raw field with
+// ok false.
+func (d RecordData) Date(name string) (Timestamp, bool) {
+	v, ok := d.value(name)
+	if !ok || v.IsAbsent() {
+		return Timestamp{}, false
+	}
+	t, ok := wire.ParseTimeValue(v)
+	if !ok {
+		return Timestamp{}, false
+	}
+	return t, t.Valid()
+}
+
+// RecordListOptions are the parameters of the records list. A nil *RecordListOptions means
+// the defaults.
+type RecordListOptions struct {
+	ListOptions
+	// RecordDataFilter selects records by their data (variable names, case-sensitive), sent as
+	// the recordDataFilter parameter; [Contains] builds the API's `=~`. The API rejects a
+	// recordDataFilter that mixes AND with OR, so such a filter is an error before anything
+	// is sent.
+	RecordDataFilter Filter
+}
+
+// split returns the common options and the extra query parameters for opts.
+func (o *RecordListOptions) split() (*ListOptions, url.Values, error) {
+	if o == nil {
+		return nil, nil, nil
+	}
+	var extra url.Values
+	f := o.RecordDataFilter
+	if err := f.Err(); err != nil {
+		return nil, nil, fmt.Errorf("imednet: recordDataFilter: %w", err)
+	}
+	if s := f.String(); s != "" {
+		if err := checkRecordDataFilter(s); err != nil {
+			return nil, nil, err
+		}
+		extra = url.Values{"recordDataFilter": {s}}
+	}
+	return &o.ListOptions, extra, nil
+}
+
+// errMixedRecordDataFilter is returned for a recordDataFilter that mixes AND and OR.
+var errMixedRecordDataFilter = errors.New(`imednet: recordDataFilter: the API rejects a filter that mixes AND (";") with OR (","); use one connector, or filter the rest client-side`)
+
+// checkRecordDataFilter checks the printed form s of a recordDataFilter. A text that does not
+// parse at all (a RawFilter in a form the grammar does not know) is left to the API.
+func checkRecordDataFilter(s string) error {
+	if _, err := filterexpr.Parse(s); err != nil {
+		return nil
+	}
+	if _, err := filterexpr.ParseRecordData(s); err != nil {
+		// The grammar is the same; ParseRecordData only adds the check for mixed connectors.
+		return fmt.Errorf("%w: %s", errMixedRecordDataFilter, s)
+	}
+	return nil
+}
+
+var recordsEndpoint = endpoint{pattern: "/studies/{studyKey}/records", idField: "recordId"}
+
+// List returns one page of a study's records (GET /studies/{studyKey}/records). An empty study
+// uses the one attached to ctx with WithStudy. The default sort is recordId ascending.
+func (s *RecordsService) List(ctx context.Context, study string, opts *RecordListOptions) (*Page[Record], error) {
+	lo, extra, err := opts.split()
+	if err != nil {
+		return nil, err
+	}
+	return listPage[Record](ctx, s.client, recordsEndpoint, study, lo, extra)
+}
+
+// All iterates over every record of a study that opts selects.
+func (s *RecordsService) All(ctx context.Context, study string, opts *RecordListOptions) iter.Seq2[Record, error] {
+	lo, extra, err := opts.split()
+	if err != nil {
+		return errorSeq[Record](err)
+	}
+	return listAll[Record](ctx, s.client, recordsEndpoint, study, lo, extra)
+}
+
+// Get returns the record with the given id, or an error matching ErrNotFound.
+func (s *RecordsService) Get(ctx context.Context, study string, recordID int) (*Record, error) {
+	return getOne(ctx, s.client, recordsEndpoint, study, itoa(recordID), func(x *Record) string { return itoa(x.RecordID) })
+}
+
+// ForForm iterates over the records of one form: it adds formKey==formKey to opts' filter
+// (with [Filter.And]) and lists as All does. opts is not modified.
+func (s *RecordsService) ForForm(ctx context.Context, study, formKey string, opts *RecordListOptions) iter.Seq2[Record, error] {
+	if strings.TrimSpace(formKey) == "" {
+		return errorSeq[Record](errors.New("imednet: records for a form: the form key is empty"))
+	}
+	var o RecordListOptions
+	if opts != nil {
+		o = *opts
+	}
+	o.Filter = Eq("formKey", formKey).And(o.Filter)
+	return s.All(ctx, study, &o)
+}

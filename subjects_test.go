@@ -1,0 +1,271 @@
+package imednet
+
+import (
+	"encoding/json"
+	"errors"
+	"iter"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Helpers shared by the subjects, forms, intervals, visits and variables tests.
+
+// catalogDay returns a date-only Timestamp, as visit dates decode, for expected values.
+func catalogDay(s string) Timestamp {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return Timestamp{Time: t, DateOnly: true}
+}
+
+// catalogExtra checks that extra holds exactly the members of want, as raw JSON.
+func catalogExtra(t *testing.T, what string, extra Extra, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for k, v := range extra {
+		got[k] = string(v)
+	}
+	if want == nil {
+		want = map[string]string{}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: Extra %v, want %v", what, got, want)
+	}
+}
+
+// catalogAll drains an iterator, failing the test on an error.
+func catalogAll[T any](t *testing.T, seq iter.Seq2[T, error]) []T {
+	t.Helper()
+	var out []T
+	for item, err := range seq {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
+// catalogMarshal checks that v encodes to exactly want, and that want decodes back to v
+// (Extra aside, which is not encoded).
+func catalogMarshal[T any](t *testing.T, v T, want string, clearExtra func(*T)) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Errorf("json.Marshal:\n got %s\nwant %s", b, want)
+	}
+	var back T
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	clearExtra(&v)
+	if !reflect.DeepEqual(back, v) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", back, v)
+	}
+}
+
+// catalogFixtureSubject is the subject of ExampleSubjectsList, field by field.
+var catalogFixtureSubject = Subject{
+	StudyKey: "PHARMADEMO", SubjectID: 1, SubjectOID: "OID-1", SubjectKey: "01-001", SubjectStatus: "Enrolled",
+	SiteID: 128, SiteName: "Chicago Hope Hospital", Deleted: false,
+	EnrollmentStartDate: ts("2025-06-05 21:12:09"), DateCreated: ts("2025-06-05 21:12:09"), DateModified: ts("2025-06-05 21:12:10"),
+	Keywords: []Keyword{{KeywordName: "Data Entry Error", KeywordKey: "DEE", KeywordID: 15362, DateAdded: ts("2025-06-05 21:12:09")}},
+}
+
+func TestSubjectsListFromSpecExample(t *testing.T) {
+	c, api := newFakeAPI(t, serve(fixture(t, "ExampleSubjectsList")))
+	opts := &ListOptions{PageSize: 25, Sort: []Sort{Desc("subjectStatus"), Asc("subjectId")},
+		Filter: Eq("siteName", "Chicago Hope Hospital").And(Eq("deleted", false))}
+	page, err := c.Subjects.List(t.Context(), "PHARMADEMO", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := api.only(t)
+	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/subjects" {
+		t.Errorf("%s %s", r.Method, r.Path)
+	}
+	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"subjectStatus,DESC", "subjectId,ASC"},
+		"filter": {`siteName=="Chicago Hope Hospital";deleted==false`}})
+	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureSubject) {
+		t.Errorf("subjects\n got %+v\nwant %+v", page.Items, catalogFixtureSubject)
+	}
+	if page.HasNext() || page.Pagination.Sort[0] != (SortOrder{"subjectId", "ASC"}) {
+		t.Errorf("pagination %+v", page.Pagination)
+	}
+
+	// All, with a study key that needs escaping, taken from the context.
+	c, api = newFakeAPI(t, serve(fixture(t, "ExampleSubjectsList")))
+	subjects := catalogAll(t, c.Subjects.All(WithStudy(t.Context(), "PHARMA DEMO/2"), "", nil))
+	r = api.only(t)
+	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMA%20DEMO%2F2/subjects" {
+		t.Errorf("%s %s", r.Method, r.Path)
+	}
+	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"100"}})
+	if len(subjects) != 1 || !reflect.DeepEqual(subjects[0], catalogFixtureSubject) {
+		t.Errorf("subjects %+v", subjects)
+	}
+}
+
+func TestSubjectQuirksDecode(t *testing.T) {
+	c, _ := newFakeAPI(t, serve(envelope(`{"studyKey":"PHARMADEMO","subjectId":"7","subjectOid":"","subjectKey":"007",
+		"subjectStatus":"Screened","siteId":"","siteName":null,"deleted":"true","enrollmentStartDate":"",
+		"dateCreated":"2025-06-05T21:12:09.123456Z","dateModified":"2025-06-05 23:12:10+02:00",
+		"keywords":{"keywordName":"Late","keywordKey":"L","keywordId":"3","dateAdded":"2025-06-05","color":"red"},
+		"futureField":{"a":[1,2]}}`)))
+	page, err := c.Subjects.List(t.Context(), "PHARMADEMO", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 {
+		t.Fatalf("%d items", len(page.Items))
+	}
+	s := page.Items[0]
+	if s.StudyKey != "PHARMADEMO" || s.SubjectID != 7 || s.SubjectOID != "" || s.SubjectKey != "007" ||
+		s.SubjectStatus != "Screened" || s.SiteID != 0 || s.SiteName != "" || !s.Deleted {
+		t.Errorf("subject %+v", s)
+	}
+	if !s.EnrollmentStartDate.IsZero() {
+		t.Errorf("enrollmentStartDate %#v", s.EnrollmentStartDate)
+	}
+	if want := time.Date(2025, 6, 5, 21, 12, 9, 123456000, time.UTC); !s.DateCreated.Time.Equal(want) || s.DateCreated.DateOnly {
+		t.Errorf("dateCreated %#v", s.DateCreated)
+	}
+	if want := time.Date(2025, 6, 5, 21, 12, 10, 0, time.UTC); !s.DateModified.Time.Equal(want) {
+		t.Errorf("dateModified %#v", s.DateModified)
+	}
+	if len(s.Keywords) != 1 {
+		t.Fatalf("keywords %+v", s.Keywords)
+	}
+	k := s.Keywords[0]
+	if k.KeywordName != "Late" || k.KeywordKey != "L" || k.KeywordID != 3 || k.DateAdded != catalogDay("2025-06-05") {
+		t.Errorf("keyword %+v", k)
+	}
+	catalogExtra(t, "keyword", k.Extra, map[string]string{"color": `"red"`})
+	catalogExtra(t, "subject", s.Extra, map[string]string{"futureField": `{"a":[1,2]}`})
+
+	// Lists that are null, absent, blank or empty; keys sent as numbers; unreadable values.
+	for _, tc := range []struct {
+		in        string
+		keywords  []Keyword
+		key       string
+		extra     map[string]string
+		subjectID int
+	}{
+		{`{"keywords":null,"subjectKey":1001}`, nil, "1001", nil, 0},
+		{`{"subjectKey":"01-001 "}`, nil, "01-001 ", nil, 0},
+		{`{"keywords":""}`, nil, "", nil, 0},
+		{`{"keywords":[]}`, []Keyword{}, "", nil, 0},
+		{`{"keywords":"DEE","subjectId":"abc","deleted":"maybe"}`, nil, "",
+			map[string]string{"keywords": `"DEE"`, "subjectId": `"abc"`, "deleted": `"maybe"`}, 0},
+		{`{"keywords":[{"keywordId":1},"DEE"],"subjectId":12.0}`, nil, "", map[string]string{"keywords": `[{"keywordId":1},"DEE"]`}, 12},
+	} {
+		var s Subject
+		if err := json.Unmarshal([]byte(tc.in), &s); err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if !reflect.DeepEqual(s.Keywords, tc.keywords) || s.SubjectKey != tc.key || s.SubjectID != tc.subjectID || s.Deleted {
+			t.Errorf("%s: %+v", tc.in, s)
+		}
+		catalogExtra(t, tc.in, s.Extra, tc.extra)
+	}
+
+	// A subject is decoded afresh: nothing of a previous value survives.
+	s = catalogFixtureSubject
+	if err := json.Unmarshal([]byte(`{"subjectId":2}`), &s); err != nil || !reflect.DeepEqual(s, Subject{SubjectID: 2}) {
+		t.Errorf("reused subject %+v err %v", s, err)
+	}
+	if err := json.Unmarshal([]byte(`[1]`), &s); err == nil {
+		t.Error("an array decoded as a subject")
+	}
+}
+
+func TestSubjectsGetAndGetByKey(t *testing.T) {
+	body := fixture(t, "ExampleSubjectsList")
+	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
+		switch r.URL.Query().Get("filter") {
+		case "subjectId==1", "subjectKey==01-001":
+			return 200, body
+		case `subjectKey=="01 001 \"b\""`:
+			return 200, envelope(`{"subjectId":9,"subjectKey":"01 001 \"b\""}`)
+		}
+		return 200, envelope()
+	})
+	ctx := t.Context()
+	s, err := c.Subjects.Get(ctx, "PHARMADEMO", 1)
+	if err != nil || !reflect.DeepEqual(*s, catalogFixtureSubject) {
+		t.Fatalf("Get: %+v, %v", s, err)
+	}
+	r := api.requests()[0]
+	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/subjects" {
+		t.Errorf("%s %s", r.Method, r.Path)
+	}
+	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"subjectId==1"}})
+
+	if _, err := c.Subjects.Get(ctx, "PHARMADEMO", 2); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "subject 2 not found") {
+		t.Errorf("missing subject: %v", err)
+	}
+
+	s, err = c.Subjects.GetByKey(ctx, "PHARMADEMO", "01-001")
+	if err != nil || !reflect.DeepEqual(*s, catalogFixtureSubject) {
+		t.Fatalf("GetByKey: %+v, %v", s, err)
+	}
+	checkQuery(t, api.requests()[2].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"subjectKey==01-001"}})
+
+	s, err = c.Subjects.GetByKey(ctx, "PHARMADEMO", `01 001 "b"`)
+	if err != nil || s.SubjectID != 9 {
+		t.Fatalf("GetByKey with spaces: %+v, %v", s, err)
+	}
+	checkQuery(t, api.requests()[3].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {`subjectKey=="01 001 \"b\""`}})
+
+	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", "01-002"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "01-002") {
+		t.Errorf("missing key: %v", err)
+	}
+	n := len(api.requests())
+	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", " "); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("blank key: %v", err)
+	}
+	if _, err := c.Subjects.GetByKey(t.Context(), "", "01-001"); !errors.Is(err, ErrNoStudy) {
+		t.Errorf("no study: %v", err)
+	}
+	if len(api.requests()) != n {
+		t.Error("a GetByKey without key or study reached the server")
+	}
+
+	// A server that ignores the filter: only an exact key matches (the leading zero counts).
+	c, _ = newFakeAPI(t, serve(body))
+	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", "1-001"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("inexact key matched: %v", err)
+	}
+	if _, err := c.Subjects.Get(ctx, "PHARMADEMO", 128); !errors.Is(err, ErrNotFound) {
+		t.Errorf("inexact id matched: %v", err)
+	}
+}
+
+func TestSubjectJSONEncoding(t *testing.T) {
+	s := catalogFixtureSubject
+	s.Keywords = append([]Keyword(nil), s.Keywords...)
+	s.DateModified = Timestamp{Time: time.Date(2025, 6, 5, 23, 12, 10, 5e8, time.FixedZone("CEST", 2*3600))}
+	s.Extra = Extra{"futureField": json.RawMessage(`1`)}
+	s.Keywords[0].Extra = Extra{"color": json.RawMessage(`"red"`)}
+	want := `{"studyKey":"PHARMADEMO","subjectId":1,"subjectOid":"OID-1","subjectKey":"01-001","subjectStatus":"Enrolled",` +
+		`"siteId":128,"siteName":"Chicago Hope Hospital","deleted":false,"enrollmentStartDate":"2025-06-05T21:12:09Z",` +
+		`"dateCreated":"2025-06-05T21:12:09Z","dateModified":"2025-06-05T21:12:10.5Z",` +
+		`"keywords":[{"keywordName":"Data Entry Error","keywordKey":"DEE","keywordId":15362,"dateAdded":"2025-06-05T21:12:09Z"}]}`
+	catalogMarshal(t, s, want, func(s *Subject) {
+		s.Extra = nil
+		s.Keywords[0].Extra = nil
+		s.DateModified.Time = s.DateModified.Time.UTC()
+	})
+	catalogMarshal(t, Subject{SubjectKey: "007"}, `{"studyKey":"","subjectId":0,"subjectOid":"","subjectKey":"007","subjectStatus":"",`+
+		`"siteId":0,"siteName":"","deleted":false,"enrollmentStartDate":null,"dateCreated":null,"dateModified":null,"keywords":null}`,
+		func(*Subject) {})
+}
