@@ -96,7 +96,7 @@ func TestIntervalQuirksDecode(t *testing.T) {
 		{`{"forms":[{"formId":1,"formKey":"A"},{"formId":"2","formName":null}]}`,
 			[]IntervalForm{{FormID: 1, FormKey: "A"}, {FormID: 2}}, func(Interval) bool { return true }, nil},
 		{`{"forms":[{"formId":"x"}]}`, []IntervalForm{{Extra: Extra{"formId": json.RawMessage(`"x"`)}}}, func(Interval) bool { return true }, nil},
-		{`{"forms":[1,2]}`, nil, func(Interval) bool { return true }, map[string]string{"forms": "[1,2]"}},
+		{`{"forms":[1,2]}`, []IntervalForm{}, func(Interval) bool { return true }, map[string]string{"forms": "[1,2]"}},
 		{`{"forms":"A,B"}`, nil, func(Interval) bool { return true }, map[string]string{"forms": `"A,B"`}},
 	} {
 		var iv Interval

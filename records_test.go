@@ -282,7 +282,7 @@ func TestRecordQuirksDecode(t *testing.T) {
 		{`{"keywords":[],"recordData":{}}`, 0, 0, nil},
 		{`{"keywords":[{"keywordId":1},{"keywordId":2}],"recordData":{"a":"1"}}`, 2, 1, nil},
 		{`{"keywords":"DEE","recordData":["a"]}`, 0, 0, []string{"keywords", "recordData"}},
-		{`{"keywords":[{"keywordId":1}, 5],"recordData":7}`, 0, 0, []string{"keywords", "recordData"}},
+		{`{"keywords":[{"keywordId":1}, 5],"recordData":7}`, 1, 0, []string{"keywords", "recordData"}}, // the good keyword kept, the whole list in Extra
 	} {
 		var r Record
 		if err := json.Unmarshal([]byte(tc.body), &r); err != nil {

@@ -165,7 +165,7 @@ func TestSubjectQuirksDecode(t *testing.T) {
 		{`{"keywords":[]}`, []Keyword{}, "", nil, 0},
 		{`{"keywords":"DEE","subjectId":"abc","deleted":"maybe"}`, nil, "",
 			map[string]string{"keywords": `"DEE"`, "subjectId": `"abc"`, "deleted": `"maybe"`}, 0},
-		{`{"keywords":[{"keywordId":1},"DEE"],"subjectId":12.0}`, nil, "", map[string]string{"keywords": `[{"keywordId":1},"DEE"]`}, 12},
+		{`{"keywords":[{"keywordId":1},"DEE"],"subjectId":12.0}`, []Keyword{{KeywordID: 1}}, "", map[string]string{"keywords": `[{"keywordId":1},"DEE"]`}, 12},
 	} {
 		var s Subject
 		if err := json.Unmarshal([]byte(tc.in), &s); err != nil {

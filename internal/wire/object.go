@@ -233,21 +233,31 @@ func (f *Field) Decode(dst any) {
 }
 
 // List stores the member as a list of T. null and blank strings are an empty list, a lone
-// object is a list of one (both quirks of real responses); a value that does not decode as a
-// list of T is kept in the object's Extra and *dst is left empty.
+// object is a list of one (both quirks of real responses). When some elements do not decode
+// as T, *dst holds the ones that do and the whole list is also kept, as sent, in the
+// object's Extra; a value that is not a list at all is kept in Extra and *dst is left empty.
 func List[T any](f *Field, dst *[]T) {
 	*dst = nil
 	switch f.Value.Kind() {
 	case Array:
-		var items []T
-		if err := json.Unmarshal(f.Value, &items); err != nil {
+		items := []T{}
+		bad := false
+		err := DecodeArray(f.Value, func(_ int, v Value) error {
+			var item T
+			if decodeElem(v, &item) != nil {
+				bad = true
+				return nil
+			}
+			items = append(items, item)
+			return nil
+		})
+		if err != nil || bad {
 			f.Keep()
-			return
 		}
 		*dst = items
 	case Object:
 		var item T
-		if err := json.Unmarshal(f.Value, &item); err != nil {
+		if err := decodeElem(f.Value, &item); err != nil {
 			f.Keep()
 			return
 		}
@@ -257,4 +267,12 @@ func List[T any](f *Field, dst *[]T) {
 			f.Keep()
 		}
 	}
+}
+
+// decodeElem decodes one list element, through its own UnmarshalJSON when it has one.
+func decodeElem[T any](v Value, item *T) error {
+	if u, ok := any(item).(json.Unmarshaler); ok {
+		return u.UnmarshalJSON(v)
+	}
+	return json.Unmarshal(v, item)
 }

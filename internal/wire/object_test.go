@@ -444,8 +444,9 @@ func TestList(t *testing.T) {
 		in    string
 		want  []listItem
 		kept  bool
-		empty bool // want an empty list (nil)
+		empty bool // want no items
 	}{
+		{in: `[{"id":1},"x",{"id":"bad"},{"id":2}]`, want: []listItem{{1, ""}, {2, ""}}, kept: true}, // good elements kept, the whole list too
 		{in: `[{"id":1,"name":"a"},{"id":2,"name":"b"}]`, want: []listItem{{1, "a"}, {2, "b"}}},
 		{in: `[]`, want: []listItem{}},
 		{in: `null`, empty: true},
@@ -463,8 +464,8 @@ func TestList(t *testing.T) {
 		dst := []listItem{{99, "stale"}}
 		extra := decodeOne(t, tc.in, func(f *Field) { List(f, &dst) })
 		if tc.empty {
-			if dst != nil {
-				t.Errorf("List(%s) = %v, want nil", tc.in, dst)
+			if len(dst) != 0 {
+				t.Errorf("List(%s) = %v, want no items", tc.in, dst)
 			}
 		} else if !reflect.DeepEqual(dst, tc.want) {
 			t.Errorf("List(%s) = %#v, want %#v", tc.in, dst, tc.want)
