@@ -21,6 +21,40 @@
 // /api/v1/edc, which the client adds itself (a base URL that already ends in /api or
 // /api/v1/edc is accepted and normalised).
 //
+// # Resources
+//
+// Each of the API's resources has a service on the client: Studies, Sites, Subjects, Forms,
+// Intervals, Visits, Variables, Records, RecordRevisions, Queries, Users, Codings and Jobs.
+// Every list has List (one page, with its pagination), All (an iterator over every item) and
+// Get (one item by id; the API has no single-item paths, so Get lists with an id filter and
+// returns an error matching [ErrNotFound] when nothing matches):
+//
+//	for rec, err := range c.Records.All(ctx, "PHARMADEMO", &imednet.RecordListOptions{
+//		ListOptions: imednet.ListOptions{
+//			Filter: imednet.Eq("formKey", "AE").And(imednet.Gt("dateModified", since)),
+//			Sort:   []imednet.Sort{imednet.Asc("recordId")},
+//		},
+//		RecordDataFilter: imednet.Contains("AETERM", "headache"),
+//	}) { ... }
+//
+// Filters are built with [Eq], [Ne], [Lt], [Le], [Gt], [Ge], [Contains], [Filter.And] and
+// [Filter.Or], which print the API's grammar and check attribute names before anything is
+// sent; [RawFilter] passes an expression through unchanged.
+//
+// Models keep the API's field names in their JSON tags, read every documented field with a Go
+// type that fits (ids as int, keys such as "01-001" as string, dates as [Timestamp]) and keep
+// whatever else arrives in their Extra map. A record's data is a [RecordData] map of raw JSON
+// values with typed accessors, because the API sends them as strings or numbers.
+//
+// # Submitting records
+//
+// [RecordsService.Create] posts record requests built with [RegisterSubject], [NewRecord],
+// [UpdateScheduledRecord] or [UpdateRecord]. Every request is checked first (and, with
+// CreateOptions.Validator, against the study's data dictionary, see package dictionary), so
+// invalid input is never sent. Large batches go in chunks, one job each; a chunk is retried
+// only after a 429, never after the server may have acted on it. [JobsService.Wait] polls a
+// job until it finishes, fails ([*JobFailedError]) or times out ([*JobTimeoutError]).
+//
 // # Authentication
 //
 // The API authenticates every request with two headers, x-api-key and x-imn-security-key,

@@ -183,8 +183,8 @@ func WithMiddleware(m ...Middleware) Option {
 	}
 }
 
-// WithClock replaces the clock used to wait between retries and to read HTTP-date
-// Retry-After headers. It exists for tests.
+// WithClock replaces the clock used to wait between retries and between job polls
+// ([JobsService.Wait]), and to read HTTP-date Retry-After headers. It exists for tests.
 func WithClock(clk Clock) Option {
 	return func(c *config) error {
 		if clk == nil {
