@@ -317,7 +317,8 @@ type CreateOptions struct {
 	// ChunkSize is how many requests each POST carries, 1 to MaxChunkSize; 0 means
 	// DefaultChunkSize (500).
 	ChunkSize int
-	// Validator, when set, checks all requests before anything is sent.
+	// Validator, when set, checks all requests before anything is sent, once each of them has
+	// passed [RecordRequest.Check] (see package dictionary).
 	Validator Validator
 }
 
@@ -468,7 +469,9 @@ func checkRecords(reqs []RecordRequest, v Validator) error {
 			}
 		}
 	}
-	if v != nil {
+	// A validator sees the requests only once they are well-formed: validators such as the
+	// data dictionary run Check themselves, and would report the same problems twice.
+	if v != nil && len(verr.Invalid) == 0 {
 		verr.Validator = v.Validate(reqs)
 	}
 	if len(verr.Invalid) == 0 && verr.Validator == nil {
