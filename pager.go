@@ -253,6 +253,9 @@ func (d *pageDecoder[T]) fail(format string, args ...any) error {
 }
 
 func (d *pageDecoder[T]) UnmarshalJSON(body []byte) error {
+	// Client.Do calls this once per attempt: start afresh, so that a body that failed half-way
+	// (and is retried) leaves nothing behind, such as the metadata read before the failure.
+	*d.page = Page[T]{Number: d.page.Number}
 	var data, pagination wire.Value
 	var metaErr error
 	err := wire.DecodeObject(body, nil, func(f *wire.Field) {
@@ -435,16 +438,25 @@ type arrayDecoder[T any] struct {
 }
 
 func (d *arrayDecoder[T]) UnmarshalJSON(body []byte) error {
+	// Client.Do calls this once per attempt, and DecodeArray hands over the complete items
+	// before it finds that a truncated body is malformed: collect each attempt's items apart,
+	// or a retried body would append its items to those of the failed attempt.
+	d.items = nil
+	var items []T
 	err := wire.DecodeArray(body, func(i int, v wire.Value) error {
 		var item T
 		if err := decodeItem(v, &item); err != nil {
 			return &PaginationError{Path: d.path, Reason: fmt.Sprintf("item %d: %v", i, err)}
 		}
-		d.items = append(d.items, item)
+		items = append(items, item)
 		return nil
 	})
 	if errors.Is(err, wire.ErrNotArray) {
 		return &PaginationError{Path: d.path, Reason: fmt.Sprintf("the response is %v", err)}
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	d.items = items
+	return nil
 }

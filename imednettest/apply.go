@@ -1,0 +1,479 @@
+package imednettest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Planning and applying changes: jobs of POST /records and the Study methods share this.
+
+type opKind uint8
+
+const (
+	opUpdate   opKind = iota // update record rec
+	opCreate                 // new unscheduled record for subject subj (or site record)
+	opSchedule               // the subject's record of form in interval: update or create
+	opRegister               // new subject at site, with its registration record
+)
+
+type setVal struct {
+	j int // local variable index
+	s string
+}
+
+type op struct {
+	kind     opKind
+	rec      int32
+	form     int
+	owner    int32 // subject index, or -(site)-1 for a site record
+	site     int
+	interval int
+	vals     []setVal
+}
+
+// plan checks every item against the current data and returns the changes to make, or the
+// first problem found. Nothing is changed.
+func (st *Study) plan(items []item) ([]op, error) {
+	ops := make([]op, 0, len(items))
+	for i := range items {
+		o, err := st.planItem(&items[i])
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+		ops = append(ops, o)
+	}
+	return ops, nil
+}
+
+func (st *Study) planItem(it *item) (op, error) {
+	var o op
+	// The form.
+	fi := -1
+	if it.formID.ok {
+		id := it.formID.v - st.smallBase - 1001
+		if id < 0 || id >= int64(len(st.forms)) {
+			return o, fmt.Errorf("unknown formId %d", it.formID.v)
+		}
+		fi = int(id)
+	}
+	if it.formKey.ok {
+		k, ok := st.formByKey[it.formKey.v]
+		if !ok {
+			return o, fmt.Errorf("unknown formKey %q", it.formKey.v)
+		}
+		if fi >= 0 && fi != k {
+			return o, fmt.Errorf("formKey %q and formId %d name different forms", it.formKey.v, it.formID.v)
+		}
+		fi = k
+	}
+	f := &st.forms[fi]
+	if f.disabled {
+		return o, fmt.Errorf("form %s is disabled", f.key())
+	}
+	o.form = fi
+	// The data.
+	seen := map[string]bool{}
+	for _, d := range it.data {
+		j, ok := f.varByName[d.name]
+		if !ok {
+			return o, fmt.Errorf("form %s has no variable %q", f.key(), d.name)
+		}
+		if seen[d.name] {
+			return o, fmt.Errorf("variable %q given twice", d.name)
+		}
+		seen[d.name] = true
+		v := &st.vars[f.varStart+j]
+		s, err := convertValue(v, d)
+		if err != nil {
+			return o, fmt.Errorf("variable %s (%s): %w", d.name, v.spec.typ, err)
+		}
+		o.vals = append(o.vals, setVal{j: j, s: s})
+	}
+	// The target.
+	subj, hasSubj, err := st.findSubject(it)
+	if err != nil {
+		return o, err
+	}
+	switch {
+	case it.recordID.ok || it.recordOID.ok:
+		ri, err := st.findRecord(it)
+		if err != nil {
+			return o, err
+		}
+		r := &st.records[ri]
+		if r.deleted() {
+			return o, fmt.Errorf("record %d is deleted", st.recordID(ri))
+		}
+		if int(r.form) != fi {
+			return o, fmt.Errorf("record %d belongs to form %s, not %s", st.recordID(ri), st.forms[r.form].key(), f.key())
+		}
+		if hasSubj && r.owner != subj {
+			return o, fmt.Errorf("record %d does not belong to that subject", st.recordID(ri))
+		}
+		o.kind, o.rec = opUpdate, ri
+	case hasSubj:
+		if f.typ != "Subject" {
+			return o, fmt.Errorf("form %s is a %s form, not a subject form", f.key(), f.typ)
+		}
+		o.owner = subj
+		if it.intervalName.ok || it.intervalID.ok {
+			iv, err := st.findInterval(it)
+			if err != nil {
+				return o, err
+			}
+			if !contains(st.intervals[iv].forms, fi) {
+				return o, fmt.Errorf("interval %q does not schedule form %s", st.intervals[iv].name, f.key())
+			}
+			o.kind, o.interval = opSchedule, iv
+		} else {
+			o.kind, o.interval = opCreate, -1
+		}
+	case it.siteName.ok || it.siteID.ok:
+		si, err := st.findSite(it)
+		if err != nil {
+			return o, err
+		}
+		o.site = si
+		switch {
+		case f.typ == "Site":
+			o.kind, o.owner, o.interval = opCreate, int32(-si-1), -1
+		case fi == st.regForm:
+			if !st.sites[si].open {
+				return o, fmt.Errorf("site %q is closed for enrollment", st.sites[si].name)
+			}
+			o.kind = opRegister
+		default:
+			return o, fmt.Errorf("form %s is not the registration form (%s); give a subject to add a record", f.key(), st.forms[max(st.regForm, 0)].key())
+		}
+	default:
+		return o, fmt.Errorf("no target: give a site (to register a subject), a subject, or a record")
+	}
+	return o, nil
+}
+
+func contains(s []int, x int) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// findSubject resolves subjectKey, subjectId and subjectOid, which must agree.
+func (st *Study) findSubject(it *item) (int32, bool, error) {
+	found := int32(-1)
+	set := func(s int32, what string) error {
+		if s < 0 {
+			return fmt.Errorf("unknown subject %s", what)
+		}
+		if found >= 0 && found != s {
+			return fmt.Errorf("the subject identifiers name different subjects")
+		}
+		found = s
+		return nil
+	}
+	if it.subjectKey.ok {
+		s, ok := st.subjByKey[it.subjectKey.v]
+		if !ok {
+			s = -1
+		}
+		if err := set(s, "key "+strconv.Quote(it.subjectKey.v)); err != nil {
+			return 0, false, err
+		}
+	}
+	if it.subjectID.ok {
+		if err := set(st.subjectIndex(it.subjectID.v), "id "+strconv.FormatInt(it.subjectID.v, 10)); err != nil {
+			return 0, false, err
+		}
+	}
+	if it.subjectOID.ok {
+		s, ok := st.subjByOID[it.subjectOID.v]
+		if !ok {
+			s = -1
+		}
+		if err := set(s, "OID "+strconv.Quote(it.subjectOID.v)); err != nil {
+			return 0, false, err
+		}
+	}
+	if found < 0 {
+		return 0, false, nil
+	}
+	if st.subjects[found].deleted {
+		return 0, false, fmt.Errorf("subject %s is deleted", st.subjects[found].key)
+	}
+	return found, true, nil
+}
+
+func (st *Study) findRecord(it *item) (int32, error) {
+	ri := int32(-1)
+	if it.recordID.ok {
+		if ri = st.recordIndex(it.recordID.v); ri < 0 {
+			return 0, fmt.Errorf("unknown recordId %d", it.recordID.v)
+		}
+	}
+	if it.recordOID.ok {
+		id, ok := strings.CutPrefix(it.recordOID.v, "REC-")
+		n, err := strconv.ParseInt(id, 10, 64)
+		r := int32(-1)
+		if ok && err == nil {
+			r = st.recordIndex(n)
+		}
+		if r < 0 || st.recordOID(r) != it.recordOID.v {
+			return 0, fmt.Errorf("unknown recordOid %q", it.recordOID.v)
+		}
+		if ri >= 0 && ri != r {
+			return 0, fmt.Errorf("recordId and recordOid name different records")
+		}
+		ri = r
+	}
+	return ri, nil
+}
+
+func (st *Study) findInterval(it *item) (int, error) {
+	iv := -1
+	if it.intervalID.ok {
+		k := it.intervalID.v - st.smallBase - 201
+		if k < 0 || k >= int64(len(st.intervals)) {
+			return 0, fmt.Errorf("unknown intervalId %d", it.intervalID.v)
+		}
+		iv = int(k)
+	}
+	if it.intervalName.ok {
+		k, ok := st.intervalByName[it.intervalName.v]
+		if !ok {
+			return 0, fmt.Errorf("unknown interval %q", it.intervalName.v)
+		}
+		if iv >= 0 && iv != k {
+			return 0, fmt.Errorf("intervalName and intervalId name different intervals")
+		}
+		iv = k
+	}
+	if st.intervals[iv].disabled {
+		return 0, fmt.Errorf("interval %q is disabled", st.intervals[iv].name)
+	}
+	return iv, nil
+}
+
+func (st *Study) findSite(it *item) (int, error) {
+	si := -1
+	if it.siteID.ok {
+		k := it.siteID.v - st.smallBase - 101
+		if k < 0 || k >= int64(len(st.sites)) {
+			return 0, fmt.Errorf("unknown siteId %d", it.siteID.v)
+		}
+		si = int(k)
+	}
+	if it.siteName.ok {
+		k, ok := st.siteByName[it.siteName.v]
+		if !ok {
+			return 0, fmt.Errorf("unknown site %q", it.siteName.v)
+		}
+		if si >= 0 && si != k {
+			return 0, fmt.Errorf("siteName and siteId name different sites")
+		}
+		si = k
+	}
+	return si, nil
+}
+
+// convertValue checks a submitted value against its variable's type and returns the text
+// stored (and printed) for it. null and "" are a blank answer.
+func convertValue(v *variable, d datum) (string, error) {
+	switch d.kind {
+	case jsNull:
+		return "", nil
+	case jsOther:
+		return "", fmt.Errorf("%s is not a string, number or boolean", d.text)
+	}
+	if d.kind == jsString && d.text == "" {
+		return "", nil
+	}
+	switch v.spec.typ {
+	case vNumber:
+		if d.kind == jsBool || !isDecimal(d.text) {
+			return "", fmt.Errorf("%q is not a number", d.text)
+		}
+		return d.text, nil
+	case vDate:
+		if d.kind != jsString || len(d.text) != 10 {
+			return "", fmt.Errorf("%q is not a date (YYYY-MM-DD)", d.text)
+		}
+		if _, err := time.Parse(time.DateOnly, d.text); err != nil {
+			return "", fmt.Errorf("%q is not a date (YYYY-MM-DD)", d.text)
+		}
+		return d.text, nil
+	case vCheckbox:
+		switch {
+		case d.kind == jsBool:
+			return d.text, nil
+		case d.kind == jsString && strings.EqualFold(d.text, "true"):
+			return "true", nil
+		case d.kind == jsString && strings.EqualFold(d.text, "false"):
+			return "false", nil
+		}
+		return "", fmt.Errorf("%q is not a boolean", d.text)
+	}
+	return d.text, nil
+}
+
+// isDecimal reports whether s is a finite decimal number ("12", "-1.5", "2e3").
+func isDecimal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= '0' && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E') {
+			return false
+		}
+	}
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
+}
+
+// apply makes a planned change at time t and returns the record created or updated; the
+// caller holds the write lock.
+func (st *Study) apply(o op, t int64) int32 {
+	st.version++
+	switch o.kind {
+	case opUpdate:
+		st.updateRecord(o.rec, o.vals, t)
+		return o.rec
+	case opSchedule:
+		sub := &st.subjects[o.owner]
+		for _, ri := range st.subjectRecords(sub) {
+			r := &st.records[ri]
+			if int(r.form) == o.form && int(r.interval) == o.interval && !r.deleted() {
+				st.updateRecord(ri, o.vals, t)
+				return ri
+			}
+		}
+		return st.createRecord(o.form, o.owner, o.interval, o.vals, t)
+	case opRegister:
+		s := st.createSubject(o.site, t)
+		iv := -1
+		for k := range st.intervals {
+			if !st.intervals[k].disabled && contains(st.intervals[k].forms, o.form) {
+				iv = k
+				break
+			}
+		}
+		return st.createRecord(o.form, s, iv, o.vals, t)
+	}
+	return st.createRecord(o.form, o.owner, -1, o.vals, t)
+}
+
+// subjectRecords returns the indices of a subject's records.
+func (st *Study) subjectRecords(sub *subject) []int32 {
+	out := make([]int32, 0, int(sub.recN)+len(sub.extraRecs))
+	for r := sub.recStart; r < sub.recStart+sub.recN; r++ {
+		out = append(out, r)
+	}
+	return append(out, sub.extraRecs...)
+}
+
+func (st *Study) updateRecord(ri int32, vals []setVal, t int64) {
+	cur := st.recordValues(ri)
+	for _, v := range vals {
+		cur[v.j] = v.s
+	}
+	st.overlay[ri] = cur
+	r := &st.records[ri]
+	r.modified = t
+	r.flags &^= recComplete
+	if allFilled(cur) {
+		r.flags |= recComplete
+	}
+	r.nrev++
+	st.addRevision(ri, t, reasonUpdated, 0)
+	st.srv.count(func(x *Stats) { x.RecordsUpdated++ })
+}
+
+func allFilled(vals []string) bool {
+	for _, v := range vals {
+		if v == "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (st *Study) createRecord(fi int, owner int32, iv int, vals []setVal, t int64) int32 {
+	f := &st.forms[fi]
+	cur := make([]string, f.varN)
+	for _, v := range vals {
+		cur[v.j] = v.s
+	}
+	ri := int32(len(st.records))
+	r := record{created: t, modified: t, owner: owner, visit: -1, form: uint16(fi), interval: int16(iv), nrev: 1}
+	if iv >= 0 && owner >= 0 {
+		r.visit = st.findOrCreateVisit(owner, iv, t)
+	}
+	if allFilled(cur) {
+		r.flags |= recComplete
+	}
+	st.records = append(st.records, r)
+	st.overlay[ri] = cur
+	st.formRecs[fi] = append(st.formRecs[fi], ri)
+	if owner >= 0 {
+		st.subjects[owner].extraRecs = append(st.subjects[owner].extraRecs, ri)
+	}
+	st.addRevision(ri, t, 0, 0)
+	st.srv.count(func(x *Stats) { x.RecordsCreated++ })
+	return ri
+}
+
+func (st *Study) addRevision(ri int32, t int64, reason, flags uint8) {
+	r := &st.records[ri]
+	if r.complete() {
+		flags |= revComplete
+	}
+	st.revisions = append(st.revisions, revision{created: t, rec: ri, num: r.nrev, user: -1, flags: flags, reason: reason})
+}
+
+// reasonUpdated is the reasonForChange of an update made through the API.
+var reasonUpdated = func() uint8 {
+	revisionReasons = append(revisionReasons, "Updated via API")
+	return uint8(len(revisionReasons) - 1)
+}()
+
+func (st *Study) findOrCreateVisit(s int32, iv int, t int64) int32 {
+	sub := &st.subjects[s]
+	if iv < int(sub.visN) {
+		return sub.visStart + int32(iv)
+	}
+	for _, v := range sub.extraVisits {
+		if int(st.visits[v].interval) == iv {
+			return v
+		}
+	}
+	day := floorDiv(t, 86400)
+	due := int32(-1)
+	if st.intervals[iv].timeline != "None" {
+		due = int32(floorDiv(sub.enrolled, 86400) + st.intervalOffset(iv))
+	}
+	vi := int32(len(st.visits))
+	st.visits = append(st.visits, visit{created: t, modified: t, subj: s, visitDay: int32(day), dueDay: due, interval: int16(iv)})
+	sub.extraVisits = append(sub.extraVisits, vi)
+	return vi
+}
+
+func (st *Study) createSubject(si int, t int64) int32 {
+	site := &st.sites[si]
+	s := int32(len(st.subjects))
+	key := site.number + "-" + padInt(site.nextSeq, 3)
+	for {
+		if _, taken := st.subjByKey[key]; !taken {
+			break
+		}
+		site.nextSeq++
+		key = site.number + "-" + padInt(site.nextSeq, 3)
+	}
+	site.nextSeq++
+	sub := subject{key: key, site: int32(si), enrolled: t, created: t, modified: t}
+	sub.oid = "OID-" + strconv.FormatInt(st.subjectID(s), 10)
+	st.subjects = append(st.subjects, sub)
+	st.subjByKey[key] = s
+	st.subjByOID[sub.oid] = s
+	st.srv.count(func(x *Stats) { x.SubjectsCreated++ })
+	return s
+}
