@@ -75,6 +75,7 @@ type Client struct {
 	clock            Clock
 	random           func() float64
 	redactor         *strings.Replacer
+	observers        []Observer
 }
 
 // config collects the options before the Client is built.
@@ -92,6 +93,7 @@ type config struct {
 	userAgent         string
 	logger            *slog.Logger
 	middleware        []Middleware
+	observers         []Observer
 	allowInsecureHTTP bool
 	clock             Clock
 	random            func() float64
@@ -230,6 +232,7 @@ func (cfg *config) build() (*Client, error) {
 		clock:            cfg.clock,
 		random:           cfg.random,
 		redactor:         newRedactor(cfg.auth),
+		observers:        cfg.observers,
 	}
 	hc := cfg.httpClient
 	if hc == nil {

@@ -93,7 +93,17 @@ func (c *Client) Do(ctx context.Context, r *Request, v any) (*Response, error) {
 	if info.Pattern == "" {
 		info.Pattern = r.Path
 	}
+	ctx, end := c.startObservers(ctx, info, u)
+	resp, err := c.send(ctx, r, info, u, body, v)
+	if end != nil {
+		end(resp, err)
+	}
+	return resp, err
+}
 
+// send makes the attempts of a request, with retries.
+func (c *Client) send(ctx context.Context, r *Request, info RequestInfo, u *url.URL, body []byte, v any) (*Response, error) {
+	method := info.Method
 	for attempt := 1; ; attempt++ {
 		info.Attempt = attempt
 		resp, err := c.attempt(ctx, info, u, r.Header, body, v)

@@ -121,6 +121,10 @@ type config struct {
 	studies             []StudyConfig
 	jobDelay            time.Duration
 	clock               func() time.Time
+	faults              Faults
+	latency             *[2]time.Duration // WithLatency
+	rateLimit           int               // WithRateLimit
+	rateWindow          time.Duration
 }
 
 // Defaults of a Server.

@@ -45,8 +45,41 @@
 // key of its site. Every change gets a new dateModified and a new record revision.
 //
 // [Study.UpdateRecord], [Study.AddRecord] and [Study.DeleteRecord] change data directly, for
-// tests of incremental synchronisation; [Server.Stats] counts requests, submissions, jobs and
-// changes, so that a test can check that each submission was applied exactly once.
+// tests of incremental synchronisation; [Server.Stats] counts requests (by method and path
+// template), submissions received, accepted and refused, the records they carried and those
+// applied, jobs, changes and injected faults, so that a test can check that each accepted
+// submission was applied exactly once (ItemsApplied == ItemsAccepted, JobsCompleted ==
+// Submissions).
+//
+// # Faults
+//
+// [WithFaults] makes the server slow and unreliable as a real service behind a real network
+// is, to test a client's retries, timeouts and idempotence; [Server.SetFaults] changes the
+// faults while it runs (turn them off to read the data back and compare). A [Faults] gives:
+//
+//   - latency per request, fixed or drawn from a range ([WithLatency]);
+//   - a rate limit: past N requests per window, 429 with Retry-After (the seconds left in the
+//     window) and the API's error body ([WithRateLimit]);
+//   - at given rates: 429 with Retry-After; 500 in the API's error shape, 502 with a proxy's
+//     HTML page, 503 in the API's shape or as plain text; connection resets; bodies cut short
+//     (the full Content-Length is declared, then the connection ends); success answers whose
+//     body is not JSON (cut JSON, or an HTML page); bodies written slowly in pieces;
+//   - for POST /records, resets after the submission was accepted: the job runs and is
+//     applied, the client sees a network error. This is the case that makes resending a
+//     submission after a 5xx or a network error unsafe; a test can check that its client does
+//     not resend (Stats.SubmissionsReceived) and find the job the client never heard of
+//     ([JobInfo.Acknowledged] is false).
+//
+// Faults can be restricted to methods and path templates, or exclude some (for example all
+// but POST). Faults before the handler (429, 5xx, reset) leave the data untouched; faults on
+// the answer (reset after accept, truncated, malformed, slow) come after the handler acted and
+// only on success answers. Each request's fate is a hash of the seed, the request (method,
+// path and query) and how many identical requests came before it, so the same requests meet
+// the same faults in every run, concurrent or not; the rate limit alone depends on timing.
+// Over a listener a reset is a TCP RST and a truncation a closed connection (Go's transport
+// may silently resend a GET once when a kept-alive connection is reset); in-process
+// ([Server.Client] of a server built with [New]) a reset is an error wrapping
+// syscall.ECONNRESET and a truncated body ends with io.ErrUnexpectedEOF.
 //
 // # Determinism
 //
@@ -113,7 +146,14 @@
 //     text (a JSON number as written, a boolean as true/false);
 //   - sorting and comparison follow the printed values' types (numbers numerically, strings
 //     byte-wise, timestamps chronologically), which a database collation may not;
-//   - no rate limits, no 429, no 5xx (no fault injection yet);
+//   - the real service's rate limits are not published: without [Faults] the fake never
+//     answers 429, 5xx or fails a connection, and with them the limits, rates and the error
+//     codes and descriptions of 429, 500 and 503 (code "9000") are the fake's own; the 429
+//     body uses the vendor's shape, not the {"status":"ERROR","error":{"message":...}} of
+//     the OpenAPI document;
+//   - the OpenAPI document gives only POST /records a 429; the fake (with a rate limit)
+//     answers 429 on any request, as the service's documented limit applies to all; the
+//     contract test lists this and the document's other mistakes;
 //   - the unverified endpoints GET /studies/{studyKey} and GET /studies/{studyKey}/jobs are
 //     not served (404);
 //   - a user's roles, the keys' permissions, ePRO, subrecords, and record keywords beyond one

@@ -35,6 +35,20 @@ var (
 	errNotFound = &apiError{status: http.StatusNotFound, code: "9000", desc: "Resource not found."}
 )
 
+// Errors of injected faults (see Faults).
+var (
+	errInternal = &apiError{status: http.StatusInternalServerError, code: "9000",
+		desc: "Unexpected server error. Try again later; contact support if it persists."}
+	errUnavailable = &apiError{status: http.StatusServiceUnavailable, code: "9000",
+		desc: "The service is temporarily unavailable. Try again later."}
+)
+
+// errTooMany is a 429 whose Retry-After is secs seconds.
+func errTooMany(secs string) *apiError {
+	return &apiError{status: http.StatusTooManyRequests, code: "9000",
+		desc: "Too many requests: the rate limit is exceeded. Retry after " + secs + " s."}
+}
+
 func errForbidden(study string) *apiError {
 	return &apiError{status: http.StatusForbidden, code: "9001",
 		desc: "Unauthorized error. Insufficient permission to retrieve data for study " + study + "."}
@@ -59,6 +73,7 @@ var statusNames = map[int]string{
 	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE",
 	http.StatusTooManyRequests:       "TOO_MANY_REQUESTS",
 	http.StatusInternalServerError:   "INTERNAL_SERVER_ERROR",
+	http.StatusServiceUnavailable:    "SERVICE_UNAVAILABLE",
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {

@@ -54,4 +54,5 @@ const (
 	saltRole
 	saltForm
 	saltJob
+	saltFault
 )

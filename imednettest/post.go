@@ -199,6 +199,7 @@ type job struct {
 	finished       int64 // 0 until finished
 	state          string
 	err            string
+	unacknowledged bool  // a fault kept the 202 answer from the client
 	records        []int // ids of the records created or updated
 	subjects       []string
 }
@@ -241,7 +242,10 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, st *Study) {
 	st.jobList = append(st.jobList, j)
 	st.pending = append(st.pending, j)
 	st.mu.Unlock()
-	s.count(func(x *Stats) { x.Submissions++; x.JobsCreated++ })
+	s.count(func(x *Stats) { x.Submissions++; x.ItemsAccepted += len(items); x.JobsCreated++ })
+	if cw, ok := w.(*captureWriter); ok {
+		cw.job, cw.st = j, st // a fault may keep the answer from the client
+	}
 
 	b := append([]byte(nil), `{"jobId":`...)
 	b = appendString(b, j.jobID)
@@ -364,5 +368,5 @@ func (st *Study) runJob(j *job) {
 		}
 	}
 	j.state = "completed"
-	st.srv.count(func(x *Stats) { x.JobsCompleted++ })
+	st.srv.count(func(x *Stats) { x.JobsCompleted++; x.ItemsApplied += len(j.items) })
 }

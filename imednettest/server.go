@@ -2,6 +2,7 @@ package imednettest
 
 import (
 	"crypto/subtle"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,6 +29,8 @@ type Server struct {
 
 	statsMu sync.Mutex
 	stats   Stats
+
+	faultRuntime
 }
 
 // New builds a server without a listener. Serve it with [Server.Handler], or talk to it
@@ -59,6 +62,12 @@ func New(opts ...Option) (*Server, error) {
 		jobDelay: cfg.jobDelay,
 	}
 	s.stats.Requests = map[string]int{}
+	s.stats.Faults = map[FaultKind]int{}
+	fs, err := newFaultState(cfg.mergedFaults(), cfg.seed)
+	if err != nil {
+		return nil, err
+	}
+	s.faults.Store(fs)
 	seed := mix(uint64(cfg.seed))
 	for i, sc := range cfg.studies {
 		st := newStudy(s, i, sc, seed)
@@ -140,18 +149,65 @@ func (s *Server) Client(opts ...imednet.Option) (*imednet.Client, error) {
 	return imednet.New(append(base, opts...)...)
 }
 
-// inProcess is a RoundTripper that calls the server's handler directly.
+// inProcess is a RoundTripper that calls the server's handler directly. A handler aborted
+// with http.ErrAbortHandler (an injected reset or truncation) gives what a network would: a
+// connection error before the answer, or a body that ends with io.ErrUnexpectedEOF.
 type inProcess struct{ s *Server }
 
 func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		defer r.Body.Close()
+	}
 	if err := r.Context().Err(); err != nil {
 		return nil, err
 	}
-	rec := httptest.NewRecorder()
-	t.s.ServeHTTP(rec, r)
+	rec := &recorder{ResponseRecorder: httptest.NewRecorder()}
+	if !serveRecovering(t.s, rec, r) {
+		resp := rec.Result()
+		resp.Request = r
+		return resp, nil
+	}
+	if err := r.Context().Err(); err != nil {
+		return nil, err // the handler gave up because the client did
+	}
+	if !rec.wrote {
+		return nil, errConnReset
+	}
 	resp := rec.Result()
 	resp.Request = r
+	resp.Body = io.NopCloser(io.MultiReader(rec.Body, truncatedReader{}))
 	return resp, nil
+}
+
+// serveRecovering serves r and reports whether the handler aborted with
+// http.ErrAbortHandler; other panics go on.
+func serveRecovering(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
+}
+
+// recorder is an httptest.ResponseRecorder that tells whether anything was written.
+type recorder struct {
+	*httptest.ResponseRecorder
+	wrote bool
+}
+
+func (w *recorder) WriteHeader(code int) {
+	w.wrote = true
+	w.ResponseRecorder.WriteHeader(code)
+}
+
+func (w *recorder) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseRecorder.Write(p)
 }
 
 // Study returns the study with the given key, or nil.
@@ -172,14 +228,22 @@ type Stats struct {
 	// "GET /studies/{studyKey}/records"; requests for unknown paths count as "GET (unknown)".
 	// Requests refused (401, 400, ...) are counted too.
 	Requests map[string]int
-	// Submissions counts POST /records bodies accepted with 202 (each creates one job);
-	// RejectedSubmissions those refused with an error status.
-	Submissions, RejectedSubmissions int
+	// SubmissionsReceived counts every POST /studies/{studyKey}/records request, faulted or
+	// not; Submissions those accepted (each creates one job), RejectedSubmissions those
+	// refused with an error status by the handler. Submissions that got a fault before the
+	// handler ([Faults]) are in neither.
+	SubmissionsReceived, Submissions, RejectedSubmissions int
+	// ItemsAccepted counts the records in accepted submissions; ItemsApplied those applied by
+	// completed jobs. Once every job has finished without failures, ItemsApplied equals
+	// ItemsAccepted when each accepted submission was applied exactly once.
+	ItemsAccepted, ItemsApplied int
 	// JobsCreated counts jobs; JobsCompleted those applied, JobsFailed those that failed
 	// (nothing of them applied). A job is applied at most once.
 	JobsCreated, JobsCompleted, JobsFailed int
 	// Changes, by jobs and by the Study methods.
 	RecordsCreated, RecordsUpdated, RecordsDeleted, SubjectsCreated int
+	// Faults counts the faults injected, by kind (see [Faults]).
+	Faults map[FaultKind]int
 }
 
 // Stats returns a snapshot of the counters.
@@ -190,6 +254,10 @@ func (s *Server) Stats() Stats {
 	out.Requests = make(map[string]int, len(s.stats.Requests))
 	for k, v := range s.stats.Requests {
 		out.Requests[k] = v
+	}
+	out.Faults = make(map[FaultKind]int, len(s.stats.Faults))
+	for k, v := range s.stats.Faults {
+		out.Faults[k] = v
 	}
 	return out
 }
@@ -270,20 +338,35 @@ func parseRoute(r *http.Request) route {
 			return route{pattern: ep.pattern, ep: ep, study: segs[1]}
 		}
 	case len(segs) == 4 && segs[0] == "studies" && segs[1] != "" && segs[2] == "jobs" && segs[3] != "":
-		return route{pattern: "/studies/{studyKey}/jobs/{batchId}", study: segs[1], batchID: segs[3], jobs: true}
+		return route{pattern: jobsPattern, study: segs[1], batchID: segs[3], jobs: true}
 	}
 	return route{}
 }
 
-// ServeHTTP serves the API: authentication, then routing, method, study and parameters.
+// ServeHTTP serves the API: faults (see [Faults]), then authentication, routing, method,
+// study and parameters.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt := parseRoute(r)
 	name := rt.pattern
 	if name == "" {
 		name = "(unknown)"
 	}
-	s.count(func(st *Stats) { st.Requests[r.Method+" "+name]++ })
+	post := r.Method == http.MethodPost && rt.ep == recordsEP
+	s.count(func(st *Stats) {
+		st.Requests[r.Method+" "+name]++
+		if post {
+			st.SubmissionsReceived++
+		}
+	})
+	if fs := s.faults.Load(); fs != nil && fs.inScope(r.Method, rt.pattern) {
+		s.serveWithFaults(fs, w, r, rt)
+		return
+	}
+	s.serve(w, r, rt)
+}
 
+// serve serves a request without faults.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	if !strings.HasPrefix(r.URL.Path, imednet.APIPrefix+"/") {
 		s.writeError(w, r, errNotFound)
 		return

@@ -225,6 +225,10 @@ type JobInfo struct {
 	DateCreated    time.Time
 	DateStarted    time.Time // zero until started
 	DateFinished   time.Time // zero until finished
+	// Acknowledged is false when an injected fault ([Faults.ResetAfterAcceptRate],
+	// TruncateRate, MalformedRate) kept the 202 answer from the client: the job exists and
+	// runs, but the client does not know its batch id.
+	Acknowledged bool
 }
 
 func (j *job) info() JobInfo {
@@ -238,6 +242,7 @@ func (j *job) info() JobInfo {
 		JobID: j.jobID, BatchID: j.batchID, State: j.state, Email: j.email, Items: len(j.items),
 		Error: j.err, RecordIDs: slices.Clone(j.records), SubjectKeys: slices.Clone(j.subjects),
 		DateCreated: t(j.created), DateStarted: t(j.started), DateFinished: t(j.finished),
+		Acknowledged: !j.unacknowledged,
 	}
 }
 
