@@ -113,8 +113,12 @@ type RecordData map[string]json.RawMessage
 // UnmarshalJSON stores a copy of each member's raw JSON. null is an empty map.
 func (d *RecordData) UnmarshalJSON(data []byte) error {
 	m := RecordData{}
-	err := wire.DecodeObject(data, nil, func(f *wire.Field) {
-		m[f.Key] = append(json.RawMessage(nil), f.Value...)
+	// One copy of the whole object, which the values then share (each capped at its own end,
+	// so that appending to one cannot overwrite the next): one allocation per record instead
+	// of one per value.
+	own := append([]byte(nil), data...)
+	err := wire.DecodeObject(own, nil, func(f *wire.Field) {
+		m[f.Key] = json.RawMessage(f.Value[:len(f.Value):len(f.Value)])
 	})
 	if err != nil {
 		return err

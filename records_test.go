@@ -464,3 +464,18 @@ func TestRecordJSONEncoding(t *testing.T) {
 		t.Errorf("round trip\n got %+v\nwant %+v", back, r)
 	}
 }
+
+// The values of a RecordData share one buffer; appending to one must not change another.
+func TestRecordDataValuesAreIndependent(t *testing.T) {
+	var d RecordData
+	if err := json.Unmarshal([]byte(`{"A":"1","B":"2","C":{"x":[1,2]}}`), &d); err != nil {
+		t.Fatal(err)
+	}
+	_ = append(d["A"], `,"garbage"`...)
+	if got := string(d["B"]); got != `"2"` {
+		t.Fatalf(`B = %s after appending to A, want "2"`, got)
+	}
+	if got := string(d["C"]); got != `{"x":[1,2]}` {
+		t.Fatalf("C = %s", got)
+	}
+}

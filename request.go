@@ -177,7 +177,7 @@ func (c *Client) attempt(ctx context.Context, info RequestInfo, u *url.URL, head
 	}
 	defer hresp.Body.Close()
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header}
-	data, err := io.ReadAll(io.LimitReader(hresp.Body, c.maxResponseBytes+1))
+	data, err := readBody(hresp.Body, hresp.ContentLength, c.maxResponseBytes)
 	if err == nil && int64(len(data)) > c.maxResponseBytes {
 		err = &finalErr{fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, c.maxResponseBytes)}
 	}
@@ -265,4 +265,17 @@ func (c *Client) finalError(info RequestInfo, attempts int, err error) error {
 		err = f.err
 	}
 	return &RequestError{Method: info.Method, Path: info.Path, Attempts: attempts, Err: err}
+}
+
+// readBody reads a response body of at most max bytes (one more tells the caller it was
+// larger). A declared length sizes the buffer at once, instead of growing it by doubling,
+// which for a page of 500 records would copy the body several times; the length is only a
+// hint, capped by max, so a wrong or hostile one costs nothing more than the cap.
+func readBody(r io.Reader, declared, max int64) ([]byte, error) {
+	if declared <= 0 || declared > max {
+		return io.ReadAll(io.LimitReader(r, max+1))
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, declared+bytes.MinRead))
+	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	return buf.Bytes(), err
 }

@@ -56,7 +56,7 @@ func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
 		if err != nil {
 			return err
 		}
-		key, _ := Value(data[i:keyEnd]).Text()
+		key := memberName(data[i:keyEnd])
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
 			return syntaxErr(i, "expected ':' after member name %q", key)

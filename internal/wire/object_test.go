@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -483,5 +485,33 @@ func TestList(t *testing.T) {
 	extra = decodeOne(t, `{"a":"b"}`, func(f *Field) { List(f, &names) })
 	if names != nil || extra == nil {
 		t.Errorf("List[string] of an object = %q, extra %s; want nil and kept", names, extra)
+	}
+}
+
+// Member names come from a shared table; names with escapes, long names and names seen
+// after the table is full must still decode exactly.
+func TestMemberNames(t *testing.T) {
+	long := strings.Repeat("n", maxInternedLen+5)
+	data := `{"plain":1,"esc\u0041ped":2,"` + long + `":3,"quo\"te":4}`
+	var got []string
+	if err := DecodeObject([]byte(data), nil, func(f *Field) { got = append(got, f.Key) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"plain", "escAped", long, `quo"te`}
+	if !slices.Equal(got, want) {
+		t.Fatalf("names %q, want %q", got, want)
+	}
+	// The table stays bounded however many distinct names arrive.
+	for i := range maxInterned + 100 {
+		memberName([]byte(`"name` + strconv.Itoa(i) + `"`))
+	}
+	interned.RLock()
+	n := len(interned.m)
+	interned.RUnlock()
+	if n > maxInterned {
+		t.Fatalf("%d interned names, limit %d", n, maxInterned)
+	}
+	if s := memberName([]byte(`"beyond-the-limit-name"`)); s != "beyond-the-limit-name" {
+		t.Fatalf("name after the table is full: %q", s)
 	}
 }
