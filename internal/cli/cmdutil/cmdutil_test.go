@@ -1,0 +1,114 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
+)
+
+func TestExitCode(t *testing.T) {
+	api := func(status int) error {
+		return fmt.Errorf("listing: %w", &imednet.APIError{StatusCode: status, Method: "GET", Path: "/api/v1/edc/studies"})
+	}
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{nil, ExitOK},
+		{errors.New("boom"), ExitFailure},
+		{api(401), ExitAuth},
+		{api(403), ExitAuth},
+		{api(400), ExitUsage},
+		{api(404), ExitFailure},
+		{api(500), ExitFailure},
+		{UsageErrorf("bad"), ExitUsage},
+		{&SilentError{Code: 2}, 2},
+		{&ExitError{Code: 1, Err: api(401)}, 1},
+		{&imednet.CreateValidationError{Total: 1}, ExitUsage},
+		{&dictionary.ValidationError{}, ExitUsage},
+		{imednet.ErrNoStudy, ExitUsage},
+		{&imednet.RequestError{Method: "GET", Path: "/x", Attempts: 4, Err: errors.New("refused")}, ExitFailure},
+	} {
+		if got := ExitCode(tc.err); got != tc.want {
+			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	msg := ErrorMessage(&imednet.APIError{StatusCode: 401, Method: "GET", Path: "/api/v1/edc/studies", Code: "9001", Description: "Invalid key"})
+	if msg != "GET /api/v1/edc/studies: 401 Unauthorized: code 9001: Invalid key (hint: check IMEDNET_API_KEY and IMEDNET_SECURITY_KEY)" {
+		t.Errorf("401: %q", msg)
+	}
+	msg = ErrorMessage(&imednet.APIError{StatusCode: 403, Method: "GET", Path: "/api/v1/edc/studies/X/sites"})
+	if !strings.Contains(msg, "403 Forbidden") || !strings.Contains(msg, "hint: check the study key") {
+		t.Errorf("403: %q", msg)
+	}
+	if got := ErrorMessage(errors.New("imednet: imednet: x")); got != "x" {
+		t.Errorf("prefix: %q", got)
+	}
+}
+
+func TestParseSort(t *testing.T) {
+	got, err := ParseSort([]string{"a", "b,DESC", " c , asc "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []imednet.Sort{{Property: "a"}, {Property: "b", Descending: true}, {Property: "c"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%v, want %v", got, want)
+	}
+	for _, bad := range []string{"", ",desc", "a,up"} {
+		if _, err := ParseSort([]string{bad}); ExitCode(err) != ExitUsage {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestParseTimeout(t *testing.T) {
+	for in, want := range map[string]time.Duration{"30": 30 * time.Second, "2.5": 2500 * time.Millisecond, "45s": 45 * time.Second} {
+		if got, err := parseTimeout(in); err != nil || got != want {
+			t.Errorf("%q: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"0", "-1", "soon", "-5s"} {
+		if _, err := parseTimeout(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestStudyAndFormat(t *testing.T) {
+	env := map[string]string{}
+	f := &Factory{IO: &IOStreams{}, Getenv: func(k string) string { return env[k] }}
+	if _, err := f.Study(""); ExitCode(err) != ExitUsage {
+		t.Errorf("no study: %v", err)
+	}
+	env[EnvStudy] = "ENV"
+	if s, _ := f.Study(""); s != "ENV" {
+		t.Errorf("env: %q", s)
+	}
+	if s, _ := f.Study("FLAG"); s != "FLAG" {
+		t.Errorf("flag: %q", s)
+	}
+	f.Flags.Sandbox = true
+	if s, _ := f.Study(""); s != "DEMO" {
+		t.Errorf("sandbox: %q", s)
+	}
+	if format, _ := f.Format(); format != "jsonl" {
+		t.Errorf("piped: %s", format)
+	}
+	f.IO.OutTTY = true
+	if format, _ := f.Format(); format != "table" {
+		t.Errorf("terminal: %s", format)
+	}
+	f.Flags.Output = "csv"
+	if format, _ := f.Format(); format != "csv" {
+		t.Errorf("--output csv: %s", format)
+	}
+}

@@ -1,0 +1,255 @@
+// Package cmdutil is what every imednet command shares: the Factory that gives a command its
+// API client, IO streams and output format, the global flags that configure them, the exit
+// codes and the formatting of errors.
+package cmdutil
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/pflag"
+
+	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/imednettest"
+	"github.com/imednet/imednet-go/internal/cli/output"
+)
+
+// EnvStudy is the environment variable that gives --study its default.
+const EnvStudy = "IMEDNET_STUDY"
+
+// IOStreams are a command's input and outputs, and whether the outputs are terminals.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer // results
+	ErrOut io.Writer // errors, warnings, progress
+	OutTTY bool      // Out is a terminal: the default output is a table
+	ErrTTY bool      // ErrOut is a terminal: progress is shown
+}
+
+// System returns the process's standard streams.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
+	}
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+// TestStreams returns streams over buffers, for tests: stdin, stdout and stderr.
+func TestStreams() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// GlobalFlags are the values of the flags every command takes.
+type GlobalFlags struct {
+	BaseURL     string        // --base-url; default IMEDNET_BASE_URL, then the SDK's default
+	Timeout     time.Duration // --timeout, per attempt; default IMEDNET_TIMEOUT, then the SDK's default
+	Sandbox     bool          // --sandbox: run against an in-process fake server
+	Debug       bool          // --debug: log each request on stderr
+	Output      string        // --output; "" for the default
+	APIKey      string        // --api-key; default IMEDNET_API_KEY
+	SecurityKey string        // --security-key; default IMEDNET_SECURITY_KEY
+}
+
+// Factory gives commands what they depend on. Commands receive it when they are built and
+// call its methods only when they run, so that building the command tree costs nothing and
+// tests can substitute any part.
+type Factory struct {
+	IO      *IOStreams
+	Flags   GlobalFlags
+	Getenv  func(string) string // the environment; os.Getenv by default
+	Version string              // the command's version, for the User-Agent
+
+	// NewSandbox builds the server behind --sandbox. The default is an imednettest server
+	// without a listener holding the demo study. Tests replace it to inspect the server.
+	NewSandbox func() (*imednettest.Server, error)
+
+	mu      sync.Mutex
+	client  *imednet.Client
+	sandbox *imednettest.Server
+}
+
+// New returns a Factory over the process's streams and environment.
+func New(version string) *Factory {
+	return &Factory{IO: System(), Getenv: os.Getenv, Version: version}
+}
+
+// AddGlobalFlags registers the global flags on fs (the root command's persistent flags).
+func (f *Factory) AddGlobalFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Flags.BaseURL, "base-url", "", "the API's base URL (default $"+imednet.EnvBaseURL+", then "+imednet.DefaultBaseURL+")")
+	fs.DurationVar(&f.Flags.Timeout, "timeout", 0, "timeout of each request attempt, e.g. 30s (default $"+imednet.EnvTimeout+", then 30s)")
+	fs.BoolVar(&f.Flags.Sandbox, "sandbox", false, "run against an in-process sandbox with the demo study DEMO (no credentials needed)")
+	fs.BoolVar(&f.Flags.Debug, "debug", false, "log each request (method, path, status, duration) on stderr; keys are never logged")
+	fs.StringVarP(&f.Flags.Output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl otherwise)")
+	fs.StringVar(&f.Flags.APIKey, "api-key", "", "the API key (prefer $"+imednet.EnvAPIKey+": a flag shows in the process list and the shell history)")
+	fs.StringVar(&f.Flags.SecurityKey, "security-key", "", "the security key (prefer $"+imednet.EnvSecurityKey+", for the same reason)")
+}
+
+// Env returns the environment variable key, through Getenv.
+func (f *Factory) Env(key string) string {
+	if f.Getenv == nil {
+		return os.Getenv(key)
+	}
+	return f.Getenv(key)
+}
+
+// Format returns the output format: --output, or table when stdout is a terminal and JSON
+// Lines otherwise.
+func (f *Factory) Format() (output.Format, error) {
+	if f.Flags.Output == "" {
+		if f.IO.OutTTY {
+			return output.Table, nil
+		}
+		return output.JSONL, nil
+	}
+	format, err := output.ParseFormat(f.Flags.Output)
+	if err != nil {
+		return "", Usage(fmt.Errorf("--output: %w", err))
+	}
+	return format, nil
+}
+
+// Study returns the study key a command works on: the --study value, else $IMEDNET_STUDY,
+// else with --sandbox the demo study. Without any, it is a usage error.
+func (f *Factory) Study(flag string) (string, error) {
+	if s := strings.TrimSpace(flag); s != "" {
+		return s, nil
+	}
+	if f.Flags.Sandbox {
+		return imednettest.DemoStudyKey, nil
+	}
+	if s := strings.TrimSpace(f.Env(EnvStudy)); s != "" {
+		return s, nil
+	}
+	return "", UsageErrorf("no study key: pass --study KEY or set %s (see 'imednet studies list')", EnvStudy)
+}
+
+// Sandbox returns the server behind --sandbox, building it on first use; nil without
+// --sandbox.
+func (f *Factory) Sandbox() (*imednettest.Server, error) {
+	if !f.Flags.Sandbox {
+		return nil, nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sandboxLocked()
+}
+
+func (f *Factory) sandboxLocked() (*imednettest.Server, error) {
+	if f.sandbox != nil {
+		return f.sandbox, nil
+	}
+	newSandbox := f.NewSandbox
+	if newSandbox == nil {
+		newSandbox = func() (*imednettest.Server, error) { return imednettest.New() }
+	}
+	srv, err := newSandbox()
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	f.sandbox = srv
+	return srv, nil
+}
+
+// Client returns the API client, built on first use from the global flags and the
+// environment, or wired to the sandbox with --sandbox. Missing keys are a usage error naming
+// the variable to set.
+func (f *Factory) Client() (*imednet.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.client != nil {
+		return f.client, nil
+	}
+	opts := []imednet.Option{imednet.WithUserAgent("imednet-cli/" + f.Version)}
+	if f.Flags.Debug {
+		h := slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, imednet.WithLogger(slog.New(h)))
+	}
+	if f.Flags.Timeout < 0 {
+		return nil, UsageErrorf("--timeout: %s is negative", f.Flags.Timeout)
+	}
+	if f.Flags.Timeout > 0 {
+		opts = append(opts, imednet.WithTimeout(f.Flags.Timeout))
+	}
+	var c *imednet.Client
+	var err error
+	if f.Flags.Sandbox {
+		srv, serr := f.sandboxLocked()
+		if serr != nil {
+			return nil, serr
+		}
+		c, err = srv.Client(opts...)
+	} else {
+		c, err = f.remoteClient(opts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	f.client = c
+	return c, nil
+}
+
+func (f *Factory) remoteClient(opts []imednet.Option) (*imednet.Client, error) {
+	apiKey, secKey := f.Flags.APIKey, f.Flags.SecurityKey
+	if apiKey == "" {
+		apiKey = f.Env(imednet.EnvAPIKey)
+	}
+	if secKey == "" {
+		secKey = f.Env(imednet.EnvSecurityKey)
+	}
+	switch {
+	case strings.TrimSpace(apiKey) == "":
+		return nil, UsageErrorf("%s is not set: export it with your API key (or use --sandbox to try the command)", imednet.EnvAPIKey)
+	case strings.TrimSpace(secKey) == "":
+		return nil, UsageErrorf("%s is not set: export it with your security key (or use --sandbox to try the command)", imednet.EnvSecurityKey)
+	}
+	opts = append(opts, imednet.WithAPIKey(apiKey, secKey))
+	base := f.Flags.BaseURL
+	if base == "" {
+		base = f.Env(imednet.EnvBaseURL)
+	}
+	if base != "" {
+		opts = append(opts, imednet.WithBaseURL(base))
+	}
+	if f.Flags.Timeout == 0 {
+		if s := strings.TrimSpace(f.Env(imednet.EnvTimeout)); s != "" {
+			d, err := parseTimeout(s)
+			if err != nil {
+				return nil, UsageErrorf("%s: %v", imednet.EnvTimeout, err)
+			}
+			opts = append(opts, imednet.WithTimeout(d))
+		}
+	}
+	c, err := imednet.New(opts...)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	return c, nil
+}
+
+// parseTimeout reads a timeout as seconds ("30", "2.5") or a Go duration ("45s").
+func parseTimeout(s string) (time.Duration, error) {
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		if secs <= 0 {
+			return 0, fmt.Errorf("%q is not a positive number of seconds", s)
+		}
+		return time.Duration(secs * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is neither seconds (30) nor a positive duration (45s)", s)
+	}
+	return d, nil
+}

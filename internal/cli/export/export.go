@@ -1,0 +1,359 @@
+// Package export is "imednet export" and "imednet sync": a whole study copied into a
+// database or a directory of files by the export engine (package export of the module), and
+// brought up to date incrementally.
+package export
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	exp "github.com/imednet/imednet-go/export"
+	_ "github.com/imednet/imednet-go/export/sqlite" // registers sqlite:
+	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/output"
+)
+
+// Options are the flags of "export" and "sync".
+type Options struct {
+	Factory     *cmdutil.Factory
+	Sync        bool // the command is "sync"
+	Study       string
+	To          string
+	Layout      string
+	Forms       []string
+	Concurrency int
+	RateLimit   float64
+	Labels      bool
+	Full        bool // export only: fetch every form even after an interrupted run
+}
+
+const targetHelp = `Targets (--to):
+  sqlite:FILE       a SQLite database file (the default: sqlite:<study>.db), created 0600
+  postgres://...    a PostgreSQL database, one schema per study
+  parquet:DIR       Parquet files, Hive-partitioned by form (DIR/<table>/form=KEY/part-N.parquet)
+  csv:DIR           one CSV file per table
+  jsonl:DIR         one JSON Lines file per table
+
+What lands in the target:
+  form_<KEY>        per form, one row per record: recordId, subjectKey, subjectId, siteId,
+                    intervalId, visitId, recordStatus, recordType, deleted, dateCreated,
+                    dateModified, then one column per variable, typed by the dictionary
+                    (NUMBER real, DATE date, CHECKBOX boolean, the rest text). A form wider
+                    than the target allows (SQLite: 2,000 columns) continues in
+                    form_<KEY>_part2, ... joined on recordId.
+  wide_columns      each wide column's variable and label (--labels names columns after the
+                    labels instead, made unique and safe)
+  record_values     with --layout long or both: one row per record and variable, the value as
+                    text and typed (valueNumber, valueDate, valueBool) where the type allows
+  records_raw       the JSON of every record exactly as the API sent it
+  studies, sites, subjects, subject_keywords, intervals, interval_forms, forms, variables,
+  visits, queries, query_comments, record_revisions, codings, users, user_roles
+  _imednet_forms, _imednet_runs (SQLite and PostgreSQL): the ledger of runs and forms
+
+Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
+client's retries is marked failed in the ledger while the others go on; the command then
+names the failed forms and exits 1. An export that was interrupted (Ctrl-C, a crash) resumes:
+the next export skips the forms the interrupted run completed (--full fetches them again).`
+
+// NewCmd returns "imednet export". runF, when not nil, runs instead of Run.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export a whole study into SQLite, PostgreSQL, Parquet, CSV or JSON Lines",
+		Long: "Export every form's records of a study, its raw JSON, and the study's reference tables into\n" +
+			"a target, fetching forms and pages concurrently. Progress is shown on a terminal; the\n" +
+			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetHelp,
+		Example: `  imednet --sandbox export --to sqlite:"$TMPDIR/demo.db"
+  imednet --sandbox export --forms AE,CM --layout both --to sqlite:"$TMPDIR/ae.db"
+  imednet export --study MYSTUDY --concurrency 8 --rate-limit 20
+  imednet export --study MYSTUDY --to postgres://user@localhost/clinical
+  imednet export --study MYSTUDY --to parquet:./lake --labels`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
+	}
+	addFlags(cmd, o)
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed")
+	return cmd
+}
+
+// NewSyncCmd returns "imednet sync". runF, when not nil, runs instead of Run.
+func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	o := &Options{Factory: f, Sync: true}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Bring an export up to date with what changed since",
+		Long: "Fetch per form only the records modified since the last export or sync (with a few\n" +
+			"minutes of overlap), upsert them (deleted records arrive marked deleted), and refresh the\n" +
+			"reference tables: the target then holds what a fresh export would. A form that was never\n" +
+			"exported is fetched whole.\n\n" + targetHelp,
+		Example: `  imednet --sandbox sync --to sqlite:"$TMPDIR/demo.db"
+  imednet sync --study MYSTUDY
+  imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return Run(cmd.Context(), o)
+		},
+	}
+	addFlags(cmd, o)
+	return cmd
+}
+
+func addFlags(cmd *cobra.Command, o *Options) {
+	fl := cmd.Flags()
+	fl.StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
+	fl.StringVar(&o.To, "to", "", "the target: sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR (default sqlite:<study>.db)")
+	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
+	fl.StringSliceVar(&o.Forms, "forms", nil, "only these form keys, comma-separated (default all)")
+	fl.IntVar(&o.Concurrency, "concurrency", exp.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
+	fl.Float64Var(&o.RateLimit, "rate-limit", 0, "at most this many requests per second (0: no limit beyond the API's own)")
+	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
+}
+
+// Run runs "export" or "sync".
+func Run(ctx context.Context, o *Options) error {
+	f := o.Factory
+	format, err := f.Format()
+	if err != nil {
+		return err
+	}
+	layout, err := exp.ParseLayout(o.Layout)
+	if err != nil {
+		return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+	}
+	if o.Concurrency < 1 || o.Concurrency > 64 {
+		return cmdutil.UsageErrorf("--concurrency: %d is outside 1..64", o.Concurrency)
+	}
+	if o.RateLimit < 0 {
+		return cmdutil.UsageErrorf("--rate-limit: %g is negative", o.RateLimit)
+	}
+	var forms []string
+	for _, k := range o.Forms {
+		if k = strings.TrimSpace(k); k != "" {
+			forms = append(forms, k)
+		}
+	}
+	c, err := f.Client()
+	if err != nil {
+		return err
+	}
+	study, err := f.Study(o.Study)
+	if err != nil {
+		return err
+	}
+	to := o.To
+	if strings.TrimSpace(to) == "" {
+		to = "sqlite:" + study + ".db"
+	}
+	target, err := exp.ParseTarget(to, study)
+	if err != nil {
+		return cmdutil.Usage(fmt.Errorf("--to: %w", err))
+	}
+	if !knownScheme(target.Scheme) {
+		return cmdutil.UsageErrorf("--to: unknown target %q (known: %s)", target.Scheme, strings.Join(exp.TargetSchemes(), ", "))
+	}
+	sink, err := exp.OpenTarget(ctx, to, study)
+	if err != nil {
+		return err
+	}
+
+	opts := exp.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full}
+	verb := "Exported"
+	if o.Sync {
+		opts.Mode, verb = exp.ModeSync, "Synced"
+	}
+	var prog *progress
+	if f.IO.ErrTTY {
+		prog = newProgress(f.IO.ErrOut, time.Now)
+		opts.OnEvent = prog.event
+	}
+	sum, runErr := exp.Run(ctx, c, study, sink, opts)
+	if prog != nil {
+		prog.done()
+	}
+	closeErr := sink.Close()
+	if sum != nil && len(sum.Forms)+len(sum.Tables) > 0 {
+		if err := writeSummary(f.IO.Out, format, sum); err != nil {
+			return err
+		}
+		if f.IO.ErrTTY && runErr == nil {
+			fmt.Fprintf(f.IO.ErrOut, "%s %s, %s to %s in %s\n", verb, cmdutil.Plural(len(sum.Forms), "form", "forms"),
+				cmdutil.Plural(int(sum.Records), "record", "records"), target, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
+		}
+	}
+	if runErr != nil {
+		var re *exp.RunError
+		if errors.Is(runErr, exp.ErrUnknownForm) {
+			return cmdutil.Usage(fmt.Errorf("--forms: %w", runErr))
+		}
+		if errors.As(runErr, &re) {
+			return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s failed: %s (%w)",
+				cmdutil.Plural(len(re.Failed), "form or table", "forms or tables"), strings.Join(re.Failed, ", "), runErr)}
+		}
+		return runErr
+	}
+	if closeErr != nil {
+		return closeErr
+	}
+	return nil
+}
+
+func knownScheme(s string) bool {
+	for _, k := range exp.TargetSchemes() {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+// line is one line of the summary: a form, or a reference listing.
+type line struct {
+	Name    string  `json:"name"`
+	Kind    string  `json:"kind"` // "form" or "table"
+	Records int64   `json:"records"`
+	Status  string  `json:"status"`
+	Seconds float64 `json:"seconds"`
+	Error   string  `json:"error,omitempty"`
+}
+
+var summaryColumns = []output.Column[line]{
+	{Name: "name", Value: func(l *line) string { return l.Name }, Table: true},
+	{Name: "kind", Value: func(l *line) string { return l.Kind }},
+	{Name: "records", Value: func(l *line) string { return strconv.FormatInt(l.Records, 10) }, Table: true},
+	{Name: "status", Value: func(l *line) string { return l.Status }, Table: true},
+	{Name: "seconds", Value: func(l *line) string { return strconv.FormatFloat(l.Seconds, 'f', 1, 64) }, Table: true},
+	{Name: "error", Value: func(l *line) string { return l.Error }, Table: true},
+}
+
+func writeSummary(w io.Writer, format output.Format, sum *exp.Summary) error {
+	list := output.NewList(w, format, summaryColumns, "form", "forms")
+	for _, fr := range sum.Forms {
+		l := line{Name: fr.FormKey, Kind: "form", Records: fr.Records, Status: string(fr.Status)}
+		if fr.Skipped {
+			l.Status = "skipped"
+		}
+		if !fr.Started.IsZero() && !fr.Ended.IsZero() && !fr.Skipped {
+			l.Seconds = fr.Ended.Sub(fr.Started).Seconds()
+		}
+		if fr.Err != nil {
+			l.Error = cmdutil.ErrorMessage(fr.Err)
+		}
+		if err := list.Add(&l); err != nil {
+			list.Close()
+			return err
+		}
+	}
+	for _, t := range sum.Tables {
+		if t.Err == nil {
+			continue // reference tables are listed only when they failed
+		}
+		l := line{Name: t.Table, Kind: "table", Records: t.Rows, Status: string(exp.Failed), Error: cmdutil.ErrorMessage(t.Err)}
+		if err := list.Add(&l); err != nil {
+			list.Close()
+			return err
+		}
+	}
+	return list.Close()
+}
+
+// progress draws one status line on a terminal: forms done of total, records, rate, ETA.
+type progress struct {
+	w        io.Writer
+	now      func() time.Time
+	mu       sync.Mutex
+	start    time.Time
+	last     time.Time
+	forms    int // in the run
+	started  int // started or skipped
+	finished int // succeeded, skipped or failed
+	failed   int
+	records  map[string]int64 // per form, so far
+	totals   map[string]int64 // per form, as the server counted them
+	width    int
+}
+
+func newProgress(w io.Writer, now func() time.Time) *progress {
+	return &progress{w: w, now: now, start: now(), records: map[string]int64{}, totals: map[string]int64{}}
+}
+
+func (p *progress) event(e exp.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.Kind {
+	case exp.RunStarted:
+		p.forms = int(e.Total)
+	case exp.FormStarted:
+		p.started++
+	case exp.PageWritten, exp.FormFinished:
+		p.records[e.Form] = e.Records
+		if e.Total > 0 {
+			p.totals[e.Form] = e.Total
+		}
+		if e.Kind == exp.FormFinished {
+			p.finished++
+		}
+	case exp.FormSkipped:
+		p.started++
+		p.finished++
+	case exp.FormFailed:
+		p.finished++
+		p.failed++
+	default:
+		return
+	}
+	if t := p.now(); e.Kind != exp.PageWritten || t.Sub(p.last) >= 100*time.Millisecond {
+		p.last = t
+		p.draw(t)
+	}
+}
+
+func (p *progress) draw(t time.Time) {
+	var n, total int64
+	for k, r := range p.records {
+		n += r
+		total += max(p.totals[k], r)
+	}
+	elapsed := t.Sub(p.start).Seconds()
+	s := fmt.Sprintf("forms %d/%d  records %d", p.finished, p.forms, n)
+	if p.failed > 0 {
+		s += fmt.Sprintf("  failed %d", p.failed)
+	}
+	if elapsed > 0.5 {
+		rate := float64(n) / elapsed
+		s += fmt.Sprintf("  %.0f rec/s", rate)
+		// The ETA needs every form's size: known once each has started.
+		if rate > 0 && p.started == p.forms && total > n {
+			s += "  ETA " + (time.Duration(float64(total-n)/rate) * time.Second).Round(time.Second).String()
+		}
+	}
+	pad := ""
+	if len(s) < p.width {
+		pad = strings.Repeat(" ", p.width-len(s))
+	}
+	p.width = len(s)
+	fmt.Fprintf(p.w, "\r%s%s", s, pad)
+}
+
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.draw(p.now())
+	fmt.Fprintln(p.w)
+}

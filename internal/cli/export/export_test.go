@@ -1,0 +1,175 @@
+package export_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/sqlite"
+	"github.com/imednet/imednet-go/imednettest"
+	"github.com/imednet/imednet-go/internal/cli"
+	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+)
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+func newSandbox(t *testing.T) *imednettest.Server {
+	t.Helper()
+	srv, err := imednettest.New(imednettest.WithStudy(imednettest.StudyConfig{
+		Key: imednettest.DemoStudyKey, Sites: 2, Subjects: 4, RecordsPerSubject: 10,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func run(t *testing.T, srv *imednettest.Server, tty bool, args ...string) result {
+	t.Helper()
+	io, _, out, errOut := cmdutil.TestStreams()
+	io.OutTTY, io.ErrTTY = tty, tty
+	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" },
+		NewSandbox: func() (*imednettest.Server, error) { return srv, nil }}
+	code := cli.Run(context.Background(), f, args)
+	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+type line struct {
+	Name, Kind, Status, Error string
+	Records                   int64
+}
+
+func lines(t *testing.T, out string) []line {
+	t.Helper()
+	var ls []line
+	for _, s := range strings.Split(strings.TrimSpace(out), "\n") {
+		var l line
+		if err := json.Unmarshal([]byte(s), &l); err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+func TestExportAndSync(t *testing.T) {
+	srv := newSandbox(t)
+	db := filepath.Join(t.TempDir(), "demo.db")
+	r := run(t, srv, false, "--sandbox", "export", "--to", "sqlite:"+db, "--layout", "both", "--forms", "AE,VS")
+	if r.code != 0 || r.errOut != "" {
+		t.Fatalf("export: exit %d, stderr %q", r.code, r.errOut)
+	}
+	ls := lines(t, r.out)
+	st := srv.Study(imednettest.DemoStudyKey)
+	if len(ls) != 2 || ls[0].Name != "VS" || ls[1].Name != "AE" {
+		t.Fatalf("summary %+v; want VS and AE", ls)
+	}
+	for _, l := range ls {
+		if l.Status != "succeeded" || l.Records != int64(len(st.RecordIDs(l.Name))) || l.Kind != "form" {
+			t.Errorf("summary line %+v; want succeeded with %d records", l, len(st.RecordIDs(l.Name)))
+		}
+	}
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow("SELECT count(*) FROM record_values v JOIN form_AE a USING (recordId)").Scan(&n); err != nil || n == 0 {
+		t.Errorf("long rows of AE: %d (%v)", n, err)
+	}
+
+	if err := st.UpdateRecord(st.RecordIDs("AE")[0], map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, srv, true, "--sandbox", "sync", "--to", "sqlite:"+db, "--layout", "both", "--forms", "AE,VS", "-o", "jsonl")
+	if r.code != 0 {
+		t.Fatalf("sync: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "forms 2/2") || !strings.Contains(r.errOut, "Synced 2 forms") {
+		t.Errorf("sync on a terminal: stderr %q; want progress and a final line", r.errOut)
+	}
+	for _, l := range lines(t, r.out) {
+		if l.Status != "succeeded" || l.Records >= int64(len(st.RecordIDs(l.Name))) {
+			t.Errorf("sync line %+v: want fewer records than the form's %d", l, len(st.RecordIDs(l.Name)))
+		}
+	}
+}
+
+func TestDefaultTargetAndUsage(t *testing.T) {
+	srv := newSandbox(t)
+	t.Chdir(t.TempDir())
+	r := run(t, srv, false, "--sandbox", "export", "--forms", "DM")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	if s, err := sqlite.Open("DEMO.db"); err != nil {
+		t.Errorf("the default target DEMO.db: %v", err)
+	} else {
+		s.Close()
+	}
+	for _, args := range [][]string{
+		{"--layout", "tall"}, {"--concurrency", "0"}, {"--rate-limit", "-1"}, {"--to", "ftp:x"}, {"--to", "nowhere"},
+		{"--forms", "NOPE"},
+	} {
+		r := run(t, srv, false, append([]string{"--sandbox", "export"}, args...)...)
+		if r.code != cmdutil.ExitUsage {
+			t.Errorf("%v: exit %d, stderr %q; want a usage error", args, r.code, r.errOut)
+		}
+		if r.errOut == "" {
+			t.Errorf("%v: no message", args)
+		}
+	}
+}
+
+// failing is a sink whose writes to one form's table fail.
+type failing struct {
+	*sqlite.Sink
+	table string
+}
+
+func (f failing) Write(ctx context.Context, table string, rows []export.Row) error {
+	if table == f.table {
+		return errors.New("disk full")
+	}
+	return f.Sink.Write(ctx, table, rows)
+}
+
+func init() {
+	export.RegisterTarget("failae", func(ctx context.Context, t export.Target) (export.Sink, error) {
+		s, err := sqlite.Open(t.Location)
+		if err != nil {
+			return nil, err
+		}
+		return failing{s, "form_AE"}, nil
+	})
+}
+
+func TestFailedFormExitCode(t *testing.T) {
+	srv := newSandbox(t)
+	db := filepath.Join(t.TempDir(), "f.db")
+	r := run(t, srv, false, "--sandbox", "export", "--to", "failae:"+db)
+	if r.code != cmdutil.ExitFailure || !strings.Contains(r.errOut, "AE") || !strings.Contains(r.errOut, "disk full") {
+		t.Fatalf("exit %d, stderr %q; want 1 naming AE and why", r.code, r.errOut)
+	}
+	failed := 0
+	for _, l := range lines(t, r.out) {
+		if l.Status == "failed" {
+			failed++
+			if l.Name != "AE" || !strings.Contains(l.Error, "disk full") {
+				t.Errorf("failed line %+v", l)
+			}
+		}
+	}
+	if failed != 1 {
+		t.Errorf("%d failed lines, want 1", failed)
+	}
+}

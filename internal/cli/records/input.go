@@ -1,0 +1,351 @@
+package records
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
+)
+
+// input is a file of record requests, read but not yet validated against the dictionary.
+type input struct {
+	name   string                  // the file's name, for messages
+	reqs   []imednet.RecordRequest // the requests, in file order
+	where  []string                // where each request is in the file: "item 3 (line 12)", "line 4"
+	csv    bool                    // the file is CSV; its values are converted with the dictionary
+	raw    []map[string]string     // CSV only: each row's variable cells, by variable name
+	line   []int                   // the line each request starts on
+	issues []issue                 // problems found reading the file
+}
+
+// issue is a problem with the input, at a line of the file.
+type issue struct {
+	line int
+	msg  string // "where: what"
+}
+
+// identifiers are the CSV columns that are fields of a record request; every other column is
+// a variable.
+var identifiers = map[string]bool{
+	"formKey": true, "formId": true, "siteName": true, "siteId": true,
+	"subjectKey": true, "subjectId": true, "subjectOid": true,
+	"intervalName": true, "intervalId": true, "recordId": true, "recordOid": true,
+}
+
+// readInput reads a file of record requests: a JSON array of objects, or CSV. The format is
+// the file's extension (.json, .csv), or else what the content starts with ('[' for JSON).
+func readInput(name string, data []byte) *input {
+	in := &input{name: name}
+	lower := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lower, ".json"):
+		in.readJSON(data)
+	case strings.HasSuffix(lower, ".csv"):
+		in.readCSV(data)
+	case bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("[")):
+		in.readJSON(data)
+	default:
+		in.readCSV(data)
+	}
+	return in
+}
+
+// issue records a problem found at line, described by where ("item 3 (line 12)").
+func (in *input) issue(line int, where, format string, args ...any) {
+	in.issues = append(in.issues, issue{line: line, msg: where + ": " + fmt.Sprintf(format, args...)})
+}
+
+// lineAt returns the 1-based line of the byte offset off.
+func lineAt(data []byte, off int64) int {
+	return bytes.Count(data[:min(int(off), len(data))], []byte("\n")) + 1
+}
+
+// readJSON reads a JSON array of record requests. Each element must be an object with the
+// fields of a record request and nothing else (a misspelt "subjectkey" or a "recordData"
+// is an error rather than something silently dropped).
+func (in *input) readJSON(data []byte) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	dec := json.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.Token()
+	if err != nil {
+		in.jsonIssue(data, err, dec.InputOffset())
+		return
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		in.issue(1, "line 1", "expected a JSON array of record requests ([{\"formKey\": ...}, ...])")
+		return
+	}
+	for i := 1; dec.More(); i++ {
+		// The element starts after the separator and spaces that follow the previous one.
+		off := dec.InputOffset()
+		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
+			off++
+		}
+		line := lineAt(data, off)
+		where := fmt.Sprintf("item %d (line %d)", i, line)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			in.jsonIssue(data, err, dec.InputOffset())
+			return
+		}
+		var req imednet.RecordRequest
+		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
+			in.issue(line, where, "expected an object with formKey, data and the record's identifiers, got %s", truncate(string(t), 40))
+			continue
+		}
+		if bad := unknownKeys(raw); bad != "" {
+			in.issue(line, where, "%s", bad)
+			continue
+		}
+		ed := json.NewDecoder(bytes.NewReader(raw))
+		ed.DisallowUnknownFields()
+		ed.UseNumber()
+		if err := ed.Decode(&req); err != nil {
+			in.issue(line, where, "%v", cleanJSONError(err))
+			continue
+		}
+		in.reqs = append(in.reqs, req)
+		in.where = append(in.where, where)
+		in.line = append(in.line, line)
+	}
+	if _, err := dec.Token(); err != nil {
+		in.jsonIssue(data, err, dec.InputOffset())
+		return
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		line := lineAt(data, dec.InputOffset())
+		in.issue(line, fmt.Sprintf("line %d", line), "unexpected content after the array")
+	}
+}
+
+// unknownKeys checks the member names of a request object exactly (encoding/json would
+// accept "subjectkey" for subjectKey, which the API does not) and describes the first
+// unknown one, or returns "".
+func unknownKeys(raw json.RawMessage) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return "" // the typed decoding reports it
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if k == "data" || identifiers[k] {
+			continue
+		}
+		for id := range identifiers {
+			if strings.EqualFold(id, k) {
+				return fmt.Sprintf("unknown field %q: did you mean %q? (names are case-sensitive)", k, id)
+			}
+		}
+		if k == "recordData" {
+			return `unknown field "recordData": the values go in "data"`
+		}
+		return fmt.Sprintf("unknown field %q: a record request has formKey, siteName, subjectKey, intervalName, recordId (or their id forms) and data", k)
+	}
+	return ""
+}
+
+// jsonIssue records malformed JSON at the line of a syntax error, else at the line the
+// decoder stopped at.
+func (in *input) jsonIssue(data []byte, err error, off int64) {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		off = int64(len(data))
+	}
+	line := lineAt(data, off)
+	in.issue(line, fmt.Sprintf("line %d", line), "malformed JSON: %s", cleanJSONError(err))
+}
+
+func cleanJSONError(err error) string {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "unexpected end of file"
+	}
+	s := strings.TrimPrefix(err.Error(), "json: ")
+	s = strings.Replace(s, "Go struct field RecordRequest.", "field ", 1)
+	s = strings.Replace(s, "of type imednet.RecordRequest", "", 1)
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// readCSV reads CSV: a header of column names, then one request per row. The columns named
+// as record request fields (formKey, siteName, subjectKey, intervalName, recordId, ...) are
+// the identifiers; every other column is a variable of the row's form. An empty cell leaves
+// the field or variable out of the request.
+func (in *input) readCSV(data []byte) {
+	in.csv = true
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
+	r.FieldsPerRecord = 0
+	header, err := r.Read()
+	if err == io.EOF {
+		in.issue(1, "line 1", "the file is empty: expected a header line (formKey,siteName,subjectKey,intervalName,recordId,VARIABLE...)")
+		return
+	}
+	if err != nil {
+		in.issue(1, "line 1", "%v", csvError(err))
+		return
+	}
+	seen := map[string]int{}
+	hasForm := false
+	for i, h := range header {
+		h = strings.TrimSpace(h)
+		header[i] = h
+		switch {
+		case h == "":
+			in.issue(1, "line 1", "column %d has no name", i+1)
+		case seen[h] > 0:
+			in.issue(1, "line 1", "column %q appears twice (columns %d and %d)", h, seen[h], i+1)
+		}
+		seen[h] = i + 1
+		if h == "formKey" || h == "formId" {
+			hasForm = true
+		}
+	}
+	if !hasForm {
+		in.issue(1, "line 1", "no formKey column: the header must name formKey (or formId), then the identifiers and variables")
+	}
+	if len(in.issues) > 0 {
+		return
+	}
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			return
+		}
+		line, _ := r.FieldPos(0)
+		where := fmt.Sprintf("line %d", line)
+		if err != nil {
+			in.issue(line, where, "%v", csvError(err))
+			if errors.Is(err, csv.ErrFieldCount) {
+				continue
+			}
+			return
+		}
+		req := imednet.RecordRequest{Data: map[string]any{}}
+		vars := map[string]string{}
+		ok := true
+		for i, cell := range row {
+			name := header[i]
+			if !identifiers[name] {
+				if cell != "" {
+					vars[name] = cell
+				}
+				continue
+			}
+			cell = strings.TrimSpace(cell)
+			if cell == "" {
+				continue
+			}
+			if err := setIdentifier(&req, name, cell); err != nil {
+				in.issue(line, where, "field %s: %v", name, err)
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		in.reqs = append(in.reqs, req)
+		in.where = append(in.where, where)
+		in.line = append(in.line, line)
+		in.raw = append(in.raw, vars)
+	}
+}
+
+func csvError(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if errors.Is(pe.Err, csv.ErrFieldCount) {
+			return "wrong number of cells for the header"
+		}
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// setIdentifier sets the request field name from a CSV cell.
+func setIdentifier(req *imednet.RecordRequest, name, cell string) error {
+	str := map[string]*string{
+		"formKey": &req.FormKey, "siteName": &req.SiteName, "subjectKey": &req.SubjectKey,
+		"subjectOid": &req.SubjectOID, "intervalName": &req.IntervalName, "recordOid": &req.RecordOID,
+	}
+	if p, ok := str[name]; ok {
+		*p = cell
+		return nil
+	}
+	ints := map[string]*int{
+		"formId": &req.FormID, "siteId": &req.SiteID, "subjectId": &req.SubjectID,
+		"intervalId": &req.IntervalID, "recordId": &req.RecordID,
+	}
+	n, err := strconv.Atoi(cell)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a positive integer", cell)
+	}
+	*ints[name] = n
+	return nil
+}
+
+// convert fills the data of the CSV requests from their cells, typed by the dictionary: a
+// number variable gets a JSON number when the cell holds one, a checkbox a boolean when the
+// cell says true or false; every other value stays text. A cell that does not fit stays text
+// too, so that validation reports it with its row and variable.
+func (in *input) convert(dict *dictionary.Dictionary) {
+	if !in.csv {
+		return
+	}
+	for i := range in.reqs {
+		req := &in.reqs[i]
+		var form *dictionary.Form
+		if req.FormKey != "" {
+			form, _ = dict.Form(req.FormKey)
+		} else if req.FormID != 0 {
+			form, _ = dict.FormByID(req.FormID)
+		}
+		for name, cell := range in.raw[i] {
+			req.Data[name] = typed(form, name, cell)
+		}
+	}
+}
+
+func typed(form *dictionary.Form, name, cell string) any {
+	if form == nil {
+		return cell
+	}
+	v, ok := form.Variable(name)
+	if !ok {
+		return cell
+	}
+	switch v.Kind {
+	case dictionary.KindNumber:
+		s := strings.TrimSpace(cell)
+		if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXnN+ ") {
+			return json.Number(s)
+		}
+	case dictionary.KindCheckbox:
+		switch strings.ToLower(strings.TrimSpace(cell)) {
+		case "true":
+			return true
+		case "false":
+			return false
+		}
+	}
+	return cell
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/internal/cli/auth"
+	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/export"
+	"github.com/imednet/imednet-go/internal/cli/jobs"
+	"github.com/imednet/imednet-go/internal/cli/records"
+	"github.com/imednet/imednet-go/internal/cli/resource"
+	"github.com/imednet/imednet-go/internal/cli/sandbox"
+	"github.com/imednet/imednet-go/internal/cli/study"
+)
+
+// Version is the command's version. Release builds set it with
+//
+//	go build -ldflags "-X github.com/imednet/imednet-go/internal/cli.Version=v1.2.3" ./cmd/imednet
+//
+// When it is empty, the module version recorded in the binary is used (as set by go install
+// module@version), else "devel".
+var Version string
+
+// version returns Version, or the module's version from the build information.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}
+
+// Main runs the command with the process's arguments, streams and environment, stops on
+// SIGINT and SIGTERM, and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, cmdutil.New(version()), os.Args[1:])
+}
+
+// Run runs the command with args on the factory's streams, prints an error on its stderr,
+// and returns the exit code (see cmdutil.ExitCode). Tests call it with a factory over
+// buffers.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if sb, _ := f.Sandbox(); sb != nil {
+		sb.Close()
+	}
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	code := cmdutil.ExitCode(err)
+	if isCobraUsage(err) {
+		code = cmdutil.ExitUsage
+	}
+	var silent *cmdutil.SilentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintln(f.IO.ErrOut, "imednet: "+cmdutil.ErrorMessage(err))
+	}
+	return code
+}
+
+// isCobraUsage recognises the errors cobra itself returns for an unknown command.
+func isCobraUsage(err error) bool {
+	return strings.HasPrefix(err.Error(), "unknown command ") || strings.HasPrefix(err.Error(), "unknown shorthand flag") ||
+		strings.HasPrefix(err.Error(), "unknown flag")
+}
+
+const rootLong = `Work with the iMednet EDC REST API: list any resource of a study, submit records,
+follow their jobs, and see a study's structure.
+
+Credentials come from the environment:
+
+  export IMEDNET_API_KEY=...        # the API key
+  export IMEDNET_SECURITY_KEY=...   # the security key
+  export IMEDNET_STUDY=MYSTUDY      # optional: the default --study
+
+Without credentials, add --sandbox to any command: it then runs against an in-process fake
+API with a generated study, DEMO.
+
+Output (--output): "table" on a terminal (aligned columns, long values cut, a count line),
+"jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a
+header and rows (cells that could start a spreadsheet formula are prefixed with ').
+JSON uses the API's field names; timestamps are RFC 3339 in UTC.
+
+Exit status:
+  0  success
+  1  failure: the API or the network failed, or a job failed
+  2  usage error or invalid input: flags, arguments, files, filters, missing credentials
+  3  authentication or permission: the API refused the keys (401) or the study (403)`
+
+const rootExample = `  imednet --sandbox studies list
+  imednet --sandbox records list --filter 'formKey==AE' --limit 5
+  imednet --sandbox study structure
+  imednet sites list --study MYSTUDY -o csv > sites.csv`
+
+// NewRootCmd returns the imednet command with all its subcommands.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "imednet <command>",
+		Short:         "The iMednet EDC API from the command line",
+		Long:          rootLong,
+		Example:       rootExample,
+		Version:       version(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cmdutil.NoArgs,
+		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	root.SetVersionTemplate("imednet {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return cmdutil.UsageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
+	})
+	f.AddGlobalFlags(root.PersistentFlags())
+
+	root.AddGroup(
+		&cobra.Group{ID: "data", Title: "Resources:"},
+		&cobra.Group{ID: "work", Title: "Submissions and structure:"},
+	)
+	for _, cmd := range resource.Commands(f) {
+		cmd.GroupID = "data"
+		root.AddCommand(cmd)
+	}
+	rec := records.NewCmd(f)
+	rec.GroupID = "data"
+	root.AddCommand(rec)
+	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f)} {
+		cmd.GroupID = "work"
+		root.AddCommand(cmd)
+	}
+	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), newVersionCmd(f))
+
+	// The extraction commands (see doc.go). EXPORT-AND-SYNC-REGISTRATION
+	root.AddGroup(&cobra.Group{ID: "extract", Title: "Extraction:"})
+	for _, cmd := range []*cobra.Command{export.NewCmd(f, nil), export.NewSyncCmd(f, nil)} {
+		cmd.GroupID = "extract"
+		root.AddCommand(cmd)
+	}
+
+	return root
+}
+
+func newVersionCmd(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Show the version",
+		Args:  cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			v := version()
+			line := "imednet " + v
+			if info, ok := debug.ReadBuildInfo(); ok {
+				line += " (" + info.GoVersion
+				if info.Main.Version != "" && info.Main.Version != v {
+					line += ", module " + info.Main.Version
+				}
+				line += ")"
+			}
+			line += ", SDK " + imednet.Version
+			_, err := fmt.Fprintln(f.IO.Out, line)
+			return err
+		},
+	}
+}
