@@ -2,6 +2,92 @@
 // every form's records (wide, one table per form, and long, one row per value), the raw JSON
 // of every record, and the study's reference tables, with a ledger that lets an interrupted
 // run resume and a later run fetch only what changed.
+//
+// # Running an export
+//
+// A run takes an SDK client, a study key, a [Sink] and [Options]:
+//
+//	sink, err := sqlite.Open("PHARMADEMO.db") // package export/sqlite
+//	if err != nil {
+//		return err
+//	}
+//	defer sink.Close()
+//	sum, err := export.Run(ctx, client, "PHARMADEMO", sink, export.Options{Layout: export.Both})
+//	var failed *export.RunError
+//	if errors.As(err, &failed) {
+//		log.Printf("forms that failed: %v", failed.Failed) // the others were exported
+//	}
+//
+// [Sync] (or Options.Mode ModeSync) brings the same target up to date later. [OpenTarget]
+// opens a sink from a target string such as "sqlite:DEMO.db" or "postgres://...", for the
+// sink packages that registered their scheme with [RegisterTarget].
+//
+// # What lands in the target
+//
+//   - form_KEY, one table per form: one row per record, keyed by recordId, with the columns
+//     recordId, subjectKey, subjectId, siteId, intervalId, visitId, recordStatus, recordType,
+//     deleted, dateCreated, dateModified, then one column per variable of the form (in
+//     sequence order), typed by the data dictionary: NUMBER real, DATE date, CHECKBOX boolean,
+//     every other type text. Columns are named after the variables, or after their labels
+//     with Options.Labels (letters, digits and underscores); either way names are unique
+//     regardless of case, a clash taking a suffix _2, _3, .... A value that does not convert
+//     to its column's type is NULL there; it is never lost, as the long and raw tables keep
+//     it. When the sink limits the columns of a table ([ColumnLimiter]; SQLite: 2,000), a
+//     wider form continues in form_KEY_part2, form_KEY_part3, ..., each keyed by recordId:
+//     join them on it.
+//   - wide_columns ([ColumnsTable]): for each column of the wide tables, its table, part and
+//     position, and for a variable's column the variable, its label and its type.
+//   - record_values ([LongTable], with the Long or Both layout): one row per record and
+//     variable of its form, keyed by (recordId, variable): the value as text (NULL when the
+//     record's data lacks it or holds null, an object or array as its JSON) and, where the
+//     variable's type allows and the value converts, typed in valueNumber, valueDate or
+//     valueBool. Members of recordData that are not variables of the form get a row too,
+//     except the system keys dateCreated and dateModified.
+//   - records_raw ([RawTable]): the JSON of every record, byte for byte as the API sent it.
+//   - the reference tables, with the API's field names as columns: studies (the exported
+//     study), sites, subjects and subject_keywords, intervals and interval_forms, forms,
+//     variables, visits, queries and query_comments, record_revisions, codings, users
+//     (inactive ones included) and user_roles.
+//
+// Dates are time.Time at midnight UTC, timestamps time.Time in UTC; each sink stores them in
+// its own way. Every table has a key, and rows are upserted by it, so that running again
+// never duplicates.
+//
+// # The engine
+//
+// Forms are worked on concurrently (Options.Concurrency, default 4), and within a form its
+// pages are fetched ahead of the one being written; Concurrency also bounds the requests in
+// flight, and Options.RateLimit spaces them. The SDK client retries failed requests and
+// honours 429s. Records stream from pages to batches of Options.BatchSize rows, each batch
+// one [Sink.Write] (one transaction in a database), so memory stays bounded however large
+// the form. A form that still fails is marked failed in the ledger with its error, the other
+// forms go on, and the run returns a *[RunError] naming the failed forms (and reference
+// tables) together with a [Summary].
+//
+// # The ledger, resuming and syncing
+//
+// The sink keeps a ledger: per form its status (pending, running, succeeded, failed), the
+// records written, the error, start and end, and the high-water mark of dateModified; per
+// run a row with its totals. A run records itself first, marks its forms pending, each form
+// running then succeeded or failed as it goes, and the run's end last, so a run interrupted
+// anyhow (a cancelled context, a crash, SIGKILL) leaves its run unfinished.
+//
+// An export that follows an export that did not finish cleanly (interrupted, or with failed
+// forms) resumes it: it skips the forms that run completed and does the others; a form
+// skipped this way is recorded under the new run, so a chain of interruptions keeps
+// skipping it. Options.Full fetches every form regardless.
+//
+// A sync fetches per form only the records whose dateModified is after the form's high-water
+// mark less Options.Overlap (default 5 minutes), with the filter dateModified>T, and upserts
+// them; the API deletes softly (deleted true and a new dateModified), so deletions arrive as
+// updates. The high-water mark is the newest dateModified written, capped at the server's
+// clock when the form's first page was served, so that a record changed while the form was
+// being paged is fetched again. A form without a high-water mark (never exported, or
+// without records) is fetched whole, and the reference tables are fetched whole every time.
+// Afterwards the target holds what a fresh export would, with one limit: a row whose item
+// disappears from the API altogether (a reference item removed, a record's data member
+// that is no variable of its form dropped) stays in the target, as the sink interface has
+// no deletion. The API deletes records softly, so they are not concerned.
 package export
 
 import "strconv"

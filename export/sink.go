@@ -51,12 +51,14 @@ type Column struct {
 // upserted by the key: a row replaces the row with the same key values, so that a rerun or an
 // incremental sync never duplicates.
 type Table struct {
-	Name    string   // the table's name, such as "records_VS" or "subjects"
+	Name    string   // the table's name, such as "form_VS" or "subjects"
 	Columns []Column // in order; a Row has one value per column
-	Key     []string // the names of the key's columns, never empty
-	// Form is the form key of a per-form table (the wide tables of a form, and the parts of the
-	// long and raw tables that hold the form's records), "" for the others. File sinks use it
-	// to lay tables out by form (for example form=KEY/part-N.parquet).
+	Key     []string // the names of the key's columns, never empty; no row holds nil in them
+	// Form is the form key of a form's wide table (and of each of its parts), "" for the
+	// others: the reference tables and the tables shared by every form (the long table
+	// record_values, the raw JSON table records_raw, the columns table wide_columns), whose
+	// rows carry the form key in their formKey column. File sinks use it to lay tables out by
+	// form (for example form=KEY/part-N.parquet).
 	Form string
 }
 
@@ -133,6 +135,8 @@ type Ledger struct {
 // ColumnLimiter is implemented by sinks whose tables hold a limited number of columns (SQLite:
 // 2,000). The engine splits a wider form into parts of at most MaxColumns columns, each with
 // the record id as key, named after the form's table with a suffix _part2, _part3, ....
+// MaxColumns must leave room for the record columns and one variable (12); 0 or less means
+// no limit.
 type ColumnLimiter interface {
 	MaxColumns() int
 }

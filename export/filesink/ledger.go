@@ -1,0 +1,206 @@
+package filesink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/imednet/imednet-go/export"
+)
+
+// ledgerVersion is the version of the ledger file's layout.
+const ledgerVersion = 1
+
+// ledgerJSON is the layout of the ledger file.
+type ledgerJSON struct {
+	Version int        `json:"version"`
+	Forms   []formJSON `json:"forms"` // by form key
+	Runs    []runJSON  `json:"runs"`  // oldest first
+}
+
+type formJSON struct {
+	FormKey   string        `json:"formKey"`
+	Status    export.Status `json:"status"`
+	Records   int64         `json:"records"`
+	Error     string        `json:"error,omitempty"`
+	Started   time.Time     `json:"started,omitzero"`
+	Finished  time.Time     `json:"finished,omitzero"`
+	Watermark time.Time     `json:"watermark,omitzero"`
+	RunID     string        `json:"runId,omitempty"`
+}
+
+type runJSON struct {
+	ID          string    `json:"id"`
+	Study       string    `json:"study"`
+	Mode        string    `json:"mode"`
+	Started     time.Time `json:"started,omitzero"`
+	Finished    time.Time `json:"finished,omitzero"`
+	Forms       int       `json:"forms"`
+	FailedForms int       `json:"failedForms"`
+	Records     int64     `json:"records"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// loadLedger reads the ledger file into s.ledger once, with s.ledgerMu held.
+func (s *Sink) loadLedger() error {
+	if s.ledger != nil {
+		return nil
+	}
+	path := filepath.Join(s.dir, LedgerFile)
+	l := &export.Ledger{Forms: map[string]export.FormState{}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		s.ledger = l
+		return nil
+	}
+	if err != nil {
+		return s.errorf("ledger: %w", err)
+	}
+	var lj ledgerJSON
+	if err := json.Unmarshal(data, &lj); err != nil {
+		return s.errorf("ledger %s: %w", path, err)
+	}
+	if lj.Version != ledgerVersion {
+		return s.errorf("ledger %s: version %d, want %d", path, lj.Version, ledgerVersion)
+	}
+	for _, f := range lj.Forms {
+		l.Forms[f.FormKey] = export.FormState{
+			FormKey: f.FormKey, Status: f.Status, Records: f.Records, Error: f.Error,
+			Started: f.Started, Finished: f.Finished, Watermark: f.Watermark, RunID: f.RunID,
+		}
+	}
+	for _, r := range lj.Runs {
+		l.Runs = append(l.Runs, export.RunState(r))
+	}
+	s.ledger = l
+	return nil
+}
+
+// saveLedger writes s.ledger to the ledger file atomically, with s.ledgerMu held.
+func (s *Sink) saveLedger() error {
+	lj := ledgerJSON{Version: ledgerVersion, Forms: []formJSON{}, Runs: []runJSON{}}
+	for _, k := range slices.Sorted(maps.Keys(s.ledger.Forms)) {
+		f := s.ledger.Forms[k]
+		lj.Forms = append(lj.Forms, formJSON{
+			FormKey: f.FormKey, Status: f.Status, Records: f.Records, Error: f.Error,
+			Started: f.Started, Finished: f.Finished, Watermark: f.Watermark, RunID: f.RunID,
+		})
+	}
+	for _, r := range s.ledger.Runs {
+		lj.Runs = append(lj.Runs, runJSON(r))
+	}
+	data, err := json.MarshalIndent(lj, "", "  ")
+	if err != nil {
+		return s.errorf("ledger: %w", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(s.dir, LedgerFile), append(data, '\n')); err != nil {
+		return s.errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to a temporary file next to path (mode 0600), syncs it and
+// renames it to path, so that path holds either its old content or data, never a part.
+func WriteFileAtomic(path string, data []byte) error {
+	tmpPath := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	f, err := os.OpenFile(tmpPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmpPath, path)
+	}
+	if err != nil {
+		os.Remove(tmpPath)
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+// LoadLedger returns a copy of the ledger saved in the directory, or an empty ledger.
+func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if s.isClosed() {
+		return nil, ErrClosed
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return nil, err
+	}
+	return &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs)}, nil
+}
+
+// SaveForm commits the tables of the form (those whose Form is f.FormKey), syncs the rows
+// spooled for the other tables, then records the form's state in the ledger file.
+func (s *Sink) SaveForm(ctx context.Context, f export.FormState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f.FormKey == "" {
+		return s.errorf("ledger: a form state without a form key")
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	if err := s.commitTables(func(t *table) bool { return t.def.Form == f.FormKey }); err != nil {
+		return err
+	}
+	if err := s.syncSpools(); err != nil {
+		return err
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	s.ledger.Forms[f.FormKey] = f
+	if err := s.saveLedger(); err != nil {
+		return fmt.Errorf("%w (form %s)", err, f.FormKey)
+	}
+	return nil
+}
+
+// SaveRun commits every table, then records the run in the ledger file, replacing the record
+// with the same ID.
+func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if r.ID == "" {
+		return s.errorf("ledger: a run without an ID")
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	if err := s.commitTables(func(*table) bool { return true }); err != nil {
+		return err
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	if i := slices.IndexFunc(s.ledger.Runs, func(x export.RunState) bool { return x.ID == r.ID }); i >= 0 {
+		s.ledger.Runs[i] = r
+	} else {
+		s.ledger.Runs = append(s.ledger.Runs, r)
+	}
+	return s.saveLedger()
+}

@@ -1,0 +1,362 @@
+package export
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
+)
+
+// Names of the tables every run writes besides the per-form wide tables and the reference
+// tables.
+const (
+	// LongTable holds one row per record and variable: recordId, formKey, variable, value
+	// (the text as sent) and the typed value in valueNumber, valueDate or valueBool when the
+	// variable's type allows it and the value converts.
+	LongTable = "record_values"
+	// RawTable holds the JSON of every record exactly as the API sent it.
+	RawTable = "records_raw"
+	// ColumnsTable maps the columns of the wide tables to the variables and their labels.
+	ColumnsTable = "wide_columns"
+	// WideTablePrefix starts the name of each form's wide table: form_AE, form_AE_part2, ...
+	WideTablePrefix = "form_"
+)
+
+// The record columns that begin every form's wide table (its first part), in order.
+var recordColumns = []Column{
+	{Name: "recordId", Type: Integer},
+	{Name: "subjectKey", Type: Text},
+	{Name: "subjectId", Type: Integer},
+	{Name: "siteId", Type: Integer},
+	{Name: "intervalId", Type: Integer},
+	{Name: "visitId", Type: Integer},
+	{Name: "recordStatus", Type: Text},
+	{Name: "recordType", Type: Text},
+	{Name: "deleted", Type: Boolean},
+	{Name: "dateCreated", Type: Timestamp},
+	{Name: "dateModified", Type: Timestamp},
+}
+
+var longTable = Table{
+	Name: LongTable,
+	Columns: []Column{
+		{Name: "recordId", Type: Integer},
+		{Name: "formKey", Type: Text},
+		{Name: "variable", Type: Text},
+		{Name: "value", Type: Text},
+		{Name: "valueNumber", Type: Real},
+		{Name: "valueDate", Type: Date},
+		{Name: "valueBool", Type: Boolean},
+	},
+	Key: []string{"recordId", "variable"},
+}
+
+var rawTable = Table{
+	Name: RawTable,
+	Columns: []Column{
+		{Name: "recordId", Type: Integer},
+		{Name: "formKey", Type: Text},
+		{Name: "dateModified", Type: Timestamp},
+		{Name: "deleted", Type: Boolean},
+		{Name: "json", Type: JSON},
+	},
+	Key: []string{"recordId"},
+}
+
+var columnsTable = Table{
+	Name: ColumnsTable,
+	Columns: []Column{
+		{Name: "tableName", Type: Text},
+		{Name: "columnName", Type: Text},
+		{Name: "formKey", Type: Text},
+		{Name: "part", Type: Integer},
+		{Name: "position", Type: Integer},
+		{Name: "variable", Type: Text},
+		{Name: "label", Type: Text},
+		{Name: "variableType", Type: Text},
+		{Name: "columnType", Type: Text},
+	},
+	Key: []string{"tableName", "columnName"},
+}
+
+// wideVar is one variable's column in a form's wide layout.
+type wideVar struct {
+	name   string // the variable name, the key in recordData
+	label  string
+	vtype  string
+	kind   dictionary.Kind
+	column string     // the column's name
+	ctype  ColumnType // Real, Date, Boolean or Text
+	part   int        // index into formPlan.parts
+	pos    int        // index of the column in its part's row
+}
+
+// formPlan is the layout of one form: its wide tables (one part, or several when the sink
+// limits columns) and how a record's values fill them.
+type formPlan struct {
+	form  *dictionary.Form
+	parts []Table
+	vars  []wideVar
+	kinds map[string]dictionary.Kind // variable name -> kind, for the long table
+}
+
+// columnTypeOf maps a variable's kind to the type of its wide column.
+func columnTypeOf(k dictionary.Kind) ColumnType {
+	switch k {
+	case dictionary.KindNumber:
+		return Real
+	case dictionary.KindDate:
+		return Date
+	case dictionary.KindCheckbox:
+		return Boolean
+	}
+	return Text
+}
+
+// nameSet hands out names unique regardless of case (SQL identifiers are case-insensitive).
+type nameSet map[string]bool
+
+func (s nameSet) unique(base string) string {
+	name := base
+	for n := 2; s[strings.ToLower(name)]; n++ {
+		name = base + "_" + itoa(n)
+	}
+	s[strings.ToLower(name)] = true
+	return name
+}
+
+// maxLabelBytes bounds a column name made from a label (PostgreSQL keeps 63 bytes).
+const maxLabelBytes = 56
+
+// safeName turns a label into a column name: letters, digits and underscores, other runs of
+// characters replaced by one underscore, at most maxLabelBytes bytes, not starting with a
+// digit. It returns "" when nothing is left.
+func safeName(label string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range label {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if under && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			under = false
+			if b.Len()+utf8.RuneLen(r) > maxLabelBytes {
+				break
+			}
+			b.WriteRune(r)
+			continue
+		}
+		under = true
+	}
+	s := b.String()
+	if s != "" && unicode.IsDigit([]rune(s)[0]) {
+		s = "_" + s
+	}
+	return s
+}
+
+// planForm lays out the wide tables of a form. maxCols is the sink's column limit (0 for
+// none); table is the form's base table name.
+func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formPlan {
+	p := &formPlan{form: f, kinds: map[string]dictionary.Kind{}}
+	used := nameSet{}
+	for _, c := range recordColumns {
+		used.unique(c.Name)
+	}
+	// One column per distinct variable name; when a name is used twice (a variable deleted
+	// and created again) the active variable decides the type.
+	seen := map[string]int{}
+	for _, v := range f.Variables {
+		if i, ok := seen[v.Name]; ok {
+			if v.Active() {
+				p.vars[i].label, p.vars[i].vtype, p.vars[i].kind = v.Label, v.Type, v.Kind
+				p.vars[i].ctype = columnTypeOf(v.Kind)
+				p.kinds[v.Name] = v.Kind
+			}
+			continue
+		}
+		seen[v.Name] = len(p.vars)
+		p.kinds[v.Name] = v.Kind
+		p.vars = append(p.vars, wideVar{name: v.Name, label: v.Label, vtype: v.Type, kind: v.Kind, ctype: columnTypeOf(v.Kind)})
+	}
+	for i := range p.vars {
+		v := &p.vars[i]
+		base := v.name
+		if labels {
+			if s := safeName(v.label); s != "" {
+				base = s
+			} else if s := safeName(v.name); s != "" {
+				base = s
+			}
+		}
+		v.column = used.unique(base)
+	}
+
+	// Split into parts of at most maxCols columns; parts after the first repeat recordId.
+	first := Table{Name: table, Key: []string{"recordId"}, Form: f.Key, Columns: append([]Column(nil), recordColumns...)}
+	p.parts = []Table{first}
+	for i := range p.vars {
+		v := &p.vars[i]
+		cur := &p.parts[len(p.parts)-1]
+		if maxCols > 0 && len(cur.Columns) >= maxCols {
+			p.parts = append(p.parts, Table{
+				Name:    table + "_part" + itoa(len(p.parts)+1),
+				Key:     []string{"recordId"},
+				Form:    f.Key,
+				Columns: []Column{{Name: "recordId", Type: Integer}},
+			})
+			cur = &p.parts[len(p.parts)-1]
+		}
+		v.part, v.pos = len(p.parts)-1, len(cur.Columns)
+		cur.Columns = append(cur.Columns, Column{Name: v.column, Type: v.ctype})
+	}
+	return p
+}
+
+// columnRows describes the plan's columns for the columns table.
+func (p *formPlan) columnRows() []Row {
+	var rows []Row
+	for i, c := range recordColumns {
+		rows = append(rows, Row{p.parts[0].Name, c.Name, p.form.Key, int64(1), int64(i + 1), nil, nil, nil, c.Type.String()})
+	}
+	for i := 1; i < len(p.parts); i++ {
+		rows = append(rows, Row{p.parts[i].Name, "recordId", p.form.Key, int64(i + 1), int64(1), nil, nil, nil, Integer.String()})
+	}
+	for _, v := range p.vars {
+		rows = append(rows, Row{p.parts[v.part].Name, v.column, p.form.Key, int64(v.part + 1), int64(v.pos + 1), v.name, v.label, v.vtype, v.ctype.String()})
+	}
+	return rows
+}
+
+// timeValue is a timestamp's value in a row: nil when absent or unparsable (the raw table
+// keeps the text).
+func timeValue(t imednet.Timestamp) any {
+	if !t.Valid() {
+		return nil
+	}
+	return t.Time.UTC()
+}
+
+// dateOf is the day of t, at midnight UTC.
+func dateOf(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// isNull reports whether a raw value is absent or JSON null.
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+// typedValue converts the value of name to the column type: nil when it is absent, null,
+// blank for a typed column, or does not convert (the long and raw tables keep its text).
+func typedValue(d imednet.RecordData, name string, t ColumnType) any {
+	raw, ok := d[name]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	switch t {
+	case Real:
+		if f, ok := d.Number(name); ok {
+			return f
+		}
+		return nil
+	case Date:
+		if ts, ok := d.Date(name); ok {
+			return dateOf(ts.Time)
+		}
+		return nil
+	case Boolean:
+		if b, ok := d.Bool(name); ok {
+			return b
+		}
+		return nil
+	}
+	if s, ok := d.Text(name); ok {
+		return s
+	}
+	return nil
+}
+
+// textValue is a value as text for the long table: a string unquoted, a number or boolean as
+// written, an object or array as its JSON; nil for null.
+func textValue(d imednet.RecordData, name string) any {
+	raw := d[name]
+	if isNull(raw) {
+		return nil
+	}
+	if s, ok := d.Text(name); ok {
+		return s
+	}
+	return string(raw)
+}
+
+// wideRows fills one row per part for a record.
+func (p *formPlan) wideRows(r *imednet.Record) []Row {
+	rows := make([]Row, len(p.parts))
+	for i, t := range p.parts {
+		rows[i] = make(Row, len(t.Columns))
+		rows[i][0] = int64(r.RecordID)
+	}
+	first := rows[0]
+	first[1] = r.SubjectKey
+	first[2] = int64(r.SubjectID)
+	first[3] = int64(r.SiteID)
+	first[4] = int64(r.IntervalID)
+	first[5] = int64(r.VisitID)
+	first[6] = r.RecordStatus
+	first[7] = r.RecordType
+	first[8] = r.Deleted
+	first[9] = timeValue(r.DateCreated)
+	first[10] = timeValue(r.DateModified)
+	for i := range p.vars {
+		v := &p.vars[i]
+		rows[v.part][v.pos] = typedValue(r.RecordData, v.name, v.ctype)
+	}
+	return rows
+}
+
+// systemKeys are the members of recordData that are not variables.
+var systemKeys = map[string]bool{"dateCreated": true, "dateModified": true}
+
+// longRows appends a record's rows of the long table to dst: one for every variable of the
+// form (with a NULL value when the record's data lacks it, so that a member the API stops
+// sending does not leave a stale row behind in a sync), then one for every other member of
+// the data but the system keys.
+func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
+	for i := range p.vars {
+		v := &p.vars[i]
+		dst = append(dst, p.longRow(r, v.name, v.ctype))
+	}
+	for name := range r.RecordData {
+		if _, known := p.kinds[name]; known || systemKeys[name] {
+			continue
+		}
+		dst = append(dst, p.longRow(r, name, Text))
+	}
+	return dst
+}
+
+// longRow is the long table's row for one member of a record's data; t is the type of the
+// variable's wide column, which decides the typed value filled.
+func (p *formPlan) longRow(r *imednet.Record, name string, t ColumnType) Row {
+	row := Row{int64(r.RecordID), p.form.Key, name, textValue(r.RecordData, name), nil, nil, nil}
+	switch t {
+	case Real:
+		row[4] = typedValue(r.RecordData, name, Real)
+	case Date:
+		row[5] = typedValue(r.RecordData, name, Date)
+	case Boolean:
+		row[6] = typedValue(r.RecordData, name, Boolean)
+	}
+	return row
+}
+
+// rawRow is a record's row of the raw table.
+func (p *formPlan) rawRow(r *imednet.Record, raw json.RawMessage) Row {
+	return Row{int64(r.RecordID), p.form.Key, timeValue(r.DateModified), r.Deleted, raw}
+}

@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/imednet/imednet-go/export"
+)
+
+// LoadLedger reads the ledger from the schema's tables _imednet_forms and _imednet_runs.
+// Times come back in UTC, with microsecond precision.
+func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
+	l := &export.Ledger{Forms: make(map[string]export.FormState)}
+	sch := quoteIdent(s.schema)
+	rows, err := s.pool.Query(ctx, "SELECT form_key, status, records, error, started, finished, watermark, run_id FROM "+
+		sch+"."+quoteIdent(formsTable)+" ORDER BY form_key")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger: %w", err)
+	}
+	var (
+		f                           export.FormState
+		status                      string
+		started, finished, watermrk *time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&f.FormKey, &status, &f.Records, &f.Error, &started, &finished, &watermrk, &f.RunID}, func() error {
+		f.Status = export.Status(status)
+		f.Started, f.Finished, f.Watermark = fromDB(started), fromDB(finished), fromDB(watermrk)
+		l.Forms[f.FormKey] = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger's forms: %w", err)
+	}
+
+	rows, err = s.pool.Query(ctx, "SELECT id, study, mode, started, finished, forms, failed_forms, records, error FROM "+
+		sch+"."+quoteIdent(runsTable)+" ORDER BY started NULLS FIRST, id")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger: %w", err)
+	}
+	var (
+		r            export.RunState
+		forms, faild int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.Study, &r.Mode, &started, &finished, &forms, &faild, &r.Records, &r.Error}, func() error {
+		r.Started, r.Finished = fromDB(started), fromDB(finished)
+		r.Forms, r.FailedForms = int(forms), int(faild)
+		l.Runs = append(l.Runs, r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger's runs: %w", err)
+	}
+	return l, nil
+}
+
+// SaveForm records the state of one form, replacing its earlier state.
+func (s *Sink) SaveForm(ctx context.Context, f export.FormState) error {
+	if f.FormKey == "" {
+		return fmt.Errorf("postgres: saving a form's state: the form key is empty")
+	}
+	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(formsTable)+
+		" (form_key, status, records, error, started, finished, watermark, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"+
+		" ON CONFLICT (form_key) DO UPDATE SET status = EXCLUDED.status, records = EXCLUDED.records, error = EXCLUDED.error,"+
+		" started = EXCLUDED.started, finished = EXCLUDED.finished, watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id",
+		cleanText(f.FormKey), cleanText(string(f.Status)), f.Records, cleanText(f.Error),
+		toDB(f.Started), toDB(f.Finished), toDB(f.Watermark), cleanText(f.RunID))
+	if err != nil {
+		return fmt.Errorf("postgres: saving the state of form %q: %w", f.FormKey, err)
+	}
+	return nil
+}
+
+// SaveRun records a run, replacing an earlier record with the same ID.
+func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
+	if r.ID == "" {
+		return fmt.Errorf("postgres: saving a run: the run ID is empty")
+	}
+	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(runsTable)+
+		" (id, study, mode, started, finished, forms, failed_forms, records, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"+
+		" ON CONFLICT (id) DO UPDATE SET study = EXCLUDED.study, mode = EXCLUDED.mode, started = EXCLUDED.started,"+
+		" finished = EXCLUDED.finished, forms = EXCLUDED.forms, failed_forms = EXCLUDED.failed_forms,"+
+		" records = EXCLUDED.records, error = EXCLUDED.error",
+		cleanText(r.ID), cleanText(r.Study), cleanText(r.Mode), toDB(r.Started), toDB(r.Finished),
+		int64(r.Forms), int64(r.FailedForms), r.Records, cleanText(r.Error))
+	if err != nil {
+		return fmt.Errorf("postgres: saving run %q: %w", r.ID, err)
+	}
+	return nil
+}
+
+// toDB maps the zero time to NULL.
+func toDB(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// fromDB maps NULL to the zero time and the others to UTC.
+func fromDB(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

@@ -1,0 +1,869 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
+	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/sqlite"
+	"github.com/imednet/imednet-go/imednettest"
+)
+
+const study = imednettest.DemoStudyKey
+
+// smallConfig keeps the tests quick: 4 sites × 5 subjects × 12 records, plus site records.
+var smallConfig = imednettest.StudyConfig{
+	Key: study, Sites: 4, Subjects: 5, RecordsPerSubject: 12, Users: 4, QueryFraction: 0.2, DeletedFraction: 0.1,
+}
+
+// smallStudy is a server with the small study.
+func smallStudy(t *testing.T) *imednettest.Server {
+	t.Helper()
+	srv, err := imednettest.New(imednettest.WithStudy(smallConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv
+}
+
+func client(t *testing.T, srv *imednettest.Server, opts ...imednet.Option) *imednet.Client {
+	t.Helper()
+	c, err := srv.Client(append([]imednet.Option{imednet.WithMaxRetries(0)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func open(t *testing.T, name string) *sqlite.Sink {
+	t.Helper()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func run(t *testing.T, c *imednet.Client, sink export.Sink, opts export.Options) *export.Summary {
+	t.Helper()
+	sum, err := export.Run(context.Background(), c, study, sink, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", opts.Mode, err)
+	}
+	return sum
+}
+
+// dump reads every table of the export (not the ledger) as sorted lines of text.
+func dump(t *testing.T, db *sql.DB) map[string][]string {
+	t.Helper()
+	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\_imednet\_%' ESCAPE '\' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	out := map[string][]string{}
+	for _, n := range names {
+		out[n] = query(t, db, "SELECT * FROM "+sqlite.Quote(n))
+		slices.Sort(out[n])
+	}
+	return out
+}
+
+// query returns each row as one line: its values printed with %v and their SQLite types.
+func query(t *testing.T, db *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for i, v := range vals {
+			if i > 0 {
+				b.WriteString(" | ")
+			}
+			if raw, ok := v.([]byte); ok {
+				v = string(raw)
+			}
+			fmt.Fprintf(&b, "%T:%v", v, v)
+		}
+		out = append(out, b.String())
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func count(t *testing.T, db *sql.DB, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func sameDump(t *testing.T, got, want map[string][]string) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%d tables, want %d", len(got), len(want))
+	}
+	for name, w := range want {
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("table %s is missing", name)
+			continue
+		}
+		if len(g) != len(w) {
+			t.Errorf("table %s: %d rows, want %d", name, len(g), len(w))
+		}
+		for i := range min(len(g), len(w)) {
+			if g[i] != w[i] {
+				t.Errorf("table %s: row %d:\n got %s\nwant %s", name, i, g[i], w[i])
+				break
+			}
+		}
+	}
+}
+
+// serverRecords fetches a form's records as the server sends them, by record id, bypassing
+// the SDK.
+func serverRecords(t *testing.T, srv *imednettest.Server, formKey string) map[int]json.RawMessage {
+	t.Helper()
+	out := map[int]json.RawMessage{}
+	for page := 0; ; page++ {
+		q := url.Values{"filter": {"formKey==" + formKey}, "size": {"500"}, "page": {strconv.Itoa(page)}}
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/edc/studies/"+study+"/records?"+q.Encode(), nil)
+		k1, k2 := srv.Keys()
+		req.Header.Set(imednet.HeaderAPIKey, k1)
+		req.Header.Set(imednet.HeaderSecurityKey, k2)
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		var body struct {
+			Data       []json.RawMessage
+			Pagination struct{ TotalPages int }
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range body.Data {
+			var r struct{ RecordID int }
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			out[r.RecordID] = raw
+		}
+		if page+1 >= body.Pagination.TotalPages {
+			return out
+		}
+	}
+}
+
+func TestExportContent(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	sink := open(t, "demo.db")
+	var events []export.Event
+	sum := run(t, c, sink, export.Options{Layout: export.Both, PageSize: 7, OnEvent: func(e export.Event) { events = append(events, e) }})
+	db := sink.DB()
+	st := srv.Study(study)
+	dict, err := dictionary.Load(context.Background(), c, study)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(sum.Forms) != len(dict.Forms()) || len(sum.Failed()) != 0 {
+		t.Fatalf("summary: %d forms, failed %v; want %d forms, none failed", len(sum.Forms), sum.Failed(), len(dict.Forms()))
+	}
+	var total int64
+	checked := map[dictionary.Kind]int{}
+	for _, fr := range sum.Forms {
+		f, _ := dict.Form(fr.FormKey)
+		ids := st.RecordIDs(f.Key)
+		total += int64(len(ids))
+		if fr.Status != export.Succeeded || fr.Records != int64(len(ids)) {
+			t.Errorf("form %s: %s with %d records, want succeeded with %d", f.Key, fr.Status, fr.Records, len(ids))
+		}
+		table := sqlite.Quote("form_" + f.Key)
+		if n := count(t, db, "SELECT count(*) FROM "+table); n != len(ids) {
+			t.Errorf("form %s: %d rows in the wide table, want %d", f.Key, n, len(ids))
+		}
+		// The raw JSON is byte for byte what the server sends.
+		raws := serverRecords(t, srv, f.Key)
+		if len(raws) != len(ids) {
+			t.Fatalf("form %s: the server listed %d records, want %d", f.Key, len(raws), len(ids))
+		}
+		rows, err := db.Query(`SELECT recordId, json FROM records_raw WHERE formKey = ?`, f.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var id int
+			var js string
+			if err := rows.Scan(&id, &js); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if string(raws[id]) != js {
+				t.Errorf("record %d: raw JSON\n got %s\nwant %s", id, js, raws[id])
+			}
+		}
+		rows.Close()
+		if n != len(ids) {
+			t.Errorf("form %s: %d raw rows, want %d", f.Key, n, len(ids))
+		}
+
+		// Every value of a few records, in the wide and the long table.
+		for _, id := range ids[:min(3, len(ids))] {
+			info, _ := st.Record(id)
+			var deleted bool
+			var subjectKey string
+			var siteID int
+			var modified string
+			if err := db.QueryRow("SELECT deleted, subjectKey, siteId, dateModified FROM "+table+" WHERE recordId = ?", id).Scan(&deleted, &subjectKey, &siteID, &modified); err != nil {
+				t.Fatalf("record %d: %v", id, err)
+			}
+			if deleted != info.Deleted || subjectKey != info.SubjectKey || siteID != info.SiteID || modified != info.DateModified.UTC().Format(time.RFC3339) {
+				t.Errorf("record %d: deleted %v subjectKey %q siteId %d dateModified %s; want %v %q %d %s", id, deleted, subjectKey, siteID, modified,
+					info.Deleted, info.SubjectKey, info.SiteID, info.DateModified.UTC().Format(time.RFC3339))
+			}
+			if n := count(t, db, "SELECT count(*) FROM record_values WHERE recordId = ?", id); n != len(info.Data) {
+				t.Errorf("record %d: %d long rows, want %d", id, n, len(info.Data))
+			}
+			for _, v := range f.Variables {
+				want := info.Data[v.Name]
+				var got any
+				if err := db.QueryRow("SELECT "+sqlite.Quote(v.Name)+" FROM "+table+" WHERE recordId = ?", id).Scan(&got); err != nil {
+					t.Fatalf("record %d, %s: %v", id, v.Name, err)
+				}
+				var long sql.NullString
+				var num sql.NullFloat64
+				var date sql.NullString
+				var b sql.NullBool
+				if err := db.QueryRow("SELECT value, valueNumber, valueDate, valueBool FROM record_values WHERE recordId = ? AND variable = ?", id, v.Name).Scan(&long, &num, &date, &b); err != nil {
+					t.Fatalf("record %d, %s: long: %v", id, v.Name, err)
+				}
+				if long.String != want {
+					t.Errorf("record %d, %s: long value %q, want %q", id, v.Name, long.String, want)
+				}
+				if want == "" {
+					if v.Kind == dictionary.KindNumber || v.Kind == dictionary.KindDate || v.Kind == dictionary.KindCheckbox {
+						if got != nil {
+							t.Errorf("record %d, %s: blank %s is %v, want NULL", id, v.Name, v.Kind, got)
+						}
+					}
+					continue
+				}
+				checked[v.Kind]++
+				switch v.Kind {
+				case dictionary.KindNumber:
+					f, _ := strconv.ParseFloat(want, 64)
+					if got != f || !num.Valid || num.Float64 != f {
+						t.Errorf("record %d, %s: number %v (%T), long %v; want %v", id, v.Name, got, got, num, f)
+					}
+				case dictionary.KindDate:
+					// The driver reads a DATE column as a time.Time; the file holds the text.
+					var text string
+					if err := db.QueryRow("SELECT CAST("+sqlite.Quote(v.Name)+" AS TEXT) FROM "+table+" WHERE recordId = ?", id).Scan(&text); err != nil {
+						t.Fatal(err)
+					}
+					if text != want || date.String[:10] != want {
+						t.Errorf("record %d, %s: date %v, long %v; want %s", id, v.Name, got, date, want)
+					}
+				case dictionary.KindCheckbox:
+					w := strings.EqualFold(want, "true")
+					if got != map[bool]int64{true: 1, false: 0}[w] || !b.Valid || b.Bool != w {
+						t.Errorf("record %d, %s: checkbox %v, long %v; want %v", id, v.Name, got, b, w)
+					}
+				default:
+					if got != want {
+						t.Errorf("record %d, %s: %v, want %q", id, v.Name, got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, k := range []dictionary.Kind{dictionary.KindNumber, dictionary.KindDate, dictionary.KindCheckbox, dictionary.KindText} {
+		if checked[k] == 0 {
+			t.Errorf("no %s value was checked", k)
+		}
+	}
+	if sum.Records != total || count(t, db, "SELECT count(*) FROM records_raw") != int(total) {
+		t.Errorf("summary: %d records; want %d", sum.Records, total)
+	}
+
+	// Reference tables.
+	counts := st.Counts()
+	for table, want := range map[string]int{
+		"studies": 1, "sites": counts.Sites, "subjects": counts.Subjects, "forms": counts.Forms,
+		"variables": counts.Variables, "intervals": counts.Intervals, "visits": counts.Visits,
+		"queries": counts.Queries, "record_revisions": counts.RecordRevisions, "codings": counts.Codings,
+	} {
+		if n := count(t, db, "SELECT count(*) FROM "+table); n != want || want == 0 {
+			t.Errorf("%s: %d rows, want %d (and not 0)", table, n, want)
+		}
+	}
+	if n := count(t, db, "SELECT count(*) FROM users"); n < counts.Users {
+		t.Errorf("users: %d rows, want at least %d", n, counts.Users)
+	}
+	// The lists inside items, counted through the SDK.
+	ctx := context.Background()
+	children := map[string]int{}
+	for s, err := range c.Subjects.All(ctx, study, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		children["subject_keywords"] += len(s.Keywords)
+	}
+	for i, err := range c.Intervals.All(ctx, study, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		children["interval_forms"] += len(i.Forms)
+	}
+	for q, err := range c.Queries.All(ctx, study, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		children["query_comments"] += len(q.QueryComments)
+	}
+	for u, err := range c.Users.All(ctx, study, &imednet.UserListOptions{IncludeInactive: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		children["user_roles"] += len(u.Roles)
+	}
+	for table, want := range children {
+		if n := count(t, db, "SELECT count(*) FROM "+table); n != want {
+			t.Errorf("%s: %d rows, want %d", table, n, want)
+		}
+	}
+	if children["interval_forms"] == 0 || children["query_comments"] == 0 || children["user_roles"] == 0 {
+		t.Errorf("the study lacks lists to check: %v", children)
+	}
+	// The columns table describes every variable column.
+	var nvars int
+	for _, f := range dict.Forms() {
+		names := map[string]bool{}
+		for _, v := range f.Variables {
+			names[v.Name] = true
+		}
+		nvars += len(names)
+	}
+	if n := count(t, db, "SELECT count(*) FROM wide_columns WHERE variable IS NOT NULL"); n != nvars {
+		t.Errorf("wide_columns: %d variables, want %d", n, nvars)
+	}
+
+	// The ledger: every form succeeded, with its high-water mark.
+	l, err := sink.LoadLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Runs) != 1 || l.Runs[0].Finished.IsZero() || l.Runs[0].Records != total || l.Runs[0].Error != "" || l.Runs[0].Forms != len(dict.Forms()) {
+		t.Errorf("runs: %+v", l.Runs)
+	}
+	for _, f := range dict.Forms() {
+		fs := l.Forms[f.Key]
+		var mark time.Time
+		for _, id := range st.RecordIDs(f.Key) {
+			info, _ := st.Record(id)
+			if info.DateModified.After(mark) {
+				mark = info.DateModified
+			}
+		}
+		if fs.Status != export.Succeeded || !fs.Watermark.Equal(mark) || fs.RunID != sum.RunID || fs.Started.IsZero() || fs.Finished.IsZero() {
+			t.Errorf("ledger of %s: %+v; want succeeded with watermark %s", f.Key, fs, mark)
+		}
+	}
+
+	// Events: each form started and finished, pages in between.
+	started, finished, pages := map[string]bool{}, map[string]bool{}, 0
+	for _, e := range events {
+		switch e.Kind {
+		case export.FormStarted:
+			started[e.Form] = true
+		case export.FormFinished:
+			if !started[e.Form] {
+				t.Errorf("form %s finished before it started", e.Form)
+			}
+			finished[e.Form] = true
+		case export.PageWritten:
+			pages++
+		}
+	}
+	if len(finished) != len(dict.Forms()) || pages < len(dict.Forms()) || events[0].Kind != export.RunStarted || events[len(events)-1].Kind != export.RunFinished {
+		t.Errorf("events: %d forms finished, %d pages, first %s, last %s", len(finished), pages, events[0].Kind, events[len(events)-1].Kind)
+	}
+
+	// A rerun duplicates nothing and changes nothing.
+	before := dump(t, db)
+	sum2 := run(t, c, sink, export.Options{Layout: export.Both})
+	for _, f := range sum2.Forms {
+		if f.Skipped {
+			t.Errorf("form %s skipped after a complete run", f.FormKey)
+		}
+	}
+	sameDump(t, dump(t, db), before)
+}
+
+func TestFilePermissions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Prepare(context.Background(), []export.Table{{Name: "t", Columns: []export.Column{{Name: "a", Type: export.Integer}}, Key: []string{"a"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write(context.Background(), "t", []export.Row{{int64(1)}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), fi.Mode().Perm())
+		}
+	}
+	var mode string
+	if err := s.DB().QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal mode %q (%v), want wal", mode, err)
+	}
+}
+
+// failForm fails every records request for one form with a 500, as a form that still fails
+// after the client's retries.
+func failForm(formKey string, on *bool, mu *sync.Mutex) imednet.Middleware {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			active := *on
+			mu.Unlock()
+			if active && strings.HasSuffix(r.URL.Path, "/records") && strings.Contains(r.URL.Query().Get("filter"), "formKey=="+formKey) {
+				return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{"Content-Type": {"application/json"}},
+					Body: http.NoBody, Request: r}, nil
+			}
+			return next.RoundTrip(r)
+		})
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestFailedFormAndResume(t *testing.T) {
+	srv := smallStudy(t)
+	var mu sync.Mutex
+	on := true
+	c := client(t, srv, imednet.WithMiddleware(failForm("AE", &on, &mu)))
+	sink := open(t, "failed.db")
+	sum, err := export.Run(context.Background(), c, study, sink, export.Options{})
+	var re *export.RunError
+	if !errors.As(err, &re) || !slices.Equal(re.Failed, []string{"AE"}) || !errors.Is(err, imednet.ErrServer) {
+		t.Fatalf("error %v; want a *RunError naming AE that wraps the server error", err)
+	}
+	if !slices.Equal(sum.Failed(), []string{"AE"}) {
+		t.Errorf("summary names %v as failed, want [AE]", sum.Failed())
+	}
+	l, err := sink.LoadLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, fs := range l.Forms {
+		want := export.Succeeded
+		if key == "AE" {
+			want = export.Failed
+		}
+		if fs.Status != want || (key == "AE") != (fs.Error != "") {
+			t.Errorf("ledger of %s: %s (%q), want %s", key, fs.Status, fs.Error, want)
+		}
+	}
+	if r := l.Runs[len(l.Runs)-1]; r.FailedForms != 1 || r.Error == "" || r.Finished.IsZero() {
+		t.Errorf("run: %+v; want one failed form and an error", r)
+	}
+
+	// The next run redoes only AE, and the target equals a clean export.
+	mu.Lock()
+	on = false
+	mu.Unlock()
+	sum = run(t, c, sink, export.Options{})
+	for _, f := range sum.Forms {
+		if f.Skipped == (f.FormKey == "AE") || f.Status != export.Succeeded {
+			t.Errorf("resumed run: form %s skipped %v, %s", f.FormKey, f.Skipped, f.Status)
+		}
+	}
+	clean := open(t, "clean.db")
+	run(t, c, clean, export.Options{})
+	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
+}
+
+func TestResumeAfterCancel(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	sink := open(t, "cancelled.db")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	finished := 0
+	_, err := export.Run(ctx, c, study, sink, export.Options{Concurrency: 1, PageSize: 5, OnEvent: func(e export.Event) {
+		if e.Kind == export.FormFinished {
+			if finished++; finished == 3 {
+				cancel()
+			}
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	l, err := sink.LoadLedger(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := 0
+	for _, fs := range l.Forms {
+		if fs.Status == export.Succeeded {
+			done++
+		}
+	}
+	if done < 3 || done == len(l.Forms) || len(l.Runs) != 1 || l.Runs[0].Error == "" {
+		t.Fatalf("after the interruption: %d of %d forms succeeded, runs %+v; want 3 or a few more, and an error", done, len(l.Forms), l.Runs)
+	}
+
+	// Interrupted again, at once: the forms done stay done.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	if _, err := export.Run(ctx2, c, study, sink, export.Options{}); err == nil {
+		t.Fatal("a run with a cancelled context succeeded")
+	}
+
+	var skipped []string
+	sum := run(t, c, sink, export.Options{OnEvent: func(e export.Event) {
+		if e.Kind == export.FormSkipped {
+			skipped = append(skipped, e.Form)
+		}
+	}})
+	if len(skipped) != done {
+		t.Errorf("the resumed run skipped %v, want the %d forms done", skipped, done)
+	}
+	for _, f := range sum.Forms {
+		if f.Status != export.Succeeded {
+			t.Errorf("form %s: %s", f.FormKey, f.Status)
+		}
+	}
+	clean := open(t, "clean.db")
+	run(t, c, clean, export.Options{})
+	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
+
+	// With Full, nothing is skipped.
+	sum = run(t, c, sink, export.Options{Full: true})
+	for _, f := range sum.Forms {
+		if f.Skipped {
+			t.Errorf("full run skipped %s", f.FormKey)
+		}
+	}
+}
+
+func TestSyncEqualsFreshExport(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	st := srv.Study(study)
+	for _, layout := range []export.Layout{export.Wide, export.Both} {
+		t.Run(string(layout), func(t *testing.T) {
+			sink := open(t, "synced.db")
+			run(t, c, sink, export.Options{Layout: layout, Labels: layout == export.Both})
+
+			// Change, add and delete records.
+			vs := st.RecordIDs("VS")
+			info, _ := st.Record(vs[1])
+			changed := map[string]string{}
+			for name, v := range info.Data {
+				if v != "" && len(changed) < 2 {
+					changed[name] = "" // blank two answered values
+				}
+			}
+			if err := st.UpdateRecord(vs[1], changed); err != nil {
+				t.Fatal(err)
+			}
+			var gone int
+			for _, id := range st.RecordIDs("AE") {
+				if r, _ := st.Record(id); !r.Deleted {
+					gone = id
+					break
+				}
+			}
+			if err := st.DeleteRecord(gone); err != nil {
+				t.Fatal(err)
+			}
+			subject, _ := st.Record(vs[0])
+			newID, err := st.AddRecord(imednettest.NewRecord{FormKey: "AE", SubjectKey: subject.SubjectKey, Data: map[string]string{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			sum, err := export.Sync(context.Background(), c, study, sink, export.Options{Layout: layout, Labels: layout == export.Both})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range sum.Forms {
+				// A form without records has no high-water mark: it is listed whole (and empty).
+				if f.Since.IsZero() && len(st.RecordIDs(f.FormKey)) > 0 {
+					t.Errorf("form %s was fetched whole by the sync", f.FormKey)
+				}
+			}
+			if sum.Records >= int64(len(st.RecordIDs(""))) {
+				t.Errorf("the sync fetched %d records, the whole study has %d", sum.Records, len(st.RecordIDs("")))
+			}
+			var deleted bool
+			if err := sink.DB().QueryRow("SELECT deleted FROM form_AE WHERE recordId = ?", gone).Scan(&deleted); err != nil || !deleted {
+				t.Errorf("the deleted record: deleted %v (%v)", deleted, err)
+			}
+			if n := count(t, sink.DB(), "SELECT count(*) FROM records_raw WHERE recordId = ?", newID); n != 1 {
+				t.Errorf("the new record: %d raw rows", n)
+			}
+
+			fresh := open(t, "fresh.db")
+			run(t, c, fresh, export.Options{Layout: layout, Labels: layout == export.Both})
+			sameDump(t, dump(t, sink.DB()), dump(t, fresh.DB()))
+		})
+	}
+}
+
+// narrow is a sink that holds few columns per table, so that forms split.
+type narrow struct {
+	*sqlite.Sink
+	max int
+}
+
+func (n narrow) MaxColumns() int { return n.max }
+
+func TestWideSplit(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	forms := []string{"VS", "LAB"}
+	whole := open(t, "whole.db")
+	run(t, c, whole, export.Options{Forms: forms})
+	split := open(t, "split.db")
+	const limit = 14 // the 11 record columns and 3 variables
+	run(t, c, narrow{split, limit}, export.Options{Forms: forms})
+
+	for _, form := range forms {
+		parts := query(t, split.DB(), "SELECT DISTINCT tableName FROM wide_columns WHERE formKey = ?", form)
+		if len(parts) < 2 {
+			t.Fatalf("form %s: %d parts, want several", form, len(parts))
+		}
+		for _, p := range parts {
+			name := strings.TrimPrefix(p, "string:")
+			if n := count(t, split.DB(), "SELECT count(*) FROM pragma_table_info(?)", name); n > limit {
+				t.Errorf("%s: %d columns, more than %d", name, n, limit)
+			}
+		}
+		// Every column holds the same values as in the unsplit table.
+		rows, err := whole.DB().Query("SELECT columnName FROM wide_columns WHERE formKey = ? AND tableName = ?", form, "form_"+form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for rows.Next() {
+			var c string
+			rows.Scan(&c)
+			cols = append(cols, c)
+		}
+		rows.Close()
+		for _, col := range cols {
+			var table string
+			if err := split.DB().QueryRow("SELECT tableName FROM wide_columns WHERE formKey = ? AND columnName = ? ORDER BY part LIMIT 1", form, col).Scan(&table); err != nil {
+				t.Fatalf("form %s, column %s: %v", form, col, err)
+			}
+			q := "SELECT recordId, " + sqlite.Quote(col) + " FROM %s ORDER BY recordId"
+			got := query(t, split.DB(), fmt.Sprintf(q, sqlite.Quote(table)))
+			want := query(t, whole.DB(), fmt.Sprintf(q, sqlite.Quote("form_"+form)))
+			if !slices.Equal(got, want) || len(got) == 0 {
+				t.Errorf("form %s, column %s (in %s): %d rows differ from the whole table's %d", form, col, table, len(got), len(want))
+			}
+		}
+	}
+}
+
+func TestExportUnderFaults(t *testing.T) {
+	faults := imednettest.FaultsAtRate(0.25)
+	srv, err := imednettest.New(imednettest.WithStudy(smallConfig), imednettest.WithFaults(faults))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := srv.Client(imednet.WithMaxRetries(12), imednet.WithBackoff(time.Millisecond, 4*time.Millisecond),
+		imednet.WithMaxRetryAfter(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := open(t, "faults.db")
+	run(t, c, sink, export.Options{Layout: export.Both, PageSize: 9})
+	if n := len(srv.Stats().Faults); n < 3 {
+		t.Fatalf("only %d kinds of fault were injected: %v", n, srv.Stats().Faults)
+	}
+	clean := open(t, "clean.db")
+	run(t, client(t, smallStudy(t)), clean, export.Options{Layout: export.Both})
+	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
+}
+
+func TestConcurrencyBound(t *testing.T) {
+	srv := smallStudy(t)
+	var mu sync.Mutex
+	inFlight, peak := 0, 0
+	c := client(t, srv, imednet.WithMiddleware(func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			inFlight++
+			peak = max(peak, inFlight)
+			mu.Unlock()
+			defer func() {
+				mu.Lock()
+				inFlight--
+				mu.Unlock()
+			}()
+			time.Sleep(2 * time.Millisecond)
+			return next.RoundTrip(r)
+		})
+	}))
+	sink := open(t, "bound.db")
+	run(t, c, sink, export.Options{Concurrency: 3, PageSize: 5})
+	if peak > 3 || peak < 2 {
+		t.Errorf("at most %d requests were in flight, want 2 or 3", peak)
+	}
+
+	// A rate limit spaces the requests: n requests at 200/s take at least (n-1)×5 ms.
+	sink = open(t, "limited.db")
+	var requests int
+	c = client(t, srv, imednet.WithMiddleware(func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			requests++
+			mu.Unlock()
+			return next.RoundTrip(r)
+		})
+	}))
+	start := time.Now()
+	run(t, c, sink, export.Options{RateLimit: 200, PageSize: 50})
+	if d, min := time.Since(start), time.Duration(requests-1)*5*time.Millisecond; d < min {
+		t.Errorf("%d requests at 200/s took %v, less than %v", requests, d, min)
+	}
+}
+
+// A record changed while its form is being paged, on a page already read, is fetched by the
+// next sync even without overlap: the high-water mark stops at the server's clock when the
+// form's first page was served.
+func TestSyncCatchesChangesDuringExport(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	st := srv.Study(study)
+	vs := st.RecordIDs("VS")
+	changed := false
+	sink := open(t, "during.db")
+	opts := export.Options{Concurrency: 1, PageSize: 5, Overlap: time.Nanosecond, OnEvent: func(e export.Event) {
+		if e.Kind == export.PageWritten && e.Form == "VS" && !changed {
+			changed = true
+			for _, id := range []int{vs[0], vs[len(vs)-1]} { // read already, and not yet
+				if err := st.UpdateRecord(id, map[string]string{}); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	}}
+	run(t, c, sink, opts)
+	if !changed {
+		t.Fatal("no page of VS was written")
+	}
+	opts.OnEvent = nil
+	if _, err := export.Sync(context.Background(), c, study, sink, opts); err != nil {
+		t.Fatal(err)
+	}
+	fresh := open(t, "fresh.db")
+	run(t, c, fresh, export.Options{})
+	sameDump(t, dump(t, sink.DB()), dump(t, fresh.DB()))
+}
+
+func TestLabels(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	plain := open(t, "plain.db")
+	run(t, c, plain, export.Options{Forms: []string{"DM", "AE"}})
+	labelled := open(t, "labels.db")
+	run(t, c, labelled, export.Options{Forms: []string{"DM", "AE"}, Labels: true})
+
+	rows, err := labelled.DB().Query(`SELECT tableName, columnName, variable, label FROM wide_columns WHERE variable IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type col struct{ table, column, variable, label string }
+	var cols []col
+	for rows.Next() {
+		var c col
+		if err := rows.Scan(&c.table, &c.column, &c.variable, &c.label); err != nil {
+			t.Fatal(err)
+		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	renamed := 0
+	for _, c := range cols {
+		if c.column != c.variable {
+			renamed++
+		}
+		if c.label != "" && !strings.HasPrefix(strings.ToLower(c.column), strings.ToLower(strings.Fields(c.label)[0][:1])) {
+			t.Errorf("column %s of variable %s does not come from its label %q", c.column, c.variable, c.label)
+		}
+		var plainCol string
+		if err := plain.DB().QueryRow(`SELECT columnName FROM wide_columns WHERE tableName = ? AND variable = ?`, c.table, c.variable).Scan(&plainCol); err != nil {
+			t.Fatal(err)
+		}
+		q := "SELECT recordId, %s FROM " + sqlite.Quote(c.table) + " ORDER BY recordId"
+		got := query(t, labelled.DB(), fmt.Sprintf(q, sqlite.Quote(c.column)))
+		want := query(t, plain.DB(), fmt.Sprintf(q, sqlite.Quote(plainCol)))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s.%s differs from %s.%s", c.table, c.column, c.table, plainCol)
+		}
+	}
+	if len(cols) == 0 || renamed == 0 {
+		t.Errorf("%d columns, %d named after labels", len(cols), renamed)
+	}
+}

@@ -1,0 +1,634 @@
+// Package sqlite is the export engine's SQLite sink: a study exported into one database file,
+// through modernc.org/sqlite (pure Go, no cgo).
+//
+// The file is created readable and writable by its owner only (0600; SQLite gives its -wal
+// and -shm files the same permissions) and opened in WAL mode with synchronous=NORMAL. Each
+// [export.Sink.Write] is one transaction of upserts (INSERT ... ON CONFLICT DO UPDATE) through
+// a prepared statement, so a rerun never duplicates a row. Prepare creates missing tables and
+// adds missing columns; it never drops anything.
+//
+// Column types map as follows: text TEXT, integer INTEGER, real REAL, boolean BOOLEAN (0 or
+// 1), date DATE (text YYYY-MM-DD), timestamp TIMESTAMP (text RFC 3339 in UTC, such as
+// 2025-06-05T21:12:08Z, which SQLite's date functions read), json TEXT.
+//
+// SQLite allows 2,000 columns per table: the sink reports that limit through
+// [export.ColumnLimiter], and the engine splits wider forms into parts (form_KEY,
+// form_KEY_part2, ...) joined on recordId.
+//
+// The ledger lives in two tables, _imednet_forms and _imednet_runs.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imednet/imednet-go/export"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// MaxColumns is the most columns a table of this sink holds (SQLite's SQLITE_MAX_COLUMN).
+const MaxColumns = 2000
+
+// Sink writes an export into a SQLite database file. It is safe for concurrent use; writes
+// are serialised, as SQLite allows one writer at a time.
+type Sink struct {
+	db   *sql.DB
+	path string
+
+	mu     sync.Mutex
+	tables map[string]*table // prepared, by name
+	closed bool
+}
+
+// table is a prepared table: its description and upsert statements, for one row and for
+// multi rows at once.
+type table struct {
+	t      export.Table
+	isKey  []bool    // per column
+	upsert *sql.Stmt // one row
+	multi  *sql.Stmt // multi rows, nil when multi is 1
+	n      int       // rows per multi-row statement
+}
+
+// maxParams bounds the parameters of one statement (SQLite's SQLITE_MAX_VARIABLE_NUMBER is
+// 32766); maxMulti the rows of a multi-row upsert.
+const (
+	maxParams = 32766
+	maxMulti  = 64
+)
+
+func (t *table) close() {
+	t.upsert.Close()
+	if t.multi != nil {
+		t.multi.Close()
+	}
+}
+
+var _ export.Sink = (*Sink)(nil)
+var _ export.ColumnLimiter = (*Sink)(nil)
+
+// Open opens the database file at path, creating it (mode 0600) when it does not exist, and
+// makes sure the ledger's tables exist.
+func Open(path string) (*Sink, error) {
+	if strings.TrimSpace(path) == "" {
+		return nil, errors.New("sqlite: the database path is empty")
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer at a time, and the pragmas, prepared statements
+	// and transactions all live on it.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	s := &Sink{db: db, path: path, tables: map[string]*table{}}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn is the driver's name for the file at path, as a URI with the pragmas of every
+// connection.
+func dsn(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(path) +
+		"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(0)&_pragma=cache_size(-65536)&_pragma=temp_store(MEMORY)"
+}
+
+const (
+	formsLedger = "_imednet_forms"
+	runsLedger  = "_imednet_runs"
+)
+
+func (s *Sink) init() error {
+	_, err := s.db.Exec(`CREATE TABLE IF NOT EXISTS ` + formsLedger + ` (
+	formKey TEXT PRIMARY KEY, status TEXT NOT NULL, records INTEGER NOT NULL, error TEXT,
+	started TIMESTAMP, finished TIMESTAMP, watermark TIMESTAMP, runId TEXT);
+CREATE TABLE IF NOT EXISTS ` + runsLedger + ` (
+	id TEXT PRIMARY KEY, study TEXT NOT NULL, mode TEXT NOT NULL, started TIMESTAMP, finished TIMESTAMP,
+	forms INTEGER NOT NULL, failedForms INTEGER NOT NULL, records INTEGER NOT NULL, error TEXT)`)
+	return err
+}
+
+// Path returns the database file's path.
+func (s *Sink) Path() string { return s.path }
+
+// DB returns the database handle, for reading what was exported. Writing through it while a
+// run is in progress is not supported.
+func (s *Sink) DB() *sql.DB { return s.db }
+
+// MaxColumns returns MaxColumns: the engine splits wider forms.
+func (s *Sink) MaxColumns() int { return MaxColumns }
+
+// Quote quotes an SQL identifier for SQLite: "name", with inner quotes doubled.
+func Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+func sqlType(t export.ColumnType) string {
+	switch t {
+	case export.Integer:
+		return "INTEGER"
+	case export.Real:
+		return "REAL"
+	case export.Boolean:
+		return "BOOLEAN"
+	case export.Date:
+		return "DATE"
+	case export.Timestamp:
+		return "TIMESTAMP"
+	}
+	return "TEXT" // text and json (a declared JSON type would have numeric affinity)
+}
+
+// check reports what is wrong with a table description.
+func check(t export.Table) error {
+	if t.Name == "" || strings.ContainsRune(t.Name, 0) {
+		return fmt.Errorf("sqlite: table %q: invalid name", t.Name)
+	}
+	if strings.HasPrefix(strings.ToLower(t.Name), "_imednet_") || strings.HasPrefix(strings.ToLower(t.Name), "sqlite_") {
+		return fmt.Errorf("sqlite: table %q: the name is reserved", t.Name)
+	}
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("sqlite: table %s: no columns", t.Name)
+	}
+	if len(t.Columns) > MaxColumns {
+		return fmt.Errorf("sqlite: table %s: %d columns, more than SQLite's %d", t.Name, len(t.Columns), MaxColumns)
+	}
+	seen := map[string]bool{}
+	for _, c := range t.Columns {
+		l := strings.ToLower(c.Name)
+		if c.Name == "" || strings.ContainsRune(c.Name, 0) {
+			return fmt.Errorf("sqlite: table %s: invalid column name %q", t.Name, c.Name)
+		}
+		if seen[l] {
+			return fmt.Errorf("sqlite: table %s: column %q is listed twice (names are case-insensitive)", t.Name, c.Name)
+		}
+		seen[l] = true
+	}
+	if len(t.Key) == 0 {
+		return fmt.Errorf("sqlite: table %s: no key", t.Name)
+	}
+	for _, k := range t.Key {
+		if !seen[strings.ToLower(k)] {
+			return fmt.Errorf("sqlite: table %s: key column %q is not a column", t.Name, k)
+		}
+	}
+	return nil
+}
+
+// Prepare creates the tables that do not exist, adds the columns that existing ones lack, and
+// prepares each table's upsert.
+func (s *Sink) Prepare(ctx context.Context, tables []export.Table) error {
+	names := map[string]bool{}
+	for _, t := range tables {
+		if err := check(t); err != nil {
+			return err
+		}
+		l := strings.ToLower(t.Name)
+		if names[l] {
+			return fmt.Errorf("sqlite: table %s is listed twice (names are case-insensitive)", t.Name)
+		}
+		names[l] = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite: the sink is closed")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	defer tx.Rollback()
+	for _, t := range tables {
+		if err := createOrAlter(ctx, tx, t); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: prepare: %w", err)
+	}
+	for _, t := range tables {
+		if old := s.tables[strings.ToLower(t.Name)]; old != nil {
+			old.close()
+			delete(s.tables, strings.ToLower(t.Name))
+		}
+		pt := &table{t: t, n: min(maxMulti, maxParams/len(t.Columns)), isKey: make([]bool, len(t.Columns))}
+		for i, c := range t.Columns {
+			for _, k := range t.Key {
+				pt.isKey[i] = pt.isKey[i] || strings.EqualFold(c.Name, k)
+			}
+		}
+		var err error
+		if pt.upsert, err = s.db.PrepareContext(ctx, upsertSQL(t, 1)); err != nil {
+			return fmt.Errorf("sqlite: prepare the upsert of %s: %w", t.Name, err)
+		}
+		if pt.n > 1 {
+			if pt.multi, err = s.db.PrepareContext(ctx, upsertSQL(t, pt.n)); err != nil {
+				pt.close()
+				return fmt.Errorf("sqlite: prepare the upsert of %s: %w", t.Name, err)
+			}
+		}
+		s.tables[strings.ToLower(t.Name)] = pt
+	}
+	return nil
+}
+
+func createOrAlter(ctx context.Context, tx *sql.Tx, t export.Table) error {
+	var b strings.Builder
+	b.WriteString("CREATE TABLE IF NOT EXISTS ")
+	b.WriteString(Quote(t.Name))
+	b.WriteString(" (")
+	key := map[string]bool{}
+	for _, k := range t.Key {
+		key[strings.ToLower(k)] = true
+	}
+	for _, c := range t.Columns {
+		b.WriteString(Quote(c.Name))
+		b.WriteByte(' ')
+		b.WriteString(sqlType(c.Type))
+		if key[strings.ToLower(c.Name)] {
+			b.WriteString(" NOT NULL") // a NULL key would never match in an upsert
+		}
+		b.WriteString(", ")
+	}
+	b.WriteString("PRIMARY KEY (")
+	for i, k := range t.Key {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Quote(k))
+	}
+	b.WriteString("))")
+	if len(t.Key) > 1 {
+		// A composite key would need an index beside the table; clustered by the key, the
+		// table is one b-tree, and its key columns are NOT NULL, so that upserts match.
+		b.WriteString(" WITHOUT ROWID")
+	}
+	if _, err := tx.ExecContext(ctx, b.String()); err != nil {
+		return fmt.Errorf("sqlite: create table %s: %w", t.Name, err)
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", t.Name)
+	if err != nil {
+		return fmt.Errorf("sqlite: columns of %s: %w", t.Name, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: columns of %s: %w", t.Name, err)
+		}
+		have[strings.ToLower(name)] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: columns of %s: %w", t.Name, err)
+	}
+	for _, c := range t.Columns {
+		if have[strings.ToLower(c.Name)] {
+			continue
+		}
+		if len(have) >= MaxColumns {
+			return fmt.Errorf("sqlite: table %s: cannot add column %s: the table has %d columns already", t.Name, c.Name, len(have))
+		}
+		q := "ALTER TABLE " + Quote(t.Name) + " ADD COLUMN " + Quote(c.Name) + " " + sqlType(c.Type)
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("sqlite: table %s: add column %s: %w", t.Name, c.Name, err)
+		}
+		have[strings.ToLower(c.Name)] = true
+	}
+	return nil
+}
+
+// upsertSQL is the upsert of n rows into t.
+func upsertSQL(t export.Table, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(Quote(t.Name))
+	b.WriteString(" (")
+	for i, c := range t.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Quote(c.Name))
+	}
+	b.WriteString(") VALUES ")
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i := range t.Columns {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('?')
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(" ON CONFLICT (")
+	key := map[string]bool{}
+	for i, k := range t.Key {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(Quote(k))
+		key[strings.ToLower(k)] = true
+	}
+	b.WriteString(") DO ")
+	set := 0
+	for _, c := range t.Columns {
+		if key[strings.ToLower(c.Name)] {
+			continue
+		}
+		if set == 0 {
+			b.WriteString("UPDATE SET ")
+		} else {
+			b.WriteString(", ")
+		}
+		set++
+		b.WriteString(Quote(c.Name))
+		b.WriteString(" = excluded.")
+		b.WriteString(Quote(c.Name))
+	}
+	if set == 0 {
+		b.WriteString("NOTHING")
+	}
+	return b.String()
+}
+
+// Date and timestamp layouts of the stored text.
+const (
+	dateLayout      = "2006-01-02"
+	timestampLayout = "2006-01-02T15:04:05.999999999Z07:00"
+)
+
+// value converts a row's value for the driver, checking its Go type against the column's.
+func value(c export.Column, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	bad := func() (any, error) {
+		return nil, fmt.Errorf("column %s (%s): a %T value", c.Name, c.Type, v)
+	}
+	// Values that pass unchanged are returned as they came, without boxing them again.
+	switch c.Type {
+	case export.Text:
+		if _, ok := v.(string); ok {
+			return v, nil
+		}
+	case export.Integer:
+		if _, ok := v.(int64); ok {
+			return v, nil
+		}
+	case export.Real:
+		if _, ok := v.(float64); ok {
+			return v, nil
+		}
+	case export.Boolean:
+		if b, ok := v.(bool); ok {
+			if b {
+				return int64(1), nil
+			}
+			return int64(0), nil
+		}
+	case export.Date:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC().Format(dateLayout), nil
+		}
+	case export.Timestamp:
+		if t, ok := v.(time.Time); ok {
+			return t.UTC().Format(timestampLayout), nil
+		}
+	case export.JSON:
+		if j, ok := v.(json.RawMessage); ok {
+			return string(j), nil
+		}
+	}
+	return bad()
+}
+
+// Write upserts rows into a prepared table in one transaction.
+func (s *Sink) Write(ctx context.Context, tableName string, rows []export.Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	t := s.tables[strings.ToLower(tableName)]
+	s.mu.Unlock()
+	if t == nil {
+		return fmt.Errorf("sqlite: write: table %s was not prepared", tableName)
+	}
+	// Convert the values before taking the lock, so that other tables' writes go on
+	// meanwhile: SQLite itself has one writer at a time.
+	cols := t.t.Columns
+	args := make([]any, 0, len(rows)*len(cols))
+	for i, row := range rows {
+		if len(row) != len(cols) {
+			return fmt.Errorf("sqlite: write %s: row %d has %d values for %d columns", tableName, i, len(row), len(cols))
+		}
+		for j, v := range row {
+			if v == nil && t.isKey[j] {
+				return fmt.Errorf("sqlite: write %s: row %d: key column %s is null", tableName, i, cols[j].Name)
+			}
+			a, err := value(cols[j], v)
+			if err != nil {
+				return fmt.Errorf("sqlite: write %s: row %d: %w", tableName, i, err)
+			}
+			args = append(args, a)
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite: the sink is closed")
+	}
+	if s.tables[strings.ToLower(tableName)] != t {
+		return fmt.Errorf("sqlite: write %s: the table was prepared again meanwhile", tableName)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: write %s: %w", tableName, err)
+	}
+	defer tx.Rollback()
+	var one, multi *sql.Stmt
+	for i := 0; i < len(rows); {
+		n, stmt := 1, one
+		if t.multi != nil && len(rows)-i >= t.n {
+			if multi == nil {
+				multi = tx.StmtContext(ctx, t.multi)
+				defer multi.Close()
+			}
+			n, stmt = t.n, multi
+		} else if stmt == nil {
+			one = tx.StmtContext(ctx, t.upsert)
+			defer one.Close()
+			stmt = one
+		}
+		if _, err := stmt.ExecContext(ctx, args[i*len(cols):(i+n)*len(cols)]...); err != nil {
+			return fmt.Errorf("sqlite: write %s: rows %d to %d: %w", tableName, i, i+n-1, err)
+		}
+		i += n
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: write %s: %w", tableName, err)
+	}
+	return nil
+}
+
+func timeText(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(timestampLayout)
+}
+
+func parseTime(s sql.NullString) (time.Time, error) {
+	if !s.Valid || s.String == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s.String)
+}
+
+// LoadLedger reads the ledger: every form's state and every run, oldest first.
+func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := &export.Ledger{Forms: map[string]export.FormState{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT formKey, status, records, error, started, finished, watermark, runId FROM `+formsLedger)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f export.FormState
+		var status string
+		var errText, runID sql.NullString
+		var started, finished, watermark sql.NullString
+		if err := rows.Scan(&f.FormKey, &status, &f.Records, &errText, &started, &finished, &watermark, &runID); err != nil {
+			return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+		}
+		f.Status, f.Error, f.RunID = export.Status(status), errText.String, runID.String
+		for _, p := range []struct {
+			dst *time.Time
+			src sql.NullString
+		}{{&f.Started, started}, {&f.Finished, finished}, {&f.Watermark, watermark}} {
+			if *p.dst, err = parseTime(p.src); err != nil {
+				return nil, fmt.Errorf("sqlite: load the ledger: form %s: %w", f.FormKey, err)
+			}
+		}
+		l.Forms[f.FormKey] = f
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
+	rows.Close()
+	runs, err := s.db.QueryContext(ctx, `SELECT id, study, mode, started, finished, forms, failedForms, records, error FROM `+runsLedger+` ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
+	defer runs.Close()
+	for runs.Next() {
+		var r export.RunState
+		var started, finished, errText sql.NullString
+		if err := runs.Scan(&r.ID, &r.Study, &r.Mode, &started, &finished, &r.Forms, &r.FailedForms, &r.Records, &errText); err != nil {
+			return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+		}
+		r.Error = errText.String
+		if r.Started, err = parseTime(started); err != nil {
+			return nil, fmt.Errorf("sqlite: load the ledger: run %s: %w", r.ID, err)
+		}
+		if r.Finished, err = parseTime(finished); err != nil {
+			return nil, fmt.Errorf("sqlite: load the ledger: run %s: %w", r.ID, err)
+		}
+		l.Runs = append(l.Runs, r)
+	}
+	if err := runs.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
+	return l, nil
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// SaveForm records a form's state in the ledger.
+func (s *Sink) SaveForm(ctx context.Context, f export.FormState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO `+formsLedger+` (formKey, status, records, error, started, finished, watermark, runId)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (formKey) DO UPDATE SET status = excluded.status, records = excluded.records,
+error = excluded.error, started = excluded.started, finished = excluded.finished, watermark = excluded.watermark, runId = excluded.runId`,
+		f.FormKey, string(f.Status), f.Records, nullText(f.Error), timeText(f.Started), timeText(f.Finished), timeText(f.Watermark), nullText(f.RunID))
+	if err != nil {
+		return fmt.Errorf("sqlite: save form %s in the ledger: %w", f.FormKey, err)
+	}
+	return nil
+}
+
+// SaveRun records a run in the ledger.
+func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO `+runsLedger+` (id, study, mode, started, finished, forms, failedForms, records, error)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET study = excluded.study, mode = excluded.mode,
+started = excluded.started, finished = excluded.finished, forms = excluded.forms, failedForms = excluded.failedForms,
+records = excluded.records, error = excluded.error`,
+		r.ID, r.Study, r.Mode, timeText(r.Started), timeText(r.Finished), r.Forms, r.FailedForms, r.Records, nullText(r.Error))
+	if err != nil {
+		return fmt.Errorf("sqlite: save run %s in the ledger: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Close closes the database. Everything written stays.
+func (s *Sink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	for _, t := range s.tables {
+		t.close()
+	}
+	if _, err := s.db.Exec("PRAGMA optimize"); err != nil {
+		s.db.Close()
+		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	}
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// init registers the scheme sqlite: with export.OpenTarget: sqlite:FILE opens (or creates)
+// FILE.
+func init() {
+	export.RegisterTarget("sqlite", func(ctx context.Context, t export.Target) (export.Sink, error) {
+		return Open(t.Location)
+	})
+}
