@@ -55,8 +55,10 @@ func NewStatusCmd(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Use:   "status <batchId>...",
 		Short: "Show the state of jobs",
 		Long:  "Show the state of each job (created, running, completed or failed), by batch id, without waiting.",
-		Example: "  ids=$(imednet --sandbox records create --file new.json --no-wait -o csv | tail -n +2 | cut -d, -f1)\n" +
-			"  imednet --sandbox jobs status --study DEMO $ids",
+		Example: "  ids=$(imednet records create --study MYSTUDY --file new.json --no-wait -o csv | tail -n +2 | cut -d, -f1)\n" +
+			"  imednet jobs status --study MYSTUDY $ids\n" +
+			"  # --sandbox lives for one command, so its jobs are gone by the next: to try this\n" +
+			"  # without credentials, start a sandbox that stays up with 'imednet sandbox serve'.",
 		Args: cmdutil.MinimumArgs(1, "at least one batch id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.BatchIDs = args
@@ -218,7 +220,7 @@ func NewWaitCmd(f *cmdutil.Factory, runF func(context.Context, *WaitOptions) err
 		Short: "Wait for jobs to finish",
 		Long: "Wait until each job has completed or failed, then show them all. The exit status is 1 when\n" +
 			"any job failed or is still running at --wait-timeout. Progress shows on stderr on a terminal.",
-		Example: "  imednet --sandbox jobs wait --study DEMO 1b2c3d4e-...\n" +
+		Example: "  imednet jobs wait --study MYSTUDY 1b2c3d4e-...\n" +
 			"  imednet jobs wait --study MYSTUDY --wait-timeout 10m BATCH1 BATCH2",
 		Args: cmdutil.MinimumArgs(1, "at least one batch id"),
 		RunE: func(cmd *cobra.Command, args []string) error {
