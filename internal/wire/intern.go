@@ -1,43 +1,43 @@
 package wire
 
-import "sync"
+import "sync/atomic"
 
 // Member names repeat: every record of a page carries the same twenty or so names, and the
-// same variable names. memberName returns them from a shared table instead of allocating a
+// same variable names. memberName returns them from a shared cache instead of allocating a
 // string per member per object, which was a third of the allocations of a page of records.
-// The table is bounded (names seen after it is full are allocated as before) and holds only
-// short, plain names, so hostile input cannot grow it without limit.
+//
+// The cache is direct-mapped: a name's hash picks one slot, which holds the last name stored
+// there. Reading it takes no lock, and its size is fixed, so hostile input cannot grow it;
+// names that collide merely cost an allocation, as they would without a cache.
 const (
-	maxInterned    = 8192
+	internSlots    = 4096 // a power of two
 	maxInternedLen = 64
 )
 
-var interned struct {
-	sync.RWMutex
-	m map[string]string
-}
+var internCache [internSlots]atomic.Pointer[string]
 
 // memberName returns the text of the member name in the JSON string key (quotes included).
 func memberName(key []byte) string {
-	if len(key) < 2 || len(key) > maxInternedLen+2 || key[len(key)-1] != '"' || !plainString(key[1:len(key)-1]) {
+	if len(key) < 2 || len(key) > maxInternedLen+2 || key[len(key)-1] != '"' {
 		s, _ := Value(key).Text()
 		return s
 	}
 	inner := key[1 : len(key)-1]
-	interned.RLock()
-	s, ok := interned.m[string(inner)] // no allocation: the compiler converts in place for a lookup
-	interned.RUnlock()
-	if ok {
-		return s
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range inner {
+		if c < 0x20 || c == '\\' || c == '"' || c >= 0x80 {
+			// Escapes, control characters and non-ASCII text take the general path, which
+			// also validates and replaces invalid UTF-8.
+			s, _ := Value(key).Text()
+			return s
+		}
+		h = (h ^ uint32(c)) * 16777619
 	}
-	s = string(inner)
-	interned.Lock()
-	if interned.m == nil {
-		interned.m = make(map[string]string)
+	slot := &internCache[h&(internSlots-1)]
+	if p := slot.Load(); p != nil && *p == string(inner) {
+		return *p
 	}
-	if len(interned.m) < maxInterned {
-		interned.m[s] = s
-	}
-	interned.Unlock()
+	s := string(inner)
+	slot.Store(&s)
 	return s
 }
