@@ -30,6 +30,11 @@ var (
 // [WithMaxResponseBytes].
 var ErrResponseTooLarge = errors.New("imednet: response body too large")
 
+// ErrPlainHTTP is returned (wrapped) by [New] for a plain http:// base URL whose host is not
+// a loopback address: the keys would cross the network unencrypted. [WithInsecureHTTP]
+// allows it.
+var ErrPlainHTTP = errors.New("imednet: refusing a plain http base URL")
+
 // APIError is an error response from the API, after any retries. Inspect its class with
 // errors.Is ([ErrNotFound], [ErrRateLimited], ...) and its details with errors.As:
 //
@@ -63,7 +68,10 @@ type ErrorField struct {
 //	imednet: GET /api/v1/edc/studies: 400 Bad Request: code 1000: Field raised validation errors (page="XX")
 func (e *APIError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "imednet: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "imednet: %s %s: %d", e.Method, e.Path, e.StatusCode)
+	if text := http.StatusText(e.StatusCode); text != "" { // none for unassigned codes such as 499
+		b.WriteString(" " + text)
+	}
 	if e.Code != "" {
 		b.WriteString(": code " + e.Code)
 	}
@@ -113,15 +121,22 @@ func (c *Client) newAPIError(method, path string, status int, h http.Header, bod
 		e.RetryAfter = d
 	}
 	parseErrorBody(e, body)
-	e.Status = oneLine(c.redact(e.Status), 100)
-	e.Code = oneLine(c.redact(e.Code), 100)
-	e.Description = oneLine(c.redact(e.Description), maxExcerpt)
+	e.Status = c.safeLine(e.Status, 100)
+	e.Code = c.safeLine(e.Code, 100)
+	e.Description = c.safeLine(e.Description, maxExcerpt)
 	if e.Field != nil {
-		e.Field.Attribute = oneLine(c.redact(e.Field.Attribute), 200)
-		e.Field.Value = oneLine(c.redact(e.Field.Value), 200)
+		e.Field.Attribute = c.safeLine(e.Field.Attribute, 200)
+		e.Field.Value = c.safeLine(e.Field.Value, 200)
 	}
-	e.Body = oneLine(c.redact(string(body)), maxExcerpt)
+	e.Body = c.safeLine(string(body), maxExcerpt)
 	return e
+}
+
+// safeLine is oneLine(s, limit) without the client's secrets. It redacts before folding the
+// whitespace (a key written as sent) and again after (a key that holds a space, which the
+// folding could rebuild from a body that splits it with a newline or a run of spaces).
+func (c *Client) safeLine(s string, limit int) string {
+	return truncate(c.redact(strings.Join(strings.Fields(c.redact(s)), " ")), limit)
 }
 
 // parseErrorBody fills e from a JSON error body:

@@ -335,7 +335,7 @@ func (d *pageDecoder[T]) checkPagination(v wire.Value) error {
 		i, ok := f.Value.Int()
 		switch {
 		case !ok:
-			bad = d.fail("pagination.%s is not an integer: %s", f.Key, truncate(string(f.Value), 40))
+			bad = d.fail("pagination.%s is not an integer: %s", f.Key, oneLine(string(f.Value), 40))
 		case i < 0:
 			bad = d.fail("pagination.%s is negative: %d", f.Key, i)
 		}

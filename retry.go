@@ -3,6 +3,7 @@ package imednet
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -114,7 +115,8 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+	// NaN parses as a float but is no delay: converted to a Duration it would be negative.
+	if secs, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(secs) {
 		if secs <= 0 {
 			return 0, true
 		}

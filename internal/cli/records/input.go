@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/dictionary"
@@ -180,9 +181,15 @@ func cleanJSONError(err error) string {
 	return s
 }
 
+// truncate folds s onto one line (an element of the array may span several) and cuts it to
+// at most n bytes, on a character boundary.
 func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
@@ -231,7 +238,15 @@ func (in *input) readCSV(data []byte) {
 		if err == io.EOF {
 			return
 		}
-		line, _ := r.FieldPos(0)
+		// FieldPos panics after an error that left the row without fields (a bare quote in
+		// its first cell): the line of an error is the one the ParseError names.
+		line := 1
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			line = pe.Line
+		} else if err == nil {
+			line, _ = r.FieldPos(0)
+		}
 		where := fmt.Sprintf("line %d", line)
 		if err != nil {
 			in.issue(line, where, "%v", csvError(err))
@@ -336,7 +351,9 @@ func typed(form *dictionary.Form, name, cell string) any {
 	switch v.Kind {
 	case dictionary.KindNumber:
 		s := strings.TrimSpace(cell)
-		if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXnN+ ") {
+		// A JSON number literal only: strconv also reads ".5", "1." and "01", which would make
+		// the request impossible to encode.
+		if _, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXnN+ ") && isJSONNumber(s) {
 			return json.Number(s)
 		}
 	case dictionary.KindCheckbox:
@@ -348,4 +365,9 @@ func typed(form *dictionary.Form, name, cell string) any {
 		}
 	}
 	return cell
+}
+
+// isJSONNumber reports whether s is a JSON number literal.
+func isJSONNumber(s string) bool {
+	return s != "" && (s[0] == '-' || '0' <= s[0] && s[0] <= '9') && json.Valid([]byte(s))
 }
