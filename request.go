@@ -267,15 +267,21 @@ func (c *Client) finalError(info RequestInfo, attempts int, err error) error {
 	return &RequestError{Method: info.Method, Path: info.Path, Attempts: attempts, Err: err}
 }
 
+// maxPrealloc caps the buffer that a declared Content-Length sizes up front. A page of 500
+// records is about 300 kB; a larger body grows the buffer as it arrives.
+const maxPrealloc = 4 << 20
+
 // readBody reads a response body of at most max bytes (one more tells the caller it was
 // larger). A declared length sizes the buffer at once, instead of growing it by doubling,
 // which for a page of 500 records would copy the body several times; the length is only a
-// hint, capped by max, so a wrong or hostile one costs nothing more than the cap.
+// hint, capped by max and by maxPrealloc, so that a wrong or hostile one (a huge length,
+// then a few bytes) costs at most maxPrealloc up front; beyond that, memory follows the bytes
+// that actually arrive.
 func readBody(r io.Reader, declared, max int64) ([]byte, error) {
 	if declared <= 0 || declared > max {
 		return io.ReadAll(io.LimitReader(r, max+1))
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, declared+bytes.MinRead))
+	buf := bytes.NewBuffer(make([]byte, 0, min(declared, maxPrealloc)+bytes.MinRead))
 	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
 	return buf.Bytes(), err
 }
