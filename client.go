@@ -215,7 +215,7 @@ func (cfg *config) build() (*Client, error) {
 		return nil, err
 	}
 	if base.Scheme == "http" && !cfg.allowInsecureHTTP && !isLoopback(base.Hostname()) {
-		return nil, fmt.Errorf("imednet: refusing plain http base URL %q: the API keys would cross the network unencrypted; use https, or WithInsecureHTTP if you really mean it", base.Redacted())
+		return nil, fmt.Errorf("%w %q: the API keys would cross the network unencrypted; use https, or WithInsecureHTTP if you really mean it", ErrPlainHTTP, base.Redacted())
 	}
 	c := &Client{
 		base:             base,

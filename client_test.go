@@ -138,7 +138,7 @@ func TestBaseURLNormalisation(t *testing.T) {
 func TestPlainHTTPRefusedUnlessLoopbackOrOptIn(t *testing.T) {
 	for _, u := range []string{"http://edc.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]/"} {
 		_, err := New(WithAPIKey(testAPIKey, testSecurityKey), WithBaseURL(u))
-		if err == nil || !strings.Contains(err.Error(), "refusing plain http") {
+		if !errors.Is(err, ErrPlainHTTP) {
 			t.Errorf("%s: got %v, want a refusal", u, err)
 		}
 		if _, err := New(WithAPIKey(testAPIKey, testSecurityKey), WithBaseURL(u), WithInsecureHTTP()); err != nil {

@@ -5,9 +5,11 @@ package cmdutil
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -233,6 +235,13 @@ func (f *Factory) remoteClient(opts []imednet.Option) (*imednet.Client, error) {
 		}
 	}
 	c, err := imednet.New(opts...)
+	if errors.Is(err, imednet.ErrPlainHTTP) {
+		shown := base
+		if u, perr := url.Parse(base); perr == nil {
+			shown = u.Redacted()
+		}
+		return nil, UsageErrorf("refusing plain http base URL %q: the API keys would cross the network unencrypted; use https (plain http is accepted for loopback addresses only)", shown)
+	}
 	if err != nil {
 		return nil, Usage(err)
 	}
