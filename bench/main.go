@@ -10,11 +10,12 @@
 //	list       the SDK's typed record iterator, one page after another
 //	prefetch   the same iterator fetching -concurrency pages ahead
 //	sqlite     export to a SQLite file (wide layout, raw JSON, reference tables)
+//	sqlite-long  the same in the long layout (one row per value)
 //	parquet    export to a Parquet directory
 //	postgres   export to PostgreSQL, when -postgres gives a connection string
 //
 // and prints a markdown table: records per second, the ratio to the raw baseline, and the
-// peak heap growth during the stage. The server runs in the same process: its study stays in
+// peak growth of the live heap during the stage. The server runs in the same process: its study stays in
 // memory throughout and is part of the heap at each stage's start, which the peak growth
 // leaves out; the serving work counts in every stage alike.
 //
@@ -33,6 +34,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +58,7 @@ type config struct {
 	postgres    string
 	stages      string
 	dir         string
+	cpuProfile  string
 }
 
 func main() {
@@ -65,7 +68,8 @@ func main() {
 	flag.IntVar(&cfg.pageSize, "page-size", imednet.MaxPageSize, "records per page")
 	flag.IntVar(&cfg.concurrency, "concurrency", export.DefaultConcurrency, "pages in flight at once for raw-par, prefetch and the exports")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
-	flag.StringVar(&cfg.stages, "stages", "raw,raw-par,list,prefetch,sqlite,parquet,postgres", "comma-separated stages to run, in this order")
+	flag.StringVar(&cfg.stages, "stages", "raw,raw-par,list,prefetch,sqlite,sqlite-long,parquet,postgres", "comma-separated stages to run, in this order")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
 	flag.StringVar(&cfg.dir, "dir", "", "directory for the export targets (default a temporary directory, removed at the end)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
@@ -94,10 +98,10 @@ func run(cfg config, out io.Writer) error {
 		return fmt.Errorf("-records, -concurrency and -page-size (at most %d) must be positive", imednet.MaxPageSize)
 	}
 	stages := strings.Split(cfg.stages, ",")
-	known := map[string]bool{"raw": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "parquet": true, "postgres": true}
+	known := map[string]bool{"raw": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "sqlite-long": true, "parquet": true, "postgres": true}
 	for _, s := range stages {
 		if !known[s] {
-			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-par, list, prefetch, sqlite, parquet, postgres)", s)
+			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-par, list, prefetch, sqlite, sqlite-long, parquet, postgres)", s)
 		}
 	}
 	dir := cfg.dir
@@ -124,6 +128,17 @@ func run(cfg config, out io.Writer) error {
 	total := srv.Study(studyKey).Counts().Records
 	fmt.Fprintf(os.Stderr, "bench: server with %d records ready in %v\n", total, time.Since(start).Round(time.Millisecond))
 
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	client, err := srv.Client(imednet.WithTimeout(5 * time.Minute))
 	if err != nil {
 		return err
@@ -142,14 +157,18 @@ func run(cfg config, out io.Writer) error {
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, 0) })
 		case "prefetch":
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, cfg.concurrency) })
-		case "sqlite":
-			path := filepath.Join(dir, "bench.db")
+		case "sqlite", "sqlite-long":
+			layout := export.Wide
+			if stage == "sqlite-long" {
+				layout = export.Long
+			}
+			path := filepath.Join(dir, stage+".db")
 			r, err = measure(stage, func() (int64, error) {
 				sink, err := sqlite.Open(path)
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg)
+				return exportTo(ctx, client, sink, cfg, layout)
 			})
 		case "parquet":
 			path := filepath.Join(dir, "parquet")
@@ -158,7 +177,7 @@ func run(cfg config, out io.Writer) error {
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg)
+				return exportTo(ctx, client, sink, cfg, export.Wide)
 			})
 		case "postgres":
 			if cfg.postgres == "" {
@@ -170,7 +189,7 @@ func run(cfg config, out io.Writer) error {
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg)
+				return exportTo(ctx, client, sink, cfg, export.Wide)
 			})
 		}
 		if err != nil {
@@ -218,9 +237,11 @@ func measure(stage string, f func() (int64, error)) (result, error) {
 	return r, err
 }
 
-var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+var heapSample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 
-// heapBytes returns the bytes of heap objects, live or not yet swept.
+// heapBytes returns the live heap as the last garbage collection marked it. Garbage is left
+// out on purpose: how much of it piles up between collections scales with the whole live
+// heap, which here includes the server's study, and so says little about the client.
 func heapBytes() uint64 {
 	metrics.Read(heapSample)
 	return heapSample[0].Value.Uint64()
@@ -303,10 +324,10 @@ func list(ctx context.Context, c *imednet.Client, size, prefetch int) (int64, er
 	return n, nil
 }
 
-// exportTo runs a full export into sink and closes it.
-func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg config) (int64, error) {
+// exportTo runs a full export into sink in the given layout and closes it.
+func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg config, layout export.Layout) (int64, error) {
 	sum, err := export.Run(ctx, c, studyKey, sink, export.Options{
-		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, Full: true,
+		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, Full: true, Layout: layout,
 	})
 	if cerr := sink.Close(); err == nil {
 		err = cerr
@@ -322,7 +343,7 @@ func report(w io.Writer, cfg config, total int, results []result) {
 	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %d records, page size %d, concurrency %d, latency %v.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
 		total, cfg.pageSize, cfg.concurrency, cfg.latency)
-	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | peak heap growth |")
+	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | peak live heap growth |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
 	var baseline float64
 	for _, r := range results {
@@ -342,5 +363,8 @@ func report(w io.Writer, cfg config, total int, results []result) {
 		}
 		fmt.Fprintf(w, "| %s | %d | %v | %.0f | %s | %.1f MB |\n",
 			r.stage, r.records, r.elapsed.Round(time.Millisecond), rate, ratio, float64(r.peak)/(1<<20))
+	}
+	if mb, ok := peakRSSMB(); ok {
+		fmt.Fprintf(w, "\nPeak resident memory of the whole process (the server and its study included): %.0f MB.\n", mb)
 	}
 }

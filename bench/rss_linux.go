@@ -1,0 +1,12 @@
+package main
+
+import "syscall"
+
+// peakRSSMB returns the process's peak resident memory in MB (Linux reports it in KB).
+func peakRSSMB() (float64, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return float64(ru.Maxrss) / 1024, true
+}
