@@ -192,7 +192,7 @@ func Run(ctx context.Context, o *Options) error {
 		if err := writeSummary(f.IO.Out, format, sum); err != nil {
 			return err
 		}
-		if f.IO.ErrTTY && runErr == nil {
+		if runErr == nil { // the closing line, also when piped (progress is for terminals only)
 			fmt.Fprintf(f.IO.ErrOut, "%s %s, %s to %s in %s\n", verb, cmdutil.Plural(len(sum.Forms), "form", "forms"),
 				cmdutil.Plural(int(sum.Records), "record", "records"), target, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
 		}

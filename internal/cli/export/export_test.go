@@ -64,7 +64,8 @@ func TestExportAndSync(t *testing.T) {
 	srv := newSandbox(t)
 	db := filepath.Join(t.TempDir(), "demo.db")
 	r := run(t, srv, false, "--sandbox", "export", "--to", "sqlite:"+db, "--layout", "both", "--forms", "AE,VS")
-	if r.code != 0 || r.errOut != "" {
+	// Piped: no progress, only the closing line on stderr.
+	if r.code != 0 || !strings.HasPrefix(r.errOut, "Exported 2 forms, ") || !strings.Contains(r.errOut, " records to sqlite:"+db+" in ") || strings.Count(r.errOut, "\n") != 1 {
 		t.Fatalf("export: exit %d, stderr %q", r.code, r.errOut)
 	}
 	ls := lines(t, r.out)
