@@ -277,6 +277,7 @@ func shellWords(s string) []string {
 }
 
 func TestExamplesRun(t *testing.T) {
+	t.Chdir(t.TempDir()) // examples may write files, such as an export's demo.db
 	srv := newSandbox(t)
 	f := &cmdutil.Factory{IO: &cmdutil.IOStreams{}}
 	ran := 0

@@ -84,7 +84,8 @@ func isCobraUsage(err error) bool {
 }
 
 const rootLong = `Work with the iMednet EDC REST API: list any resource of a study, submit records,
-follow their jobs, and see a study's structure.
+follow their jobs, see a study's structure, and export a whole study into SQLite,
+PostgreSQL, Parquet, CSV or JSON Lines, then keep it up to date with sync.
 
 Credentials come from the environment:
 
@@ -102,11 +103,12 @@ JSON uses the API's field names; timestamps are RFC 3339 in UTC.
 
 Exit status:
   0  success
-  1  failure: the API or the network failed, or a job failed
+  1  failure: the API or the network failed, or a job or an exported form failed
   2  usage error or invalid input: flags, arguments, files, filters, missing credentials
   3  authentication or permission: the API refused the keys (401) or the study (403)`
 
-const rootExample = `  imednet --sandbox studies list
+const rootExample = `  imednet --sandbox export --to sqlite:demo.db
+  imednet --sandbox studies list
   imednet --sandbox records list --filter 'formKey==AE' --limit 5
   imednet --sandbox study structure
   imednet sites list --study MYSTUDY -o csv > sites.csv`
