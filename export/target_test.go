@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -30,8 +31,14 @@ func TestParseTarget(t *testing.T) {
 	}
 }
 
-func TestOpenTargetUnknownScheme(t *testing.T) {
+// registerTestScheme registers the scheme testscheme once per test binary, however many
+// times the test runs (-count).
+var registerTestScheme = sync.OnceFunc(func() {
 	RegisterTarget("testscheme", func(ctx context.Context, t Target) (Sink, error) { return nil, nil })
+})
+
+func TestOpenTargetUnknownScheme(t *testing.T) {
+	registerTestScheme()
 	_, err := OpenTarget(context.Background(), "nosuch:x", "S")
 	if err == nil || !strings.Contains(err.Error(), "testscheme") {
 		t.Errorf("error %v; want one listing the known schemes", err)
