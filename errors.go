@@ -227,6 +227,7 @@ type RequestError struct {
 	Err      error
 }
 
+// Error describes the request, the attempts made and the network cause, on one line.
 func (e *RequestError) Error() string {
 	attempts := "1 attempt"
 	if e.Attempts != 1 {
@@ -247,6 +248,7 @@ type PaginationError struct {
 	Reason string // what was wrong
 }
 
+// Error names the list, the page and what was wrong with it.
 func (e *PaginationError) Error() string {
 	return fmt.Sprintf("imednet: paging %s: page %d: %s", e.Path, e.Page, e.Reason)
 }

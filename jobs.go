@@ -227,6 +227,7 @@ type JobFailedError struct {
 	Job *Job // the job as last read
 }
 
+// Error names the batch and the state the job ended in.
 func (e *JobFailedError) Error() string {
 	if e.Job == nil {
 		return "imednet: job failed"
@@ -246,6 +247,7 @@ type JobTimeoutError struct {
 	Waited  time.Duration // how long the wait lasted, by the client's clock
 }
 
+// Error names the batch and the last state seen before the wait ended.
 func (e *JobTimeoutError) Error() string {
 	state := "not yet visible"
 	if e.Job != nil {

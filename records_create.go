@@ -71,6 +71,7 @@ const (
 	ScenarioUpdateRecord                    // a record id or OID: update that record
 )
 
+// String returns the scenario's name, such as "register subject", or "unknown".
 func (s Scenario) String() string {
 	switch s {
 	case ScenarioRegister:
@@ -241,6 +242,7 @@ type RecordRequestError struct {
 	Problems []string // one message per problem, each naming the field
 }
 
+// Error names the request and what is wrong with it.
 func (e *RecordRequestError) Error() string {
 	if e.Index < 0 {
 		return "imednet: record request: " + strings.Join(e.Problems, "; ")
@@ -267,6 +269,7 @@ type CreateValidationError struct {
 // maxListed bounds how many invalid requests CreateValidationError.Error names.
 const maxListed = 10
 
+// Error summarises the problems found, on one line.
 func (e *CreateValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString("imednet: records not submitted, nothing was sent: ")
@@ -371,6 +374,8 @@ type SubmitError struct {
 	Err          error
 }
 
+// Error names the chunk that failed and its cause, what was accepted before it, whether it
+// may have been applied, and what was never sent.
 func (e *SubmitError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "imednet: submitting records: chunk %d of %d (requests %d..%d) failed: %v", e.Chunk, e.Chunks, e.First, e.Last, e.Err)
