@@ -89,6 +89,11 @@ type PageOptions struct {
 	Prefetch int
 	// Pattern is the path template for logs and traces, e.g. "/studies/{studyKey}/sites".
 	Pattern string
+	// Gate, when set, is called before each page request and may hold it back (to bound the
+	// requests in flight across several pagers, or to pace them); the function it returns is
+	// called once the page is fetched, retries included. An error from Gate is the page's
+	// error.
+	Gate func(ctx context.Context) (done func(), err error)
 }
 
 // Pager pages through a list endpoint: the envelope {metadata, pagination, data} with pages
@@ -103,6 +108,7 @@ type Pager[T any] struct {
 	query    url.Values
 	size     int
 	prefetch int
+	gate     func(ctx context.Context) (done func(), err error)
 }
 
 // NewPager returns a Pager over the list at path (under the API prefix, segments escaped),
@@ -123,7 +129,7 @@ func NewPager[T any](c *Client, path string, query url.Values, opts PageOptions)
 			q[k] = append([]string(nil), v...)
 		}
 	}
-	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch}, nil
+	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch, gate: opts.Gate}, nil
 }
 
 // Page fetches page n (0-based).
@@ -137,6 +143,13 @@ func (p *Pager[T]) Page(ctx context.Context, n int) (*Page[T], error) {
 	}
 	q.Set("page", strconv.Itoa(n))
 	q.Set("size", strconv.Itoa(p.size))
+	if p.gate != nil {
+		done, err := p.gate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+	}
 	dec := &pageDecoder[T]{page: &Page[T]{Number: n}, size: p.size, path: p.c.base.Path + APIPrefix + p.path}
 	_, err := p.c.Do(ctx, &Request{Method: http.MethodGet, Path: p.path, Pattern: p.pattern, Query: q}, dec)
 	if err != nil {

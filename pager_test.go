@@ -1,6 +1,7 @@
 package imednet
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1643,4 +1644,51 @@ func TestPagerConcurrentIterationsShareOneClient(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestPagerGate shares one gate of two slots between two prefetching pagers: the server never
+// sees more than two requests at once, every page passes the gate exactly once and releases
+// it, and an error from the gate ends the iteration with that error.
+func TestPagerGate(t *testing.T) {
+	t.Parallel()
+	const n, size = 40, 2
+	srv := &pagerServer{n: n, before: pagerLatency}
+	c := newPagerTestClient(t, srv)
+	slots := make(chan struct{}, 2)
+	var entered, released atomic.Int64
+	gate := func(ctx context.Context) (func(), error) {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		entered.Add(1)
+		return func() { released.Add(1); <-slots }, nil
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Prefetch: 4, Gate: gate})
+			d := pagerDrain(p.All(t.Context()))
+			if len(d.errs) != 0 || !slices.Equal(pagerIDs(d.vals), pagerRange(0, n)) {
+				t.Errorf("items %v, errors %v", pagerIDs(d.vals), d.errs)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := srv.maxInflight.Load(); got > 2 {
+		t.Errorf("%d requests in flight at once through a gate of 2", got)
+	}
+	if e, r := entered.Load(), released.Load(); e != 2*n/size || r != e {
+		t.Errorf("gate entered %d times and released %d times, want %d each", e, r, 2*n/size)
+	}
+
+	closed := errors.New("gate closed")
+	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Gate: func(context.Context) (func(), error) { return nil, closed }})
+	d := pagerDrain(p.All(t.Context()))
+	if len(d.errs) != 1 || !errors.Is(d.errs[0], closed) || len(d.vals) != 0 {
+		t.Errorf("items %v, errors %v; want only the gate's error", pagerIDs(d.vals), d.errs)
+	}
 }

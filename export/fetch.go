@@ -71,18 +71,19 @@ type fetcher struct {
 	window int // pages of one listing fetched ahead of the one being processed
 }
 
-// page fetches page n of a listing, in a slot and after the limiter allows it.
-func fetchPage[T any](ctx context.Context, f *fetcher, p *imednet.Pager[T], n int) (*imednet.Page[T], error) {
+// gate holds a request back until a slot is free and the limiter lets it go; the function it
+// returns frees the slot. It is the imednet.PageOptions.Gate of every listing of a run.
+func (f *fetcher) gate(ctx context.Context) (func(), error) {
 	select {
 	case f.slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-f.slots }()
 	if err := f.lim.wait(ctx); err != nil {
+		<-f.slots
 		return nil, err
 	}
-	return p.Page(ctx, n)
+	return func() { <-f.slots }, nil
 }
 
 // listing describes one list endpoint to page through.
@@ -93,66 +94,24 @@ type listing struct {
 	size    int
 }
 
-// eachPage pages through a listing and calls fn with each page, in order. Once the first
-// page has told how many there are, up to f.window pages are fetched ahead concurrently;
-// fn runs on the calling goroutine. It stops at the first error, of a request or of fn.
+// eachPage pages through a listing and calls fn with each page, in order, through the SDK's
+// pager: once the first page has told how many there are, up to f.window pages are fetched
+// ahead concurrently, each through f's gate; fn runs on the calling goroutine. It stops at
+// the first error, of a request or of fn.
 func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imednet.Page[T]) error) error {
-	p, err := imednet.NewPager[T](f.client, l.path, l.query, imednet.PageOptions{Size: l.size, Pattern: l.pattern})
+	p, err := imednet.NewPager[T](f.client, l.path, l.query, imednet.PageOptions{
+		Size: l.size, Pattern: l.pattern, Prefetch: f.window, Gate: f.gate,
+	})
 	if err != nil {
 		return err
 	}
-	first, err := fetchPage(ctx, f, p, 0)
-	if err != nil {
-		return err
-	}
-	if err := fn(first); err != nil {
-		return err
-	}
-	if !first.HasNext() {
-		return nil
-	}
-	type result struct {
-		page *imednet.Page[T]
-		err  error
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait() // after cancel: no fetch outlives the call
-	defer cancel()
-	total := first.Pagination.TotalPages
-	next := 1
-	var queue []chan result
-	fill := func() {
-		for len(queue) < max(f.window, 1) && next < total {
-			ch := make(chan result, 1)
-			n := next
-			next++
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				page, err := fetchPage(ctx, f, p, n)
-				ch <- result{page, err}
-			}()
-			queue = append(queue, ch)
-		}
-	}
-	fill()
-	for len(queue) > 0 {
-		r := <-queue[0]
-		queue = queue[1:]
-		if r.err != nil {
-			return r.err
-		}
-		if err := fn(r.page); err != nil {
+	for page, err := range p.Pages(ctx) {
+		if err != nil {
 			return err
 		}
-		if !r.page.HasNext() {
-			return nil
+		if err := fn(page); err != nil {
+			return err
 		}
-		if pg := r.page.Pagination; pg != nil && pg.TotalPages > total {
-			total = pg.TotalPages // the list grew while we read it
-		}
-		fill()
 	}
 	return nil
 }
