@@ -37,7 +37,7 @@
 // export ..."; a test checks that every command has one), Args (cmdutil.NoArgs, ExactArgs,
 // MinimumArgs, whose errors are usage errors), and the flags. A command that works on a
 // study takes --study/-s with the help text the others use; f.Study(o.Study) resolves it
-// (the flag, then $IMEDNET_STUDY, then DEMO under --sandbox).
+// (the flag, then DEMO under --sandbox, then $IMEDNET_STUDY).
 //
 // Third, a run function that does the work, which tests call directly or through Run:
 //
@@ -46,9 +46,9 @@
 // It gets everything from the Factory, never from globals: f.Format() for the output
 // format, f.Client() for the SDK client (built from the flags and the environment, or wired
 // to the in-process sandbox), f.IO for the streams (Out for results, ErrOut for progress
-// and warnings; ErrTTY says whether progress may be shown). It calls f.Client() before
-// f.Study(), so that missing credentials are reported first. ctx is cancelled on SIGINT and
-// SIGTERM.
+// and warnings; ErrTTY says whether progress may be shown). A study-scoped command gets the
+// client and the study key at once from f.StudyClient(o.Study), which reports missing
+// credentials before a missing study. ctx is cancelled on SIGINT and SIGTERM.
 //
 // Register the command in NewRootCmd (root.go). The export and sync commands have their
 // place marked EXPORT-AND-SYNC-REGISTRATION there.

@@ -138,6 +138,20 @@ func (f *Factory) Study(flag string) (string, error) {
 	return "", UsageErrorf("no study key: pass --study KEY or set %s (see 'imednet studies list')", EnvStudy)
 }
 
+// StudyClient returns the client and the study key (see Study) of a study-scoped command.
+// The client comes first, so that missing credentials are reported before a missing study.
+func (f *Factory) StudyClient(studyFlag string) (*imednet.Client, string, error) {
+	c, err := f.Client()
+	if err != nil {
+		return nil, "", err
+	}
+	study, err := f.Study(studyFlag)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, study, nil
+}
+
 // Sandbox returns the server behind --sandbox, building it on first use; nil without
 // --sandbox.
 func (f *Factory) Sandbox() (*imednettest.Server, error) {

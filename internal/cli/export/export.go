@@ -149,11 +149,7 @@ func Run(ctx context.Context, o *Options) error {
 			forms = append(forms, k)
 		}
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	study, err := f.Study(o.Study)
+	c, study, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
 	}

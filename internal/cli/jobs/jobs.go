@@ -79,11 +79,7 @@ func StatusRun(ctx context.Context, o *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	study, err := f.Study(o.Study)
+	c, study, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
 	}
@@ -246,11 +242,7 @@ func WaitRun(ctx context.Context, o *WaitOptions) error {
 	if err := o.Wait.Check(); err != nil {
 		return err
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	study, err := f.Study(o.Study)
+	c, study, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
 	}

@@ -123,11 +123,7 @@ func CreateRun(ctx context.Context, o *CreateOptions) error {
 			return err
 		}
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	study, err := f.Study(o.Study)
+	c, study, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
 	}

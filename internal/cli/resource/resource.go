@@ -173,15 +173,9 @@ func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	c, err := f.Client()
+	c, study, err := spec.client(f, o.Study)
 	if err != nil {
 		return err
-	}
-	study := ""
-	if spec.Scoped {
-		if study, err = f.Study(o.Study); err != nil {
-			return err
-		}
 	}
 	l := output.NewList(f.IO.Out, format, spec.Columns, spec.One, spec.Name)
 	var iterErr error
@@ -303,15 +297,9 @@ func GetRun[T any](ctx context.Context, o *GetOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	c, err := f.Client()
+	c, study, err := spec.client(f, o.Study)
 	if err != nil {
 		return err
-	}
-	study := ""
-	if spec.Scoped {
-		if study, err = f.Study(o.Study); err != nil {
-			return err
-		}
 	}
 	id := strings.TrimSpace(o.ID)
 	if id == "" {
@@ -331,4 +319,13 @@ func IntID(name, s string) (int, error) {
 		return 0, cmdutil.UsageErrorf("%s %q is not a number", name, s)
 	}
 	return n, nil
+}
+
+// client returns the SDK client and, for a study-scoped resource, the study key.
+func (spec *Spec[T]) client(f *cmdutil.Factory, studyFlag string) (*imednet.Client, string, error) {
+	if spec.Scoped {
+		return f.StudyClient(studyFlag)
+	}
+	c, err := f.Client()
+	return c, "", err
 }

@@ -106,11 +106,7 @@ func StructureRun(ctx context.Context, o *StructureOptions) error {
 	if f.Flags.Output == "" && !f.IO.OutTTY {
 		format = output.JSON // one document: JSON rather than JSON Lines
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	key, err := f.Study(o.Study)
+	c, key, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
 	}
