@@ -1,6 +1,8 @@
 package imednettest
 
 import (
+	"github.com/imednet/imednet-go/internal/wire"
+
 	"net/http"
 )
 
@@ -78,20 +80,20 @@ var statusNames = map[int]string{
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	b := append([]byte(nil), `{"metadata":{"status":`...)
-	b = appendString(b, statusNames[e.status])
+	b = wire.AppendString(b, statusNames[e.status])
 	b = append(b, `,"path":`...)
-	b = appendString(b, r.URL.Path)
+	b = wire.AppendString(b, r.URL.Path)
 	b = append(b, `,"timestamp":"`...)
 	b = appendAPITime(b, s.clock.now().Unix())
 	b = append(b, `","error":{"code":`...)
-	b = appendString(b, e.code)
+	b = wire.AppendString(b, e.code)
 	b = append(b, `,"description":`...)
-	b = appendString(b, e.desc)
+	b = wire.AppendString(b, e.desc)
 	if e.hasField {
 		b = append(b, `,"field":{"attribute":`...)
-		b = appendString(b, e.attr)
+		b = wire.AppendString(b, e.attr)
 		b = append(b, `,"value":`...)
-		b = appendString(b, e.value)
+		b = wire.AppendString(b, e.value)
 		b = append(b, '}')
 	}
 	b = append(b, "}}}"...)
@@ -104,9 +106,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *apiError)
 // appendMetadataOK appends `{"metadata":{...}` of a successful list response.
 func (s *Server) appendMetadataOK(b []byte, r *http.Request) []byte {
 	b = append(b, `{"metadata":{"status":"OK","method":`...)
-	b = appendString(b, r.Method)
+	b = wire.AppendString(b, r.Method)
 	b = append(b, `,"path":`...)
-	b = appendString(b, r.URL.Path)
+	b = wire.AppendString(b, r.URL.Path)
 	b = append(b, `,"timestamp":"`...)
 	b = appendAPITime(b, s.clock.now().Unix())
 	return append(b, `","error":{}}`...)

@@ -1,6 +1,8 @@
 package imednettest
 
 import (
+	"github.com/imednet/imednet-go/internal/wire"
+
 	"strconv"
 )
 
@@ -114,7 +116,7 @@ func newEndpoint(name, pattern string, count func(c *ctx) int, defSort, id strin
 }
 
 func initKeys(f *field) {
-	f.key = appendString(nil, f.name)
+	f.key = wire.AppendString(nil, f.name)
 	f.key = append(f.key, ':')
 	for _, s := range f.sub {
 		initKeys(s)
@@ -170,7 +172,7 @@ func appendValue(b []byte, k kind, v value) []byte {
 		b = appendInt(b, v.n)
 		return append(b, '"')
 	}
-	return appendString(b, v.s)
+	return wire.AppendString(b, v.s)
 }
 
 // printed returns v as the API prints it, without JSON quoting, for filters; ok is false for

@@ -363,6 +363,8 @@ func asciiFold(s string) string {
 	return b.String()
 }
 
+const hexDigits = "0123456789abcdef"
+
 // uuid formats two hashes as a version-4 UUID.
 func uuid(a, b uint64) string {
 	var buf [36]byte

@@ -1,6 +1,8 @@
 package imednettest
 
 import (
+	"github.com/imednet/imednet-go/internal/wire"
+
 	"cmp"
 	"net/http"
 	"net/url"
@@ -456,7 +458,7 @@ func appendPagination(b []byte, p *listParams, total int) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"property":`...)
-		b = appendString(b, key.f.name)
+		b = wire.AppendString(b, key.f.name)
 		if key.desc {
 			b = append(b, `,"direction":"DESC"}`...)
 		} else {

@@ -1,6 +1,8 @@
 package imednettest
 
 import (
+	"github.com/imednet/imednet-go/internal/wire"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -248,9 +250,9 @@ func (s *Server) servePost(w http.ResponseWriter, r *http.Request, st *Study) {
 	}
 
 	b := append([]byte(nil), `{"jobId":`...)
-	b = appendString(b, j.jobID)
+	b = wire.AppendString(b, j.jobID)
 	b = append(b, `,"batchId":`...)
-	b = appendString(b, j.batchID)
+	b = wire.AppendString(b, j.batchID)
 	b = append(b, `,"state":"created"}`...)
 	writeJSON(w, http.StatusAccepted, b)
 }
@@ -273,11 +275,11 @@ func (s *Server) serveJob(w http.ResponseWriter, r *http.Request, st *Study, bat
 
 func appendJob(b []byte, j *job) []byte {
 	b = append(b, `{"jobId":`...)
-	b = appendString(b, j.jobID)
+	b = wire.AppendString(b, j.jobID)
 	b = append(b, `,"batchId":`...)
-	b = appendString(b, j.batchID)
+	b = wire.AppendString(b, j.batchID)
 	b = append(b, `,"state":`...)
-	b = appendString(b, j.state)
+	b = wire.AppendString(b, j.state)
 	for _, d := range [...]struct {
 		name string
 		t    int64

@@ -1,6 +1,8 @@
 package imednettest
 
 import (
+	"github.com/imednet/imednet-go/internal/wire"
+
 	"slices"
 	"unicode/utf8"
 )
@@ -63,10 +65,10 @@ func (st *Study) appendRecordData(b []byte, c *ctx, ri int32) []byte {
 		if j > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, v.spec.name)
+		b = wire.AppendString(b, v.spec.name)
 		b = append(b, ':')
 		if ov != nil {
-			b = appendString(b, ov[j])
+			b = wire.AppendString(b, ov[j])
 		} else {
 			c.buf = st.appendGenValue(c.buf[:0], ri, r, v)
 			b = appendStringBytes(b, c.buf)
@@ -86,7 +88,7 @@ func (st *Study) appendRecordData(b []byte, c *ctx, ri int32) []byte {
 func appendStringBytes(b []byte, s []byte) []byte {
 	for _, c := range s {
 		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			return appendString(b, string(s))
+			return wire.AppendString(b, string(s))
 		}
 	}
 	b = append(b, '"')

@@ -343,7 +343,7 @@ func TestAppendString(t *testing.T) {
 		cases = append(cases, string(b))
 	}
 	for _, s := range cases {
-		enc := appendString(nil, s)
+		enc := wire.AppendString(nil, s)
 		if !json.Valid(enc) {
 			t.Fatalf("%q: invalid JSON %s", s, enc)
 		}

@@ -526,7 +526,7 @@ func (s *Sink) commit(t *table) (err error) {
 		}
 	}
 	if oldFile != nil {
-		if t.rows == 0 && sameColumns(oldCols, out) {
+		if t.rows == 0 && slices.Equal(oldCols, out) {
 			t.checked = true
 			return nil
 		}
@@ -677,25 +677,9 @@ func (s *Sink) rewrite(t *table, tmpPath string, oldFile *os.File, out []export.
 	return tmp.Sync()
 }
 
+// indexOf returns the index of the column called name, or -1.
 func indexOf(cols []export.Column, name string) int {
-	for i, c := range cols {
-		if c.Name == name {
-			return i
-		}
-	}
-	return -1
-}
-
-func sameColumns(a, b []export.Column) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
+	return slices.IndexFunc(cols, func(c export.Column) bool { return c.Name == name })
 }
 
 func syncDir(dir string) error {

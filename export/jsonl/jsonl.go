@@ -33,10 +33,10 @@ import (
 	"math"
 	"os"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/imednet/imednet-go/export"
 	"github.com/imednet/imednet-go/export/filesink"
+	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Open opens (creating it if needed) the directory dir as a JSON Lines sink. The export target
@@ -59,7 +59,7 @@ func (Format) NewWriter(w io.Writer, cols []export.Column) (filesink.Writer, err
 		if i == 0 {
 			sep = '{'
 		}
-		name := appendString([]byte{sep}, c.Name)
+		name := wire.AppendString([]byte{sep}, c.Name)
 		jw.names[i] = append(name, ':')
 	}
 	return jw, nil
@@ -84,7 +84,7 @@ func (w *writer) Write(row export.Row) error {
 		}
 		switch w.cols[i].Type {
 		case export.Text:
-			b = appendString(b, v.(string))
+			b = wire.AppendString(b, v.(string))
 		case export.Integer:
 			b = strconv.AppendInt(b, v.(int64), 10)
 		case export.Real:
@@ -121,50 +121,6 @@ func (w *writer) Write(row export.Row) error {
 
 // Close flushes the file.
 func (w *writer) Close() error { return w.w.Flush() }
-
-const hex = "0123456789abcdef"
-
-// appendString appends s as a JSON string.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
 
 // NewReader reads a JSON Lines file written by the sink. The keys of its first line are its
 // columns; a column that prepared names has that type, the others are kept as JSON. A value
