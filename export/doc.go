@@ -83,7 +83,8 @@
 // updates. The high-water mark is the newest dateModified written, capped at the server's
 // clock when the form's first page was served, so that a record changed while the form was
 // being paged is fetched again. A form without a high-water mark (never exported, or
-// without records) is fetched whole, and the reference tables are fetched whole every time.
+// without records) is fetched whole, and the reference tables are fetched whole every time
+// (Options.RecordsOnly leaves them out, for a frequent sync of the data alone).
 // Afterwards the target holds what a fresh export would, with one limit: a row whose item
 // disappears from the API altogether (a reference item removed, a record's data member
 // that is no variable of its form dropped) stays in the target, as the sink interface has

@@ -289,7 +289,13 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	}
 	tasks := make([]*formTask, len(selected))
 	var tables []Table
-	tables = append(tables, referenceTables...)
+	sources := referenceSources
+	if e.opts.RecordsOnly {
+		sources = nil
+		tables = append(tables, formsTable, variablesTable)
+	} else {
+		tables = append(tables, referenceTables...)
+	}
 	tables = append(tables, rawTable, columnsTable)
 	if e.opts.Layout.long() {
 		tables = append(tables, longTable)
@@ -350,13 +356,13 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	e.emit(Event{Kind: RunStarted, Total: int64(len(tasks))})
 
 	// Work: the reference listings and the forms, twice Concurrency at a time.
-	refs := make([]TableResult, len(referenceSources))
-	for i, src := range referenceSources {
+	refs := make([]TableResult, len(sources))
+	for i, src := range sources {
 		refs[i].Table = src.name // stays so, without rows, if the run is interrupted first
 	}
-	work := make(chan func(), len(tasks)+len(referenceSources))
-	for i := range referenceSources {
-		work <- func() { refs[i] = e.runReference(ctx, &referenceSources[i]) }
+	work := make(chan func(), len(tasks)+len(sources))
+	for i := range sources {
+		work <- func() { refs[i] = e.runReference(ctx, &sources[i]) }
 	}
 	for _, t := range tasks {
 		if t.skip {

@@ -49,7 +49,7 @@ const (
 // Defaults of Options.
 const (
 	DefaultConcurrency = 4
-	DefaultBatchSize   = 5000
+	DefaultBatchSize   = 1000
 	DefaultOverlap     = 5 * time.Minute
 )
 
@@ -74,13 +74,21 @@ type Options struct {
 	// (made unique and safe) instead of their names. The wide_columns table maps both ways.
 	Labels bool
 	// BatchSize is the most rows written to a table in one Write (one transaction); 0 means
-	// DefaultBatchSize.
+	// DefaultBatchSize. Each form being exported holds up to this many rows per table in
+	// memory; the default keeps a whole export's memory flat and small (larger batches did not
+	// make SQLite or PostgreSQL exports faster).
 	BatchSize int
 	// PageSize is the number of records per request, 1 to imednet.MaxPageSize; 0 means
 	// imednet.MaxPageSize.
 	PageSize int
 	// Full makes an export fetch every form even when the last run did not finish.
 	Full bool
+	// RecordsOnly leaves out the reference listings (studies, sites, subjects, intervals,
+	// visits, queries, record revisions, codings and users): a run then writes the forms'
+	// record tables, records_raw, wide_columns, and the forms and variables tables (read for
+	// the dictionary anyway). A frequent sync that needs only the data is then much lighter;
+	// the reference tables already in the target stay as they are.
+	RecordsOnly bool
 	// Overlap is how far before a form's high-water mark a sync starts, so that records
 	// modified while the last run paged through the form are not missed; 0 means
 	// DefaultOverlap.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -866,4 +867,47 @@ func TestLabels(t *testing.T) {
 	if len(cols) == 0 || renamed == 0 {
 		t.Errorf("%d columns, %d named after labels", len(cols), renamed)
 	}
+}
+
+// TestRecordsOnly: with RecordsOnly a run reads no reference listing and writes the record
+// tables exactly as a full export does; a later full export adds the reference tables.
+func TestRecordsOnly(t *testing.T) {
+	srv := smallStudy(t)
+	c := client(t, srv)
+	full := open(t, "full.db")
+	run(t, c, full, export.Options{})
+	want := dump(t, full.DB())
+
+	before := srv.Stats().Requests
+	sink := open(t, "records.db")
+	sum := run(t, c, sink, export.Options{RecordsOnly: true})
+	if len(sum.Tables) != 0 {
+		t.Errorf("the summary lists reference tables: %+v", sum.Tables)
+	}
+	for k, n := range srv.Stats().Requests {
+		if n == before[k] {
+			continue
+		}
+		switch k {
+		case "GET /studies/{studyKey}/forms", "GET /studies/{studyKey}/variables", "GET /studies/{studyKey}/records":
+		default:
+			t.Errorf("a records-only export requested %s (%d times)", k, n-before[k])
+		}
+	}
+	got := dump(t, sink.DB())
+	records := map[string][]string{}
+	for name, rows := range want {
+		if strings.HasPrefix(name, export.WideTablePrefix) || name == export.RawTable || name == export.ColumnsTable ||
+			name == "forms" || name == "variables" {
+			records[name] = rows
+		}
+	}
+	if len(records) < 5 {
+		t.Fatalf("the full export has only %d record tables: %v", len(records), slices.Sorted(maps.Keys(want)))
+	}
+	sameDump(t, got, records)
+
+	// The reference tables come with the next full run.
+	run(t, c, sink, export.Options{Full: true})
+	sameDump(t, dump(t, sink.DB()), want)
 }
