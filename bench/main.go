@@ -5,21 +5,28 @@
 // It starts the package imednettest's fake server on a loopback port with a generated study
 // of about -records records (and optional latency per request), then runs each stage in turn:
 //
-//	raw        net/http, pages fetched one after another, bodies discarded (the baseline)
-//	raw-par    net/http, -concurrency pages at once, bodies discarded
-//	list       the SDK's typed record iterator, one page after another
-//	prefetch   the same iterator fetching -concurrency pages ahead
-//	sqlite     export to a SQLite file (wide layout, raw JSON, reference tables)
-//	sqlite-long  the same in the long layout (one row per value)
-//	parquet    export to a Parquet directory
-//	postgres   export to PostgreSQL, when -postgres gives a connection string
+//	raw             net/http, the records' pages one after another, bodies discarded (the baseline)
+//	raw-all         the same for every page an export reads: the records and every reference
+//	                listing (studies, forms, variables, sites, subjects, ..., users)
+//	raw-par         net/http, the records' pages -concurrency at once, bodies discarded
+//	list            the SDK's typed record iterator, one page after another
+//	prefetch        the same iterator fetching -concurrency pages ahead
+//	sqlite          export to a SQLite file (wide layout, raw JSON, reference tables)
+//	sqlite-records  the same without the reference tables (export.Options.RecordsOnly)
+//	sqlite-long     the export in the long layout (one row per value)
+//	parquet         export to a Parquet directory
+//	postgres        export to PostgreSQL, when -postgres gives a connection string
 //
-// and prints a markdown table: records per second, the ratio to the raw baseline, and the
-// peak growth of the live heap during the stage. The server runs in the same process: its study stays in
-// memory throughout and is part of the heap at each stage's start, which the peak growth
-// leaves out; the serving work counts in every stage alike.
+// and prints a markdown table: records per second, the ratio to the raw baseline, the ratio
+// to the raw stage that reads the same pages (raw-all for the exports that read the reference
+// listings, raw for the others), and the peak growth of the live heap during the stage. By default the server runs in the same
+// process: its study stays in memory throughout and is part of the heap at each stage's start,
+// which the peak growth leaves out; the serving work counts in every stage alike. With
+// -separate the server runs in a child process (this program again), so that the peak
+// resident memory printed under the table is the client's alone.
 //
 //	go run ./bench -records 200000
+//	go run ./bench -records 1000000 -stages sqlite -separate
 //	go run ./bench -records 1000000 -latency 20ms -postgres postgres://localhost/bench
 package main
 
@@ -31,6 +38,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
@@ -59,7 +67,12 @@ type config struct {
 	stages      string
 	dir         string
 	cpuProfile  string
+	separate    bool
 }
+
+// childEnv, set in the environment of the child process that -separate starts, makes this
+// program serve the study instead of measuring.
+const childEnv = "IMEDNET_BENCH_SERVE"
 
 func main() {
 	var cfg config
@@ -68,9 +81,10 @@ func main() {
 	flag.IntVar(&cfg.pageSize, "page-size", imednet.MaxPageSize, "records per page")
 	flag.IntVar(&cfg.concurrency, "concurrency", export.DefaultConcurrency, "pages in flight at once for raw-par, prefetch and the exports")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
-	flag.StringVar(&cfg.stages, "stages", "raw,raw-par,list,prefetch,sqlite,sqlite-long,parquet,postgres", "comma-separated stages to run, in this order")
+	flag.StringVar(&cfg.stages, "stages", "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres", "comma-separated stages to run, in this order")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
 	flag.StringVar(&cfg.dir, "dir", "", "directory for the export targets (default a temporary directory, removed at the end)")
+	flag.BoolVar(&cfg.separate, "separate", false, "run the server in a child process, so that the peak resident memory reported is the client's alone")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: go run ./bench [flags]\n\n"+
 			"Measures the raw page-fetch baseline, the SDK's listing and the exports against one\n"+
@@ -78,6 +92,13 @@ func main() {
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if os.Getenv(childEnv) != "" {
+		if err := serveChild(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "bench server:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -98,10 +119,10 @@ func run(cfg config, out io.Writer) error {
 		return fmt.Errorf("-records, -concurrency and -page-size (at most %d) must be positive", imednet.MaxPageSize)
 	}
 	stages := strings.Split(cfg.stages, ",")
-	known := map[string]bool{"raw": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "sqlite-long": true, "parquet": true, "postgres": true}
+	known := map[string]bool{"raw": true, "raw-all": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "sqlite-records": true, "sqlite-long": true, "parquet": true, "postgres": true}
 	for _, s := range stages {
 		if !known[s] {
-			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-par, list, prefetch, sqlite, sqlite-long, parquet, postgres)", s)
+			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-all, raw-par, list, prefetch, sqlite, sqlite-records, sqlite-long, parquet, postgres)", s)
 		}
 	}
 	dir := cfg.dir
@@ -115,17 +136,12 @@ func run(cfg config, out io.Writer) error {
 	}
 
 	start := time.Now()
-	subjects := (cfg.records + 29) / 30
-	opts := []imednettest.Option{imednettest.WithStudy(imednettest.StudyConfig{Key: studyKey, Subjects: subjects})}
-	if cfg.latency > 0 {
-		opts = append(opts, imednettest.WithLatency(cfg.latency, cfg.latency))
-	}
-	srv, err := imednettest.NewServer(opts...)
+	srv, stop, err := startServer(cfg)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	total := srv.Study(studyKey).Counts().Records
+	defer stop()
+	total := srv.Records
 	fmt.Fprintf(os.Stderr, "bench: server with %d records ready in %v\n", total, time.Since(start).Round(time.Millisecond))
 
 	if cfg.cpuProfile != "" {
@@ -139,7 +155,8 @@ func run(cfg config, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	client, err := srv.Client(imednet.WithTimeout(5 * time.Minute))
+	client, err := imednet.New(imednet.WithBaseURL(srv.URL), imednet.WithAPIKey(srv.APIKey, srv.SecurityKey),
+		imednet.WithTimeout(5*time.Minute))
 	if err != nil {
 		return err
 	}
@@ -151,16 +168,18 @@ func run(cfg config, out io.Writer) error {
 		switch stage {
 		case "raw":
 			r, err = measure(stage, func() (int64, error) { return rawFetch(ctx, srv, cfg.pageSize, 1) })
+		case "raw-all":
+			r, err = measure(stage, func() (int64, error) { return rawFetchAll(ctx, srv, cfg.pageSize, 1) })
 		case "raw-par":
 			r, err = measure(stage, func() (int64, error) { return rawFetch(ctx, srv, cfg.pageSize, cfg.concurrency) })
 		case "list":
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, 0) })
 		case "prefetch":
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, cfg.concurrency) })
-		case "sqlite", "sqlite-long":
-			layout := export.Wide
+		case "sqlite", "sqlite-long", "sqlite-records":
+			opts := exportOptions{layout: export.Wide, recordsOnly: stage == "sqlite-records"}
 			if stage == "sqlite-long" {
-				layout = export.Long
+				opts.layout = export.Long
 			}
 			path := filepath.Join(dir, stage+".db")
 			r, err = measure(stage, func() (int64, error) {
@@ -168,7 +187,7 @@ func run(cfg config, out io.Writer) error {
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg, layout)
+				return exportTo(ctx, client, sink, cfg, opts)
 			})
 		case "parquet":
 			path := filepath.Join(dir, "parquet")
@@ -177,7 +196,7 @@ func run(cfg config, out io.Writer) error {
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg, export.Wide)
+				return exportTo(ctx, client, sink, cfg, exportOptions{layout: export.Wide})
 			})
 		case "postgres":
 			if cfg.postgres == "" {
@@ -189,7 +208,7 @@ func run(cfg config, out io.Writer) error {
 				if err != nil {
 					return 0, err
 				}
-				return exportTo(ctx, client, sink, cfg, export.Wide)
+				return exportTo(ctx, client, sink, cfg, exportOptions{layout: export.Wide})
 			})
 		}
 		if err != nil {
@@ -200,6 +219,83 @@ func run(cfg config, out io.Writer) error {
 	}
 	report(out, cfg, total, results)
 	return nil
+}
+
+// server is where the study is served: its URL, keys and number of records.
+type server struct {
+	URL         string `json:"url"`
+	APIKey      string `json:"apiKey"`
+	SecurityKey string `json:"securityKey"`
+	Records     int    `json:"records"`
+}
+
+// newServer starts the test server with the generated study that cfg describes.
+func newServer(cfg config) (*imednettest.Server, server, error) {
+	subjects := (cfg.records + 29) / 30
+	opts := []imednettest.Option{imednettest.WithStudy(imednettest.StudyConfig{Key: studyKey, Subjects: subjects})}
+	if cfg.latency > 0 {
+		opts = append(opts, imednettest.WithLatency(cfg.latency, cfg.latency))
+	}
+	srv, err := imednettest.NewServer(opts...)
+	if err != nil {
+		return nil, server{}, err
+	}
+	apiKey, secKey := srv.Keys()
+	return srv, server{URL: srv.URL(), APIKey: apiKey, SecurityKey: secKey, Records: srv.Study(studyKey).Counts().Records}, nil
+}
+
+// startServer starts the server in this process or, with -separate, in a child process
+// running this program with the same flags. stop shuts it down.
+func startServer(cfg config) (srv server, stop func(), err error) {
+	if !cfg.separate {
+		s, info, err := newServer(cfg)
+		if err != nil {
+			return server{}, nil, err
+		}
+		return info, s.Close, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return server{}, nil, err
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Env = append(os.Environ(), childEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return server{}, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return server{}, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return server{}, nil, fmt.Errorf("start the server process: %w", err)
+	}
+	stop = func() {
+		stdin.Close() // the child serves until its stdin ends
+		cmd.Wait()
+	}
+	if err := json.NewDecoder(stdout).Decode(&srv); err != nil {
+		stop()
+		return server{}, nil, fmt.Errorf("the server process did not say where it serves: %w", err)
+	}
+	return srv, stop, nil
+}
+
+// serveChild is the child process of -separate: it serves the study, writes where on stdout
+// as one JSON object, and serves until its stdin ends (the parent is done or gone).
+func serveChild(cfg config) error {
+	srv, info, err := newServer(cfg)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	if err := json.NewEncoder(os.Stdout).Encode(info); err != nil {
+		return err
+	}
+	_, err = io.Copy(io.Discard, os.Stdin)
+	return err
 }
 
 // measure runs f, timing it and sampling the heap until it returns.
@@ -249,16 +345,44 @@ func heapBytes() uint64 {
 
 // rawFetch reads every page of the study's records with plain net/http, workers at a time,
 // and discards the bodies; it returns the total the first page announced.
-func rawFetch(ctx context.Context, srv *imednettest.Server, size, workers int) (int64, error) {
-	apiKey, secKey := srv.Keys()
+func rawFetch(ctx context.Context, srv server, size, workers int) (int64, error) {
+	return rawFetchPath(ctx, srv, "/studies/"+studyKey+"/records", size, workers)
+}
+
+// exportPaths are the list endpoints an export reads: the dictionary, the records and every
+// reference listing.
+var exportPaths = []string{"/studies", "/studies/" + studyKey + "/forms", "/studies/" + studyKey + "/variables",
+	"/studies/" + studyKey + "/records", "/studies/" + studyKey + "/sites", "/studies/" + studyKey + "/subjects",
+	"/studies/" + studyKey + "/intervals", "/studies/" + studyKey + "/visits", "/studies/" + studyKey + "/queries",
+	"/studies/" + studyKey + "/recordRevisions", "/studies/" + studyKey + "/codings", "/studies/" + studyKey + "/users"}
+
+// rawFetchAll reads every page of every listing an export reads, as rawFetch does, and
+// returns the number of records (the items of the records listing).
+func rawFetchAll(ctx context.Context, srv server, size, workers int) (int64, error) {
+	var records int64
+	for _, p := range exportPaths {
+		n, err := rawFetchPath(ctx, srv, p, size, workers)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", p, err)
+		}
+		if strings.HasSuffix(p, "/records") {
+			records = n
+		}
+	}
+	return records, nil
+}
+
+// rawFetchPath reads every page of one listing with plain net/http, workers at a time, and
+// discards the bodies; it returns the total the first page announced.
+func rawFetchPath(ctx context.Context, srv server, path string, size, workers int) (int64, error) {
 	get := func(page int, v any) error {
-		u := fmt.Sprintf("%s/api/v1/edc/studies/%s/records?page=%d&size=%d", srv.URL(), studyKey, page, size)
+		u := fmt.Sprintf("%s/api/v1/edc%s?page=%d&size=%d", srv.URL, path, page, size)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return err
 		}
-		req.Header.Set("x-api-key", apiKey)
-		req.Header.Set("x-imn-security-key", secKey)
+		req.Header.Set("x-api-key", srv.APIKey)
+		req.Header.Set("x-imn-security-key", srv.SecurityKey)
 		req.Header.Set("Accept", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -324,10 +448,16 @@ func list(ctx context.Context, c *imednet.Client, size, prefetch int) (int64, er
 	return n, nil
 }
 
-// exportTo runs a full export into sink in the given layout and closes it.
-func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg config, layout export.Layout) (int64, error) {
+// exportOptions are what differs between the export stages.
+type exportOptions struct {
+	layout      export.Layout
+	recordsOnly bool
+}
+
+// exportTo runs a full export into sink and closes it.
+func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg config, o exportOptions) (int64, error) {
 	sum, err := export.Run(ctx, c, studyKey, sink, export.Options{
-		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, Full: true, Layout: layout,
+		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, Full: true, Layout: o.layout, RecordsOnly: o.recordsOnly,
 	})
 	if cerr := sink.Close(); err == nil {
 		err = cerr
@@ -338,33 +468,54 @@ func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg conf
 	return sum.Records, nil
 }
 
-// report prints the results as a markdown table.
+// samePages names, for each stage, the raw stage that reads the same pages: the exports
+// that read the reference listings compare with raw-all, the rest with raw.
+func samePages(stage string) string {
+	switch stage {
+	case "raw-all", "sqlite", "sqlite-long", "parquet", "postgres":
+		return "raw-all"
+	}
+	return "raw"
+}
+
+// report prints the results as a markdown table: each stage's rate, as a ratio of the raw
+// baseline, and as a ratio of the raw stage that reads the same pages (samePages).
 func report(w io.Writer, cfg config, total int, results []result) {
 	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %d records, page size %d, concurrency %d, latency %v.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
 		total, cfg.pageSize, cfg.concurrency, cfg.latency)
-	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | peak live heap growth |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|")
-	var baseline float64
+	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | vs raw of the same pages | peak live heap growth |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	rates := map[string]float64{}
 	for _, r := range results {
-		if r.stage == "raw" && r.elapsed > 0 {
-			baseline = float64(r.records) / r.elapsed.Seconds()
+		if r.note == "" && r.elapsed > 0 {
+			rates[r.stage] = float64(r.records) / r.elapsed.Seconds()
 		}
+	}
+	ratio := func(rate float64, base string) string {
+		if rates[base] == 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f× (%s)", rate/rates[base], base)
 	}
 	for _, r := range results {
 		if r.note != "" {
-			fmt.Fprintf(w, "| %s | | | | | %s |\n", r.stage, r.note)
+			fmt.Fprintf(w, "| %s | | | | | | %s |\n", r.stage, r.note)
 			continue
 		}
-		rate := float64(r.records) / r.elapsed.Seconds()
-		ratio := "n/a"
-		if baseline > 0 {
-			ratio = fmt.Sprintf("%.2f×", rate/baseline)
+		rate := rates[r.stage]
+		vsRaw := "n/a"
+		if rates["raw"] > 0 {
+			vsRaw = fmt.Sprintf("%.2f×", rate/rates["raw"])
 		}
-		fmt.Fprintf(w, "| %s | %d | %v | %.0f | %s | %.1f MB |\n",
-			r.stage, r.records, r.elapsed.Round(time.Millisecond), rate, ratio, float64(r.peak)/(1<<20))
+		fmt.Fprintf(w, "| %s | %d | %v | %.0f | %s | %s | %.1f MB |\n",
+			r.stage, r.records, r.elapsed.Round(time.Millisecond), rate, vsRaw, ratio(rate, samePages(r.stage)), float64(r.peak)/(1<<20))
 	}
 	if mb, ok := peakRSSMB(); ok {
-		fmt.Fprintf(w, "\nPeak resident memory of the whole process (the server and its study included): %.0f MB.\n", mb)
+		whose := "the whole process (the server and its study included)"
+		if cfg.separate {
+			whose = "the client process (the server ran in a child process)"
+		}
+		fmt.Fprintf(w, "\nPeak resident memory of %s: %.0f MB.\n", whose, mb)
 	}
 }
