@@ -124,7 +124,7 @@ func TestVersionAndCompletion(t *testing.T) {
 func TestHelp(t *testing.T) {
 	r := run(t, env{}, "--help")
 	mustOK(t, r)
-	for _, want := range []string{"Exit status:", "0  success", "2  usage", "3  authentication", "IMEDNET_API_KEY", "--sandbox", "jsonl"} {
+	for _, want := range []string{"Exit status:", "0    success", "2    usage", "3    authentication", "130  interrupted", "143 when stopped by SIGTERM", "IMEDNET_API_KEY", "--sandbox", "jsonl"} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("imednet --help lacks %q", want)
 		}

@@ -48,7 +48,8 @@
 // to the in-process sandbox), f.IO for the streams (Out for results, ErrOut for progress
 // and warnings; ErrTTY says whether progress may be shown). A study-scoped command gets the
 // client and the study key at once from f.StudyClient(o.Study), which reports missing
-// credentials before a missing study. ctx is cancelled on SIGINT and SIGTERM.
+// credentials before a missing study. ctx is cancelled on SIGINT and SIGTERM (see Errors and
+// exit codes).
 //
 // Register the command in NewRootCmd (root.go). The export and sync commands have their
 // place marked EXPORT-AND-SYNC-REGISTRATION there.
@@ -71,6 +72,16 @@
 // recognised by themselves). A command that has already printed its problems (as records
 // create does, one line per problem) returns &cmdutil.SilentError{Code: ...}. Never put a key
 // in a message; the SDK's errors never carry one.
+//
+// Main cancels the command's context on the first SIGINT or SIGTERM with a
+// *cmdutil.SignalError as its cause (cmdutil.NotifyContext); a second one ends the process
+// at once. A command stops promptly when ctx is done and returns its error (the wrapped
+// context.Canceled); Run, seeing the signal behind it (cmdutil.Interrupted), prints
+// "interrupted (SIGINT)" and exits with 128 plus the signal's number: 130
+// (cmdutil.ExitInterrupted) or 143 (cmdutil.ExitTerminated). A command whose rerun picks up
+// where it stopped says how with cmdutil.WithNote (export and sync do). Tests act as a
+// signal by cancelling their context with context.WithCancelCause and a
+// &cmdutil.SignalError{Signal: os.Interrupt}.
 //
 // # Tests
 //

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -42,10 +41,12 @@ func version() string {
 	return "devel"
 }
 
-// Main runs the command with the process's arguments, streams and environment, stops on
-// SIGINT and SIGTERM, and returns the exit code.
+// Main runs the command with the process's arguments, streams and environment, and returns
+// the exit code. The first SIGINT or SIGTERM cancels the command's context with the signal
+// as its cause (cmdutil.NotifyContext), so that the command stops cleanly and Run ends it
+// with 128 plus the signal's number; a second one ends the process at once.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cmdutil.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Run(ctx, cmdutil.New(version()), os.Args[1:])
 }
@@ -53,6 +54,12 @@ func Main() int {
 // Run runs the command with args on the factory's streams, prints an error on its stderr,
 // and returns the exit code (see cmdutil.ExitCode). Tests call it with a factory over
 // buffers.
+//
+// A command that fails after a signal cancelled ctx (its cause a *cmdutil.SignalError, see
+// cmdutil.Interrupted) was interrupted: Run says so and returns the signal's code,
+// cmdutil.ExitInterrupted for SIGINT and cmdutil.ExitTerminated for SIGTERM. A command that
+// ends without an error despite the signal (sandbox serve, which serves until one arrives)
+// exits 0.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root := NewRootCmd(f)
 	root.SetArgs(args)
@@ -66,12 +73,24 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
+	var silent *cmdutil.SilentError
+	isSilent := errors.As(err, &silent)
+	if sig := cmdutil.Interrupted(ctx); sig != nil {
+		msg := sig.Error()
+		if !isSilent && !errors.Is(err, context.Canceled) {
+			// An error other than the cancellation itself may say what was left undone.
+			fmt.Fprintln(f.IO.ErrOut, "imednet: "+cmdutil.ErrorMessage(err))
+		} else if note := cmdutil.Note(err); note != "" {
+			msg += "; " + note
+		}
+		fmt.Fprintln(f.IO.ErrOut, "imednet: "+msg)
+		return sig.Code()
+	}
 	code := cmdutil.ExitCode(err)
 	if isCobraUsage(err) {
 		code = cmdutil.ExitUsage
 	}
-	var silent *cmdutil.SilentError
-	if !errors.As(err, &silent) {
+	if !isSilent {
 		fmt.Fprintln(f.IO.ErrOut, "imednet: "+cmdutil.ErrorMessage(err))
 	}
 	return code
@@ -102,10 +121,13 @@ header and rows (cells that could start a spreadsheet formula are prefixed with 
 JSON uses the API's field names; timestamps are RFC 3339 in UTC.
 
 Exit status:
-  0  success
-  1  failure: the API or the network failed, or a job or an exported form failed
-  2  usage error or invalid input: flags, arguments, files, filters, missing credentials
-  3  authentication or permission: the API refused the keys (401) or the study (403)`
+  0    success
+  1    failure: the API or the network failed, or a job or an exported form failed
+  2    usage error or invalid input: flags, arguments, files, filters, missing credentials
+  3    authentication or permission: the API refused the keys (401) or the study (403)
+  130  interrupted by Ctrl-C (SIGINT); 143 when stopped by SIGTERM (128 + the signal's
+       number). The command stops cleanly (an interrupted export resumes when run again);
+       a second Ctrl-C ends it at once.`
 
 const rootExample = `  imednet --sandbox export --to sqlite:demo.db
   imednet --sandbox studies list

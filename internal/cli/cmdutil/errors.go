@@ -16,6 +16,11 @@ const (
 	ExitFailure = 1 // a failure: the API, the network, a job that failed
 	ExitUsage   = 2 // a usage error or invalid input (flags, arguments, files, filters)
 	ExitAuth    = 3 // authentication or permission: the API answered 401 or 403
+
+	// A command stopped by a signal ends with 128 plus the signal's number, as shells report
+	// a process the signal killed (see SignalError).
+	ExitInterrupted = 130 // interrupted by SIGINT (Ctrl-C)
+	ExitTerminated  = 143 // stopped by SIGTERM
 )
 
 // ExitError is an error that carries the exit code the command ends with.
@@ -51,8 +56,8 @@ type SilentError struct{ Code int }
 // Error says which exit status the command ends with.
 func (e *SilentError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
 
-// ExitCode returns the exit code for err: 0 for nil, the code of an *ExitError or
-// *SilentError, ExitAuth for API answers 401 and 403, ExitUsage for a 400 answer (a filter or
+// ExitCode returns the exit code for err: 0 for nil, the code of an *ExitError, *SilentError
+// or *SignalError, ExitAuth for API answers 401 and 403, ExitUsage for a 400 answer (a filter or
 // sort the API refused), for a missing study key and for validation errors of record
 // requests, and ExitFailure otherwise.
 func ExitCode(err error) int {
@@ -66,6 +71,10 @@ func ExitCode(err error) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		return ee.Code
+	}
+	var sig *SignalError
+	if errors.As(err, &sig) {
+		return sig.Code()
 	}
 	switch {
 	case errors.Is(err, imednet.ErrUnauthorized), errors.Is(err, imednet.ErrForbidden):
@@ -82,9 +91,22 @@ func ExitCode(err error) int {
 }
 
 // ErrorMessage formats err for the user: one line (validation errors excepted, which list
-// their problems one a line), without the SDK's "imednet: " prefix, and for API errors with a
-// hint of what to check. It never contains a key: the SDK's errors never carry one.
+// their problems one a line), without the SDK's "imednet: " prefix, for API errors with a
+// hint of what to check, and followed by the note of a *NoteError in its chain. It never
+// contains a key: the SDK's errors never carry one.
 func ErrorMessage(err error) string {
+	msg := errorMessage(err)
+	if note := Note(err); note != "" {
+		msg += "; " + note
+	}
+	return msg
+}
+
+func errorMessage(err error) string {
+	var sig *SignalError
+	if errors.As(err, &sig) {
+		return sig.Error()
+	}
 	if errors.Is(err, context.Canceled) {
 		return "interrupted"
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	imednet "github.com/imednet/imednet-go"
 	exp "github.com/imednet/imednet-go/export"
 	_ "github.com/imednet/imednet-go/export/sqlite" // registers sqlite:
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
@@ -145,8 +147,8 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	var forms []string
 	for _, k := range o.Forms {
-		if k = strings.TrimSpace(k); k != "" {
-			forms = append(forms, k)
+		if k = strings.TrimSpace(k); k != "" && !slices.Contains(forms, k) {
+			forms = append(forms, k) // a key given twice is taken once
 		}
 	}
 	c, study, err := f.StudyClient(o.Study)
@@ -163,6 +165,11 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if !knownScheme(target.Scheme) {
 		return cmdutil.UsageErrorf("--to: unknown target %q (known: %s)", target.Scheme, strings.Join(exp.TargetSchemes(), ", "))
+	}
+	// Check the study and the form keys before the target is created, so that a mistyped
+	// --forms (or credentials the API refuses) leaves no empty database or directory behind.
+	if err := checkForms(ctx, c, study, forms); err != nil {
+		return err
 	}
 	sink, err := exp.OpenTarget(ctx, to, study)
 	if err != nil {
@@ -198,6 +205,9 @@ func Run(ctx context.Context, o *Options) error {
 		if errors.Is(runErr, exp.ErrUnknownForm) {
 			return cmdutil.Usage(fmt.Errorf("--forms: %w", runErr))
 		}
+		if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
+			return cmdutil.WithNote(runErr, resumeNote(o))
+		}
 		if errors.As(runErr, &re) {
 			return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s failed: %s (%w)",
 				cmdutil.Plural(len(re.Failed), "form or table", "forms or tables"), strings.Join(re.Failed, ", "), runErr)}
@@ -208,6 +218,55 @@ func Run(ctx context.Context, o *Options) error {
 		return closeErr
 	}
 	return nil
+}
+
+// resumeNote says what running the command again does after an interruption.
+func resumeNote(o *Options) string {
+	switch {
+	case o.Sync:
+		return "run sync again to fetch what this run did not"
+	case o.Full:
+		return "run the export again without --full to resume it: the forms this run completed are skipped"
+	}
+	return "run the export again to resume it: the forms this run completed are skipped"
+}
+
+// maxListedForms is how many of the study's form keys an unknown --forms key lists.
+const maxListedForms = 20
+
+// checkForms lists the study's forms and returns a usage error naming the keys of want (no
+// key twice) the study does not have, with the keys it has. The listing also tells, before
+// anything is written, whether the API accepts the credentials and the study.
+func checkForms(ctx context.Context, c *imednet.Client, study string, want []string) error {
+	var keys []string
+	have := map[string]bool{}
+	for f, err := range c.Forms.All(ctx, study, &imednet.ListOptions{PageSize: imednet.MaxPageSize}) {
+		if err != nil {
+			return fmt.Errorf("list the forms of study %s: %w", study, err)
+		}
+		if f.FormKey != "" && !have[f.FormKey] {
+			have[f.FormKey] = true
+			keys = append(keys, f.FormKey)
+		}
+	}
+	var unknown []string
+	for _, k := range want {
+		if !have[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	listed := "it has none"
+	if len(keys) > 0 {
+		shown := keys[:min(len(keys), maxListedForms)]
+		listed = "its forms: " + strings.Join(shown, ", ")
+		if more := len(keys) - len(shown); more > 0 {
+			listed += fmt.Sprintf(" and %d more; see 'imednet forms list --study %s'", more, study)
+		}
+	}
+	return cmdutil.UsageErrorf("--forms: study %s has no form %s (%s)", study, strings.Join(unknown, ", "), listed)
 }
 
 func knownScheme(s string) bool {
