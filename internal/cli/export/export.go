@@ -34,6 +34,7 @@ type Options struct {
 	Concurrency int
 	RateLimit   float64
 	Labels      bool
+	RecordsOnly bool // leave the reference listings out
 	Full        bool // export only: fetch every form even after an interrupted run
 }
 
@@ -58,6 +59,8 @@ What lands in the target:
   records_raw       the JSON of every record exactly as the API sent it
   studies, sites, subjects, subject_keywords, intervals, interval_forms, forms, variables,
   visits, queries, query_comments, record_revisions, codings, users, user_roles
+                    (--records-only leaves these out, but for forms and variables, and
+                    leaves those already in the target as they are)
   _imednet_forms, _imednet_runs (SQLite and PostgreSQL): the ledger of runs and forms
 
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
@@ -104,6 +107,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			"exported is fetched whole.\n\n" + targetHelp,
 		Example: `  imednet --sandbox sync --to sqlite:"$TMPDIR/demo.db"
   imednet sync --study MYSTUDY
+  imednet sync --study MYSTUDY --records-only   # the data alone, without the reference tables
   imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -126,6 +130,7 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", exp.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
 	fl.Float64Var(&o.RateLimit, "rate-limit", 0, "at most this many requests per second (0: no limit beyond the API's own)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
+	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
 }
 
 // Run runs "export" or "sync".
@@ -176,7 +181,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 
-	opts := exp.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full}
+	opts := exp.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
 	verb := "Exported"
 	if o.Sync {
 		opts.Mode, verb = exp.ModeSync, "Synced"

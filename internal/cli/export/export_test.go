@@ -174,3 +174,38 @@ func TestFailedFormExitCode(t *testing.T) {
 		t.Errorf("%d failed lines, want 1", failed)
 	}
 }
+
+// TestRecordsOnly: --records-only exports the forms and leaves the other reference tables out,
+// in the summary and in the target.
+func TestRecordsOnly(t *testing.T) {
+	srv := newSandbox(t)
+	db := filepath.Join(t.TempDir(), "records.db")
+	r := run(t, srv, false, "--sandbox", "export", "--records-only", "--to", "sqlite:"+db)
+	if r.code != 0 {
+		t.Fatalf("export: exit %d, stderr %q", r.code, r.errOut)
+	}
+	forms := 0
+	for _, l := range lines(t, r.out) {
+		if l.Kind != "form" {
+			t.Errorf("summary line %+v: only forms expected", l)
+		}
+		forms++
+	}
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var tables, reference, raw int
+	if err := conn.QueryRow(`SELECT count(*) FILTER (WHERE name LIKE 'form\_%' ESCAPE '\'),
+		count(*) FILTER (WHERE name IN ('record_revisions', 'subjects', 'visits', 'queries', 'users')) FROM sqlite_master WHERE type = 'table'`).Scan(&tables, &reference); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow("SELECT count(*) FROM records_raw").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	if tables != forms || reference != 0 || raw != len(srv.Study(imednettest.DemoStudyKey).RecordIDs("")) {
+		t.Errorf("%d form tables for %d forms, %d reference tables (want none), %d raw records (want %d)",
+			tables, forms, reference, raw, len(srv.Study(imednettest.DemoStudyKey).RecordIDs("")))
+	}
+}
