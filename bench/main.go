@@ -63,6 +63,7 @@ type config struct {
 	latency     time.Duration
 	pageSize    int
 	concurrency int
+	batchSize   int
 	postgres    string
 	stages      string
 	dir         string
@@ -80,6 +81,7 @@ func main() {
 	flag.DurationVar(&cfg.latency, "latency", 0, "latency the server adds to every request")
 	flag.IntVar(&cfg.pageSize, "page-size", imednet.MaxPageSize, "records per page")
 	flag.IntVar(&cfg.concurrency, "concurrency", export.DefaultConcurrency, "pages in flight at once for raw-par, prefetch and the exports")
+	flag.IntVar(&cfg.batchSize, "batch-size", export.DefaultBatchSize, "rows per write (one transaction) in the exports")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
 	flag.StringVar(&cfg.stages, "stages", "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres", "comma-separated stages to run, in this order")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
@@ -457,7 +459,7 @@ type exportOptions struct {
 // exportTo runs a full export into sink and closes it.
 func exportTo(ctx context.Context, c *imednet.Client, sink export.Sink, cfg config, o exportOptions) (int64, error) {
 	sum, err := export.Run(ctx, c, studyKey, sink, export.Options{
-		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, Full: true, Layout: o.layout, RecordsOnly: o.recordsOnly,
+		Concurrency: cfg.concurrency, PageSize: cfg.pageSize, BatchSize: cfg.batchSize, Full: true, Layout: o.layout, RecordsOnly: o.recordsOnly,
 	})
 	if cerr := sink.Close(); err == nil {
 		err = cerr
