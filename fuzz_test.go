@@ -383,10 +383,13 @@ func FuzzAPIError(f *testing.F) {
 		if e.RetryAfter < 0 {
 			t.Fatalf("negative Retry-After %v from %q", e.RetryAfter, retryAfter)
 		}
+		// Every string field is checked on its own. The Go syntax (%#v) is not searched for
+		// the keys: it escapes bytes, and an escape such as \x7f followed by the rest of a key
+		// spells the key without the error holding it.
 		parts := map[string]string{
 			"Error()": e.Error(), "Status": e.Status, "Code": e.Code,
 			"Description": e.Description, "Body": e.Body,
-			"%+v": fmt.Sprintf("%+v", e), "%#v": fmt.Sprintf("%#v", e),
+			"%+v": fmt.Sprintf("%+v", e),
 		}
 		if e.Field != nil {
 			parts["Field.Attribute"] = e.Field.Attribute
@@ -405,7 +408,7 @@ func FuzzAPIError(f *testing.F) {
 					t.Fatalf("%s contains a key: %q\nbody: %q", name, s, body)
 				}
 			}
-			if name == "%#v" || name == "%+v" {
+			if name == "%+v" {
 				continue
 			}
 			if strings.ContainsAny(s, "\n\r") {
