@@ -59,8 +59,8 @@ What lands in the target:
   records_raw       the JSON of every record exactly as the API sent it
   studies, sites, subjects, subject_keywords, intervals, interval_forms, forms, variables,
   visits, queries, query_comments, record_revisions, codings, users, user_roles
-                    (--records-only leaves these out, but for forms and variables, and
-                    leaves those already in the target as they are)
+                    (--records-only skips them, except forms and variables; those already
+                    in the target are kept as they are)
   _imednet_forms, _imednet_runs (SQLite and PostgreSQL): the ledger of runs and forms
 
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
