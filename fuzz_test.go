@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -435,4 +436,58 @@ func FuzzAPIError(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzDecodeAt checks that the in-place decoding the pager uses for records and revisions
+// gives exactly what UnmarshalJSON gives for the item alone, ends where the item's text ends,
+// and never panics, whatever the item.
+func FuzzDecodeAt(f *testing.F) {
+	for _, file := range []string{"ExampleRecordsList.json", "ExampleRecordRevisionsList.json"} {
+		doc, err := os.ReadFile(filepath.Join("testdata", "spec", file))
+		if err != nil {
+			f.Fatal(err)
+		}
+		var env struct {
+			Data []json.RawMessage `json:"data"`
+		}
+		if err := json.Unmarshal(doc, &env); err != nil || len(env.Data) == 0 {
+			f.Fatalf("%s: no items (%v)", file, err)
+		}
+		for _, item := range env.Data {
+			f.Add([]byte(item))
+		}
+	}
+	for _, s := range []string{`null`, ` {} `, `{"recordData":null}`, `{"recordData":[1]}`, `{"recordId":"7","recordData":{"A":1}} x`, `[]`, `{"a":`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, item []byte) {
+		doc := append(append([]byte("["), item...), ']')
+		wantEnd := 1 + len(bytes.TrimRight(item, " \t\r\n"))
+		checkDecodeAt(t, item, doc, wantEnd, func(r *Record, data []byte, i int, shared bool) (int, error) {
+			return r.decodeAt(data, i, shared)
+		})
+		checkDecodeAt(t, item, doc, wantEnd, func(r *RecordRevision, data []byte, i int, _ bool) (int, error) {
+			return r.decodeAt(data, i)
+		})
+	})
+}
+
+// checkDecodeAt compares decodeAt on item within doc (at offset 1) with UnmarshalJSON(item).
+func checkDecodeAt[T any, P decoder[T]](t *testing.T, item, doc []byte, wantEnd int, decodeAt func(P, []byte, int, bool) (int, error)) {
+	t.Helper()
+	var whole T
+	wholeErr := P(&whole).UnmarshalJSON(item)
+	for _, shared := range []bool{false, true} {
+		var v T
+		end, err := decodeAt(P(&v), slices.Clone(doc), 1, shared)
+		if wholeErr != nil {
+			continue // item is not one object: decodeAt may still read an object that starts it
+		}
+		if err != nil || end != wantEnd {
+			t.Fatalf("%T.decodeAt(%q, 1, %v) = %d, %v; UnmarshalJSON of the item succeeds, want end %d", &v, doc, shared, end, err, wantEnd)
+		}
+		if !reflect.DeepEqual(v, whole) {
+			t.Fatalf("%T.decodeAt(%q, 1, %v) = %+v; UnmarshalJSON gives %+v", &v, doc, shared, v, whole)
+		}
+	}
 }

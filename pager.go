@@ -69,7 +69,11 @@ type SortOrder struct {
 
 // Page is one page of a list endpoint.
 type Page[T any] struct {
-	Items      []T
+	Items []T
+	// Raw holds, with PageOptions.KeepRaw, each item's JSON exactly as the API sent it,
+	// Raw[i] for Items[i]. The slices share the response body's memory (as may the raw values
+	// inside the items, such as a Record's RecordData): read them, do not modify them.
+	Raw        []json.RawMessage
 	Number     int         // the 0-based page that was requested
 	Pagination *Pagination // nil when the response had no pagination object (a final page)
 	Metadata   Metadata
@@ -94,6 +98,10 @@ type PageOptions struct {
 	// called once the page is fetched, retries included. An error from Gate is the page's
 	// error.
 	Gate func(ctx context.Context) (done func(), err error)
+	// KeepRaw fills each page's Raw with the items' JSON as the API sent it, without copying
+	// it (see Page.Raw). The items' raw values (a Record's RecordData) then share the body's
+	// memory too instead of being copied: holding any of them holds the whole page.
+	KeepRaw bool
 }
 
 // Pager pages through a list endpoint: the envelope {metadata, pagination, data} with pages
@@ -109,6 +117,7 @@ type Pager[T any] struct {
 	size     int
 	prefetch int
 	gate     func(ctx context.Context) (done func(), err error)
+	keepRaw  bool
 }
 
 // NewPager returns a Pager over the list at path (under the API prefix, segments escaped),
@@ -129,7 +138,7 @@ func NewPager[T any](c *Client, path string, query url.Values, opts PageOptions)
 			q[k] = append([]string(nil), v...)
 		}
 	}
-	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch, gate: opts.Gate}, nil
+	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch, gate: opts.Gate, keepRaw: opts.KeepRaw}, nil
 }
 
 // Page fetches page n (0-based).
@@ -150,7 +159,7 @@ func (p *Pager[T]) Page(ctx context.Context, n int) (*Page[T], error) {
 		}
 		defer done()
 	}
-	dec := &pageDecoder[T]{page: &Page[T]{Number: n}, size: p.size, path: p.c.base.Path + APIPrefix + p.path}
+	dec := &pageDecoder[T]{page: &Page[T]{Number: n}, size: p.size, keepRaw: p.keepRaw, path: p.c.base.Path + APIPrefix + p.path}
 	_, err := p.c.Do(ctx, &Request{Method: http.MethodGet, Path: p.path, Pattern: p.pattern, Query: q}, dec)
 	if err != nil {
 		return nil, err
@@ -255,10 +264,16 @@ func (p *Pager[T]) prefetchFrom(ctx context.Context, first *Page[T], yield func(
 }
 
 // pageDecoder reads and checks one list envelope.
+//
+// It reads the body in one pass: the items are decoded where they lie in the "data" array,
+// without first finding where the array (and each item) ends. The body is the response's own
+// buffer, which the client never reuses, so the items (and Page.Raw) may keep slices of it.
 type pageDecoder[T any] struct {
-	page *Page[T]
-	size int    // the page size requested
-	path string // for errors
+	page     *Page[T]
+	size     int    // the page size requested
+	keepRaw  bool   // fill page.Raw
+	path     string // for errors
+	itemsErr error  // what is wrong with "data", reported once the body is known to be valid JSON
 }
 
 func (d *pageDecoder[T]) fail(format string, args ...any) error {
@@ -269,54 +284,126 @@ func (d *pageDecoder[T]) UnmarshalJSON(body []byte) error {
 	// Client.Do calls this once per attempt: start afresh, so that a body that failed half-way
 	// (and is retried) leaves nothing behind, such as the metadata read before the failure.
 	*d.page = Page[T]{Number: d.page.Number}
-	var data, pagination wire.Value
+	d.itemsErr = nil
+	if i := skipSpace(body); i < len(body) && body[i] != '{' && body[i] != 'n' {
+		// Not an object: DecodeObject tells a malformed body from valid JSON of another kind.
+		err := wire.DecodeObject(body, nil, func(*wire.Field) {})
+		if errors.Is(err, wire.ErrNotObject) {
+			return d.fail("the response is %v, not a list envelope", err)
+		}
+		return err
+	}
+	var pagination wire.Value
 	var metaErr error
-	err := wire.DecodeObject(body, nil, func(f *wire.Field) {
-		switch f.Key {
-		case "data":
-			data = f.Value
+	end, err := wire.WalkObject(body, 0, func(key string, at int) (int, error) {
+		if key == "data" {
+			return d.decodeItems(body, at)
+		}
+		end, err := wire.SkipValue(body, at)
+		if err != nil {
+			return 0, err
+		}
+		switch v := wire.Value(body[at:end]); key {
 		case "pagination":
-			pagination = f.Value
+			pagination = v
 		case "metadata":
-			if f.Value.Kind() == wire.Object {
-				metaErr = d.page.Metadata.UnmarshalJSON(f.Value)
+			if v.Kind() == wire.Object {
+				metaErr = d.page.Metadata.UnmarshalJSON(v)
 			}
 		}
+		return end, nil
 	})
-	if errors.Is(err, wire.ErrNotObject) {
-		return d.fail("the response is %v, not a list envelope", err)
+	if err == nil {
+		err = wire.CheckEnd(body, end)
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	if metaErr != nil {
+	case metaErr != nil:
 		return metaErr
-	}
-	if err := d.decodeItems(data); err != nil {
-		return err
+	case d.itemsErr != nil:
+		return d.itemsErr
 	}
 	return d.checkPagination(pagination)
 }
 
-func (d *pageDecoder[T]) decodeItems(data wire.Value) error {
-	switch data.Kind() {
-	case wire.Invalid, wire.Null:
-		return nil
-	case wire.Array:
-	default:
-		return d.fail("data is %s, not a list", data.Kind())
+// skipSpace returns the offset of the first byte of b that is not JSON white space.
+func skipSpace(b []byte) int {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// decodeItems decodes the "data" array at body[at:] into the page and returns the offset
+// just past it. Only a malformed body is an error here; an array that is not one, or an item
+// that does not decode, is noted in d.itemsErr (and skipped), so that a body broken further on
+// is still reported as malformed (and retried).
+func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
+	d.page.Items, d.page.Raw = nil, nil // a repeated "data" member: the last one counts
+	if k := wire.Value(body[at:]).Kind(); k != wire.Array {
+		end, err := wire.SkipValue(body, at)
+		if err == nil && k != wire.Null {
+			d.itemsErr = d.fail("data is %s, not a list", k)
+		}
+		return end, err
 	}
 	items := make([]T, 0, d.size)
-	err := wire.DecodeArray(data, func(i int, v wire.Value) error {
+	var raw []json.RawMessage
+	if d.keepRaw {
+		raw = make([]json.RawMessage, 0, d.size)
+	}
+	end, err := wire.WalkArray(body, at, func(n, at int) (int, error) {
 		var item T
-		if err := decodeItem(v, &item); err != nil {
-			return d.fail("data[%d]: %v", i, err)
+		end, err := decodeItemAt(body, at, &item, d.keepRaw)
+		if err != nil {
+			var se *wire.SyntaxError
+			if errors.As(err, &se) {
+				return 0, err
+			}
+			if end, err = wire.SkipValue(body, at); err != nil {
+				return 0, err
+			}
+			if d.itemsErr == nil {
+				d.itemsErr = d.fail("data[%d]: %v", n, err)
+			}
 		}
 		items = append(items, item)
-		return nil
+		if d.keepRaw {
+			raw = append(raw, json.RawMessage(body[at:end:end]))
+		}
+		return end, nil
 	})
-	d.page.Items = items
-	return err
+	if err != nil {
+		return 0, err
+	}
+	d.page.Items, d.page.Raw = items, raw
+	return end, nil
+}
+
+// decodeItemAt decodes the list item at data[at] into item and returns the offset just past
+// it. The models listed most (records and their revisions) decode in place, and with shared
+// their raw values are slices of data rather than a copy; any other type is found whole
+// first, then decoded by its UnmarshalJSON, or encoding/json. The switch names the exact
+// types, so that a caller's type that embeds a model and decodes itself is decoded its own
+// way.
+//
+// Sharing is for callers that keep the page's raw bytes anyway (PageOptions.KeepRaw): a
+// record that shared the body would otherwise keep the whole page in memory for as long as
+// it is kept.
+func decodeItemAt[T any](data []byte, at int, item *T, shared bool) (int, error) {
+	switch x := any(item).(type) {
+	case *Record:
+		return x.decodeAt(data, at, shared)
+	case *RecordRevision:
+		return x.decodeAt(data, at)
+	}
+	end, err := wire.SkipValue(data, at)
+	if err != nil {
+		return 0, err
+	}
+	return end, decodeItem(wire.Value(data[at:end]), item)
 }
 
 // decodeItem decodes one list item, directly through its UnmarshalJSON when it has one.

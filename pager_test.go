@@ -1,6 +1,7 @@
 package imednet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -1691,4 +1692,125 @@ func TestPagerGate(t *testing.T) {
 	if len(d.errs) != 1 || !errors.Is(d.errs[0], closed) || len(d.vals) != 0 {
 		t.Errorf("items %v, errors %v; want only the gate's error", pagerIDs(d.vals), d.errs)
 	}
+}
+
+// ---------------------------------------------------------------------------------------
+// In-place decoding and raw items
+// ---------------------------------------------------------------------------------------
+
+// rawItems are records written with the spacing and escapes a server may use, which Page.Raw
+// must keep byte for byte.
+var rawItems = []string{
+	`{ "recordId" : 1, "formKey":"AE", "recordData" : { "A" : "caf\u00e9", "B": 2 } }`,
+	`{"recordId":2,"recordData":null,"keywords":[ ]}`,
+	"{\"recordId\":3,\"recordData\":{\"C\":\"line\\nbreak\"},\n\"extra\":[1, {\"x\":null}]}",
+}
+
+func TestPagerKeepRaw(t *testing.T) {
+	t.Parallel()
+	body := `{"metadata":{"status":"OK"},"pagination":{"currentPage":0,"size":5,"totalPages":1,"totalElements":3},` +
+		`"data":[` + strings.Join(rawItems, " ,\n ") + `]}`
+	srv := &pagerServer{body: func(int, int, int) string { return body }}
+	c := newPagerTestClient(t, srv)
+	for _, keep := range []bool{false, true} {
+		p := mustPager[Record](t, c, pagerPath, nil, PageOptions{Size: 5, KeepRaw: keep})
+		page, err := p.Page(t.Context(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Items) != len(rawItems) {
+			t.Fatalf("KeepRaw %v: %d items, want %d", keep, len(page.Items), len(rawItems))
+		}
+		for i, s := range rawItems {
+			var want Record
+			if err := want.UnmarshalJSON([]byte(s)); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(page.Items[i], want) {
+				t.Errorf("KeepRaw %v: item %d = %+v, want %+v", keep, i, page.Items[i], want)
+			}
+		}
+		if !keep {
+			if page.Raw != nil {
+				t.Errorf("Raw without KeepRaw: %q", page.Raw)
+			}
+			continue
+		}
+		if len(page.Raw) != len(rawItems) {
+			t.Fatalf("%d raw items, want %d", len(page.Raw), len(rawItems))
+		}
+		for i, s := range rawItems {
+			if string(page.Raw[i]) != s {
+				t.Errorf("Raw[%d] = %q, want %q", i, page.Raw[i], s)
+			}
+			if cap(page.Raw[i]) != len(page.Raw[i]) {
+				t.Errorf("Raw[%d] has room to grow into the next item (cap %d, len %d)", i, cap(page.Raw[i]), len(page.Raw[i]))
+			}
+		}
+	}
+}
+
+// selfDecoding embeds Record and decodes itself: the pager must use its UnmarshalJSON, not
+// the in-place decoding of the embedded Record.
+type selfDecoding struct {
+	Record
+	raw string
+}
+
+func (s *selfDecoding) UnmarshalJSON(data []byte) error {
+	s.raw = string(data)
+	return s.Record.UnmarshalJSON(data)
+}
+
+func TestPagerTypeEmbeddingAModelDecodesItself(t *testing.T) {
+	t.Parallel()
+	body := `{"data":[` + strings.Join(rawItems, ",") + `]}`
+	c := newPagerTestClient(t, &pagerServer{body: func(int, int, int) string { return body }})
+	page, err := mustPager[selfDecoding](t, c, pagerPath, nil, PageOptions{Size: 5}).Page(t.Context(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range rawItems {
+		if page.Items[i].raw != s || page.Items[i].RecordID != i+1 {
+			t.Errorf("item %d: raw %q, record %d; its UnmarshalJSON was not used", i, page.Items[i].raw, page.Items[i].RecordID)
+		}
+	}
+}
+
+// Decoded in place without sharing, a record's data is a copy: changing the body afterwards
+// (the client never does; a caller's buffer may be reused) leaves it as it was. Shared, the
+// values are the body's bytes, as KeepRaw documents.
+func TestRecordDecodeAtCopiesUnlessShared(t *testing.T) {
+	t.Parallel()
+	for _, shared := range []bool{false, true} {
+		doc := []byte(`[{"recordId":1,"recordData":{"A":"1"}}]`)
+		var r Record
+		if _, err := r.decodeAt(doc, 1, shared); err != nil {
+			t.Fatal(err)
+		}
+		copy(doc[bytes.Index(doc, []byte(`"1"`)):], `"9"`)
+		if got, want := string(r.RecordData["A"]), map[bool]string{false: `"1"`, true: `"9"`}[shared]; got != want {
+			t.Errorf("shared %v: A = %s after the body changed, want %s", shared, got, want)
+		}
+	}
+}
+
+// A body that is malformed further on is a syntax error (which the client retries), even when
+// an earlier item is of the wrong kind; the same item in a well-formed body is a
+// PaginationError naming it.
+func TestPagerMalformedBodyWinsOverABadItem(t *testing.T) {
+	t.Parallel()
+	decode := func(body string) error {
+		d := &pageDecoder[Record]{page: &Page[Record]{}, size: 5, path: pagerFullPath}
+		return d.UnmarshalJSON([]byte(body))
+	}
+	var se *wire.SyntaxError
+	if err := decode(`{"data":[1, {"recordId":2}`); !errors.As(err, &se) {
+		t.Errorf("truncated body with a bad item: %v (%T), want a *wire.SyntaxError", err, err)
+	}
+	if err := decode(`{"data":[{"recordId":1}, 2]} x`); !errors.As(err, &se) {
+		t.Errorf("trailing data after a bad item: %v (%T), want a *wire.SyntaxError", err, err)
+	}
+	wantPaginationError(t, decode(`{"data":[{"recordId":1}, 2]}`), pagerFullPath, 0, "data[1]")
+	wantPaginationError(t, decode(`{"data":{"recordId":1}}`), pagerFullPath, 0, "not a list")
 }

@@ -42,7 +42,21 @@ type Record struct {
 // recordData is an empty RecordData; one that is not an object is kept in Extra.
 func (r *Record) UnmarshalJSON(data []byte) error {
 	*r = Record{RecordData: RecordData{}}
-	return wire.DecodeObject(data, &r.Extra, func(f *wire.Field) {
+	return wire.DecodeObject(data, &r.Extra, r.member(false))
+}
+
+// decodeAt decodes the record at data[i] in place (see the pager's decodeItemAt) and returns
+// the offset just past it. With shared, the RecordData values are slices of data, which must
+// not change afterwards; otherwise they are a copy.
+func (r *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
+	*r = Record{RecordData: RecordData{}}
+	return wire.DecodeObjectAt(data, i, &r.Extra, r.member(shared))
+}
+
+// member returns the function that decodes each member of a record into r; with shared, the
+// RecordData values are slices of the decoded bytes instead of a copy.
+func (r *Record) member(shared bool) func(f *wire.Field) {
+	return func(f *wire.Field) {
 		switch f.Key {
 		case "studyKey":
 			f.String(&r.StudyKey)
@@ -86,7 +100,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 				r.RecordData = RecordData{}
 			case f.Value.Kind() == wire.Object:
 				d := RecordData{}
-				if err := d.UnmarshalJSON(f.Value); err != nil {
+				if err := d.decode(f.Value, shared); err != nil {
 					f.Keep()
 					return
 				}
@@ -98,7 +112,7 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 		default:
 			f.Keep()
 		}
-	})
+	}
 }
 
 // RecordData holds a record's values keyed by variable name (case-sensitive), each as the raw
@@ -112,11 +126,19 @@ type RecordData map[string]json.RawMessage
 
 // UnmarshalJSON stores a copy of each member's raw JSON. null is an empty map.
 func (d *RecordData) UnmarshalJSON(data []byte) error {
+	return d.decode(data, false)
+}
+
+// decode stores each member's raw JSON, a slice of data when shared, else of one copy.
+func (d *RecordData) decode(data []byte, shared bool) error {
 	m := RecordData{}
-	// One copy of the whole object, which the values then share (each capped at its own end,
-	// so that appending to one cannot overwrite the next): one allocation per record instead
-	// of one per value.
-	own := append([]byte(nil), data...)
+	// The values share one buffer (each capped at its own end, so that appending to one
+	// cannot overwrite the next): one allocation per record instead of one per value, none
+	// when shared.
+	own := data
+	if !shared {
+		own = append([]byte(nil), data...)
+	}
 	err := wire.DecodeObject(own, nil, func(f *wire.Field) {
 		m[f.Key] = json.RawMessage(f.Value[:len(f.Value):len(f.Value)])
 	})

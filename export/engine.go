@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -549,20 +550,21 @@ type formWriter struct {
 	maxMod  time.Time
 }
 
-func (w *formWriter) add(ctx context.Context, r *rawRecord) error {
+// add adds a record, and raw, the JSON the API sent for it.
+func (w *formWriter) add(ctx context.Context, r *imednet.Record, raw json.RawMessage) error {
 	w.records++
 	if t := r.DateModified; t.Valid() && t.Time.After(w.maxMod) {
 		w.maxMod = t.Time.UTC()
 	}
 	if w.e.opts.Layout.wide() {
-		for i, row := range w.p.wideRows(&r.Record) {
+		for i, row := range w.p.wideRows(r) {
 			w.wide[i] = append(w.wide[i], row)
 		}
 	}
 	if w.e.opts.Layout.long() {
-		w.long = w.p.longRows(w.long, &r.Record)
+		w.long = w.p.longRows(w.long, r)
 	}
-	w.raw = append(w.raw, w.p.rawRow(&r.Record, r.raw))
+	w.raw = append(w.raw, w.p.rawRow(r, raw))
 	return w.flush(ctx, w.e.opts.BatchSize)
 }
 
@@ -625,7 +627,7 @@ func (e *engine) runForm(ctx context.Context, t *formTask) {
 	q.Set("filter", filter.String())
 	var total int64
 	var serverStart time.Time // the server's clock when it answered the first page
-	err := eachPage(ctx, e.fetch, listing{path: path, pattern: pattern, query: q, size: e.opts.PageSize}, func(p *imednet.Page[rawRecord]) error {
+	err := eachPage(ctx, e.fetch, listing{path: path, pattern: pattern, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
 		if p.Number == 0 && p.Metadata.Timestamp.Valid() {
 			serverStart = p.Metadata.Timestamp.Time.UTC()
 		}
@@ -633,7 +635,7 @@ func (e *engine) runForm(ctx context.Context, t *formTask) {
 			total = int64(p.Pagination.TotalElements)
 		}
 		for i := range p.Items {
-			if err := w.add(ctx, &p.Items[i]); err != nil {
+			if err := w.add(ctx, &p.Items[i], p.Raw[i]); err != nil {
 				return err
 			}
 		}

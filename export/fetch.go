@@ -2,25 +2,12 @@ package export
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/imednet/imednet-go"
 )
-
-// rawRecord is a record decoded by the SDK together with the JSON the API sent for it.
-type rawRecord struct {
-	imednet.Record
-	raw json.RawMessage
-}
-
-// UnmarshalJSON keeps a copy of the item's bytes and decodes the record from them.
-func (r *rawRecord) UnmarshalJSON(data []byte) error {
-	r.raw = append(json.RawMessage(nil), data...)
-	return r.Record.UnmarshalJSON(r.raw)
-}
 
 // limiter spaces requests evenly at a rate (a token bucket holding one token).
 type limiter struct {
@@ -92,6 +79,7 @@ type listing struct {
 	pattern string
 	query   url.Values
 	size    int
+	keepRaw bool // fill each page's Raw with the items' JSON as the API sent it
 }
 
 // eachPage pages through a listing and calls fn with each page, in order, through the SDK's
@@ -100,7 +88,7 @@ type listing struct {
 // the first error, of a request or of fn.
 func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imednet.Page[T]) error) error {
 	p, err := imednet.NewPager[T](f.client, l.path, l.query, imednet.PageOptions{
-		Size: l.size, Pattern: l.pattern, Prefetch: f.window, Gate: f.gate,
+		Size: l.size, Pattern: l.pattern, Prefetch: f.window, Gate: f.gate, KeepRaw: l.keepRaw,
 	})
 	if err != nil {
 		return err

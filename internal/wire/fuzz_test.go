@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,6 +142,18 @@ func FuzzDecodeObject(f *testing.F) {
 			if got, ok := extra[k]; !ok || !bytes.Equal(got, v) {
 				t.Fatalf("DecodeObject(%q): Extra[%q] = %s, encoding/json %s", data, k, got, v)
 			}
+		}
+
+		// Decoded in place within a larger document, the object gives the same members and
+		// ends where its text does.
+		doc := append(append([]byte(`[`), data...), `,1]`...)
+		var inPlace []kv
+		end, err := DecodeObjectAt(doc, 1, nil, func(fl *Field) { inPlace = append(inPlace, kv{fl.Key, string(fl.Value)}) })
+		if want := 1 + len(bytes.TrimRight(data, " \t\r\n")); err != nil || end != want {
+			t.Fatalf("DecodeObjectAt(%q, 1) = %d, %v; want %d", doc, end, err, want)
+		}
+		if !slices.Equal(inPlace, visited) {
+			t.Fatalf("DecodeObjectAt visited %q, DecodeObject %q", inPlace, visited)
 		}
 
 		members, ok := stdMembers(data)

@@ -32,51 +32,79 @@ type Field struct {
 // another type than object.
 func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
 	i := skipSpace(data, 0)
-	if i < len(data) && data[i] == 'n' {
-		end, err := skipLiteral(data, i, "null")
-		if err != nil {
-			return err
-		}
-		return trailing(data, end)
-	}
-	if i >= len(data) || data[i] != '{' {
+	if i < len(data) && data[i] != '{' && data[i] != 'n' {
 		return notA(data, i, ErrNotObject)
 	}
+	end, err := DecodeObjectAt(data, i, extra, member)
+	if err != nil {
+		return err
+	}
+	return trailing(data, end)
+}
+
+// DecodeObjectAt is [DecodeObject] for the value that starts at data[i] (after spaces) within
+// a larger document: it returns the offset just past the value and leaves what follows
+// unread. The Field values are slices of data.
+func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (int, error) {
 	f := Field{extra: extra}
+	return WalkObject(data, i, func(key string, at int) (int, error) {
+		end, err := skipValueDepth(data, at, 1)
+		if err != nil {
+			return 0, err
+		}
+		f.Key, f.Value = key, Value(data[at:end])
+		member(&f)
+		return end, nil
+	})
+}
+
+// WalkObject walks the members of the object (or null, which has none) that starts at
+// data[i] (after spaces), in document order, and returns the offset just past it. For each
+// member it calls member with the name and the offset of the value (after spaces); member
+// reads or skips the value ([SkipValue]) and returns the offset just past it. A caller thus
+// decodes values in place, without a separate pass to find where each one ends.
+//
+// It returns a *[SyntaxError] for malformed JSON and an error wrapping [ErrNotObject] for a
+// valid value of another type; an error from member is returned as it is.
+func WalkObject(data []byte, i int, member func(key string, at int) (int, error)) (int, error) {
+	i = skipSpace(data, i)
+	if i < len(data) && data[i] == 'n' {
+		return skipLiteral(data, i, "null")
+	}
+	if i >= len(data) || data[i] != '{' {
+		return 0, notAt(data, i, ErrNotObject)
+	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == '}' {
-		return trailing(data, i+1)
+		return i + 1, nil
 	}
 	for {
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] != '"' {
-			return syntaxErr(i, "expected a member name")
+			return 0, syntaxErr(i, "expected a member name")
 		}
 		keyEnd, err := skipString(data, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		key := memberName(data[i:keyEnd])
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
-			return syntaxErr(i, "expected ':' after member name %q", key)
+			return 0, syntaxErr(i, "expected ':' after member name %q", key)
 		}
-		start := skipSpace(data, i+1)
-		end, err := skipValueDepth(data, start, 1)
+		end, err := member(key, skipSpace(data, i+1))
 		if err != nil {
-			return err
+			return 0, err
 		}
-		f.Key, f.Value = key, Value(data[start:end])
-		member(&f)
 		i = skipSpace(data, end)
 		if i >= len(data) {
-			return syntaxErr(i, "unexpected end of input in object")
+			return 0, syntaxErr(i, "unexpected end of input in object")
 		}
 		if data[i] == '}' {
-			return trailing(data, i+1)
+			return i + 1, nil
 		}
 		if data[i] != ',' {
-			return syntaxErr(i, "expected ',' or '}' after member %q", key)
+			return 0, syntaxErr(i, "expected ',' or '}' after member %q", key)
 		}
 		i++
 	}
@@ -88,41 +116,68 @@ func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
 // for valid JSON of another type.
 func DecodeArray(data []byte, elem func(i int, v Value) error) error {
 	i := skipSpace(data, 0)
-	if i < len(data) && data[i] == 'n' {
-		end, err := skipLiteral(data, i, "null")
+	if i < len(data) && data[i] != '[' && data[i] != 'n' {
+		return notA(data, i, ErrNotArray)
+	}
+	end, err := WalkArray(data, i, func(n, at int) (int, error) {
+		end, err := skipValueDepth(data, at, 1)
 		if err != nil {
-			return err
+			return 0, err
 		}
-		return trailing(data, end)
+		return end, elem(n, Value(data[at:end]))
+	})
+	if err != nil {
+		return err
+	}
+	return trailing(data, end)
+}
+
+// WalkArray walks the elements of the array (or null, which has none) that starts at data[i]
+// (after spaces) and returns the offset just past it. For each element it calls elem with its
+// index and offset; elem reads or skips the element ([SkipValue]) and returns the offset just
+// past it. It returns a *[SyntaxError] for malformed JSON and an error wrapping
+// [ErrNotArray] for a valid value of another type; an error from elem is returned as it is.
+func WalkArray(data []byte, i int, elem func(n, at int) (int, error)) (int, error) {
+	i = skipSpace(data, i)
+	if i < len(data) && data[i] == 'n' {
+		return skipLiteral(data, i, "null")
 	}
 	if i >= len(data) || data[i] != '[' {
-		return notA(data, i, ErrNotArray)
+		return 0, notAt(data, i, ErrNotArray)
 	}
 	i = skipSpace(data, i+1)
 	if i < len(data) && data[i] == ']' {
-		return trailing(data, i+1)
+		return i + 1, nil
 	}
 	for n := 0; ; n++ {
-		start := skipSpace(data, i)
-		end, err := skipValueDepth(data, start, 1)
+		end, err := elem(n, skipSpace(data, i))
 		if err != nil {
-			return err
-		}
-		if err := elem(n, Value(data[start:end])); err != nil {
-			return err
+			return 0, err
 		}
 		i = skipSpace(data, end)
 		if i >= len(data) {
-			return syntaxErr(i, "unexpected end of input in array")
+			return 0, syntaxErr(i, "unexpected end of input in array")
 		}
 		if data[i] == ']' {
-			return trailing(data, i+1)
+			return i + 1, nil
 		}
 		if data[i] != ',' {
-			return syntaxErr(i, "expected ',' or ']' in array")
+			return 0, syntaxErr(i, "expected ',' or ']' in array")
 		}
 		i++
 	}
+}
+
+// CheckEnd checks that only spaces follow data[end:], where a document's value ended (as
+// [WalkObject] or [WalkArray] reported); it returns a *[SyntaxError] otherwise.
+func CheckEnd(data []byte, end int) error {
+	return trailing(data, end)
+}
+
+// SkipValue returns the offset just past the JSON value that starts at data[i] (after
+// spaces), checking it as [Valid] does; it returns a *[SyntaxError] for malformed JSON.
+func SkipValue(data []byte, i int) (int, error) {
+	return skipValue(data, i)
 }
 
 // trailing checks that only spaces follow the value that ends at data[i].
@@ -131,6 +186,17 @@ func trailing(data []byte, i int) error {
 		return syntaxErr(j, "unexpected data after the value")
 	}
 	return nil
+}
+
+// notAt returns the error for the value at data[i] (within a larger document) that is not of
+// the kind expected: a *SyntaxError when it is malformed, and otherwise want wrapped with the
+// kind that was found.
+func notAt(data []byte, i int, want error) error {
+	end, err := skipValue(data, i)
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("%w: found %s", want, Value(data[i:end]).Kind())
 }
 
 // notA returns the error for the document data whose value, at data[i], is not the one

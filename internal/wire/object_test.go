@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -510,5 +511,83 @@ func TestMemberNames(t *testing.T) {
 				t.Fatalf("round %d: %q came back as %q", round, name, s)
 			}
 		}
+	}
+}
+
+// TestWalkInPlace: WalkObject, WalkArray and DecodeObjectAt read values where they lie within
+// a larger document, report where each ends, and leave what follows unread.
+func TestWalkInPlace(t *testing.T) {
+	doc := []byte(`[ {"a": [1, {"b": null}], "c" : "x\"}"} , null, {}, [ ] , 7 ] trailing`)
+	var ends []int
+	end, err := WalkArray(doc, 0, func(n, at int) (int, error) {
+		end, err := SkipValue(doc, at)
+		ends = append(ends, end)
+		return end, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := bytes.Index(doc, []byte(" trailing")); end != want {
+		t.Errorf("WalkArray ended at %d, want %d", end, want)
+	}
+	if CheckEnd(doc, end) == nil {
+		t.Error("CheckEnd accepts trailing text")
+	}
+	if err := CheckEnd(doc[:end+1], end); err != nil {
+		t.Errorf("CheckEnd refuses a trailing space: %v", err)
+	}
+	if len(ends) != 5 {
+		t.Fatalf("WalkArray visited %d elements, want 5", len(ends))
+	}
+
+	// The first element, decoded in place, gives what DecodeObject gives for it alone.
+	first := bytes.Index(doc, []byte("{"))
+	var got []member
+	end, err = DecodeObjectAt(doc, first, nil, func(f *Field) { got = append(got, member{f.Key, string(f.Value)}) })
+	if err != nil || end != ends[0] {
+		t.Fatalf("DecodeObjectAt = %d, %v; want %d", end, err, ends[0])
+	}
+	if want := members(t, string(doc[first:end])); !slices.Equal(got, want) {
+		t.Errorf("DecodeObjectAt members %v, DecodeObject %v", got, want)
+	}
+
+	// null has no members; another kind is ErrNotObject or ErrNotArray, malformed a SyntaxError.
+	for _, tc := range []struct {
+		doc     string
+		at, end int
+		err     error
+	}{
+		{` null,`, 0, 5, nil},
+		{`x, 7]`, 3, 4, ErrNotObject},
+		{`["s"]`, 1, 0, ErrNotObject},
+		{`{"a":}`, 0, 0, new(SyntaxError)},
+		{`nul`, 0, 0, new(SyntaxError)},
+	} {
+		doc := []byte(tc.doc)
+		end, err := WalkObject(doc, tc.at, func(_ string, at int) (int, error) { return SkipValue(doc, at) })
+		switch want := tc.err.(type) {
+		case nil:
+			if err != nil || end != tc.end {
+				t.Errorf("WalkObject(%q, %d) = %d, %v; want %d", tc.doc, tc.at, end, err, tc.end)
+			}
+		case *SyntaxError:
+			if !errors.As(err, &want) {
+				t.Errorf("WalkObject(%q, %d) = %v; want a *SyntaxError", tc.doc, tc.at, err)
+			}
+		default:
+			if !errors.Is(err, tc.err) {
+				t.Errorf("WalkObject(%q, %d) = %v; want %v", tc.doc, tc.at, err, tc.err)
+			}
+		}
+	}
+	if _, err := WalkArray([]byte(`{"a":1}`), 0, nil); !errors.Is(err, ErrNotArray) {
+		t.Errorf("WalkArray of an object: %v", err)
+	}
+
+	// An error from the callback stops the walk and comes back as it is.
+	stop := errors.New("stop")
+	calls := 0
+	if _, err := WalkArray([]byte(`[1,2,3]`), 0, func(n, at int) (int, error) { calls++; return 0, stop }); err != stop || calls != 1 {
+		t.Errorf("WalkArray with a failing callback: %v after %d calls", err, calls)
 	}
 }
