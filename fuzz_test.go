@@ -438,11 +438,12 @@ func FuzzAPIError(f *testing.F) {
 	})
 }
 
-// FuzzDecodeAt checks that the in-place decoding the pager uses for records and revisions
-// gives exactly what UnmarshalJSON gives for the item alone, ends where the item's text ends,
+// FuzzDecodeAt checks that the in-place decoding the pager uses for records, revisions,
+// visits, codings, queries and subjects gives exactly what UnmarshalJSON gives for the item alone, ends where the item's text ends,
 // and never panics, whatever the item.
 func FuzzDecodeAt(f *testing.F) {
-	for _, file := range []string{"ExampleRecordsList.json", "ExampleRecordRevisionsList.json"} {
+	for _, file := range []string{"ExampleRecordsList.json", "ExampleRecordRevisionsList.json", "ExampleVisitsList.json",
+		"ExampleCodingsList.json", "ExampleQueriesList.json", "ExampleSubjectsList.json"} {
 		doc, err := os.ReadFile(filepath.Join("testdata", "spec", file))
 		if err != nil {
 			f.Fatal(err)
@@ -469,6 +470,10 @@ func FuzzDecodeAt(f *testing.F) {
 		checkDecodeAt(t, item, doc, wantEnd, func(r *RecordRevision, data []byte, i int, _ bool) (int, error) {
 			return r.decodeAt(data, i)
 		})
+		checkDecodeAt(t, item, doc, wantEnd, func(v *Visit, data []byte, i int, _ bool) (int, error) { return v.decodeAt(data, i) })
+		checkDecodeAt(t, item, doc, wantEnd, func(c *Coding, data []byte, i int, _ bool) (int, error) { return c.decodeAt(data, i) })
+		checkDecodeAt(t, item, doc, wantEnd, func(q *Query, data []byte, i int, _ bool) (int, error) { return q.decodeAt(data, i) })
+		checkDecodeAt(t, item, doc, wantEnd, func(s *Subject, data []byte, i int, _ bool) (int, error) { return s.decodeAt(data, i) })
 	})
 }
 

@@ -383,7 +383,8 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 }
 
 // decodeItemAt decodes the list item at data[at] into item and returns the offset just past
-// it. The models listed most (records and their revisions) decode in place, and with shared
+// it. The models listed in bulk (records, revisions, visits, codings, queries, subjects)
+// decode in place, and with shared
 // their raw values are slices of data rather than a copy; any other type is found whole
 // first, then decoded by its UnmarshalJSON, or encoding/json. The switch names the exact
 // types, so that a caller's type that embeds a model and decodes itself is decoded its own
@@ -397,6 +398,14 @@ func decodeItemAt[T any](data []byte, at int, item *T, shared bool) (int, error)
 	case *Record:
 		return x.decodeAt(data, at, shared)
 	case *RecordRevision:
+		return x.decodeAt(data, at)
+	case *Visit:
+		return x.decodeAt(data, at)
+	case *Coding:
+		return x.decodeAt(data, at)
+	case *Query:
+		return x.decodeAt(data, at)
+	case *Subject:
 		return x.decodeAt(data, at)
 	}
 	end, err := wire.SkipValue(data, at)

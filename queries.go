@@ -28,38 +28,48 @@ type Query struct {
 // UnmarshalJSON decodes a query tolerantly (see package wire).
 func (q *Query) UnmarshalJSON(data []byte) error {
 	*q = Query{}
-	return wire.DecodeObject(data, &q.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&q.StudyKey)
-		case "subjectId":
-			f.Int(&q.SubjectID)
-		case "subjectOid":
-			f.String(&q.SubjectOID)
-		case "annotationType":
-			f.String(&q.AnnotationType)
-		case "annotationId":
-			f.Int(&q.AnnotationID)
-		case "type":
-			f.String(&q.Type)
-		case "description":
-			f.String(&q.Description)
-		case "recordId":
-			f.Int(&q.RecordID)
-		case "variable":
-			f.String(&q.Variable)
-		case "subjectKey":
-			f.String(&q.SubjectKey)
-		case "dateCreated":
-			f.Time(&q.DateCreated)
-		case "dateModified":
-			f.Time(&q.DateModified)
-		case "queryComments":
-			wire.List(f, &q.QueryComments)
-		default:
-			f.Keep()
-		}
-	})
+	return wire.DecodeObject(data, &q.Extra, q.member)
+}
+
+// decodeAt decodes the query at data[i] in place (see the pager's decodeItemAt) and returns
+// the offset just past it.
+func (q *Query) decodeAt(data []byte, i int) (int, error) {
+	*q = Query{}
+	return wire.DecodeObjectAt(data, i, &q.Extra, q.member)
+}
+
+// member decodes one member of a query into q.
+func (q *Query) member(f *wire.Field) {
+	switch f.Key {
+	case "studyKey":
+		f.String(&q.StudyKey)
+	case "subjectId":
+		f.Int(&q.SubjectID)
+	case "subjectOid":
+		f.String(&q.SubjectOID)
+	case "annotationType":
+		f.String(&q.AnnotationType)
+	case "annotationId":
+		f.Int(&q.AnnotationID)
+	case "type":
+		f.String(&q.Type)
+	case "description":
+		f.String(&q.Description)
+	case "recordId":
+		f.Int(&q.RecordID)
+	case "variable":
+		f.String(&q.Variable)
+	case "subjectKey":
+		f.String(&q.SubjectKey)
+	case "dateCreated":
+		f.Time(&q.DateCreated)
+	case "dateModified":
+		f.Time(&q.DateModified)
+	case "queryComments":
+		wire.List(f, &q.QueryComments)
+	default:
+		f.Keep()
+	}
 }
 
 // QueryComment is one step of a query's history: a comment or a status change.
