@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imednet/imednet-go/export/exporttest"
 	"github.com/imednet/imednet-go/export/filesink/filesinktest"
 	"github.com/imednet/imednet-go/export/parquet"
 	pq "github.com/parquet-go/parquet-go"
@@ -62,13 +63,19 @@ func readRaw(t testing.TB, path string) ([]string, [][]string) {
 	return names, rows
 }
 
+// dumpParquet reads every table file of a directory with parquet-go: each row as one line of
+// its values, each after its column's name.
 func dumpParquet(t testing.TB, dir string) map[string][]string {
 	out := map[string][]string{}
 	for _, rel := range filesinktest.TableFiles(t, dir, ".parquet") {
 		names, rows := readRaw(t, filepath.Join(dir, rel))
-		lines := []string{"columns: " + strings.Join(names, ",")}
+		lines := []string{}
 		for _, r := range rows {
-			lines = append(lines, strings.Join(r, " | "))
+			cells := make([]string, len(r))
+			for i, v := range r {
+				cells[i] = names[i] + "=" + v
+			}
+			lines = append(lines, strings.Join(cells, " | "))
 		}
 		slices.Sort(lines)
 		out[rel] = lines
@@ -96,6 +103,7 @@ func recordIDs(t testing.TB, dir, table string) []int64 {
 	return ids
 }
 
-func TestExportAndSync(t *testing.T) {
-	filesinktest.SyncEqualsFresh(t, parquet.Open, dumpParquet, recordIDs)
+// TestEngine runs the export engine's scenarios against the Parquet sink.
+func TestEngine(t *testing.T) {
+	exporttest.Run(t, filesinktest.EngineHarness(parquet.Open, ".parquet", dumpParquet, recordIDs))
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,6 +20,7 @@ import (
 	"github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/exporttest"
 	"github.com/imednet/imednet-go/export/sqlite"
 	"github.com/imednet/imednet-go/imednettest"
 )
@@ -141,29 +140,6 @@ func count(t *testing.T, db *sql.DB, q string, args ...any) int {
 	return n
 }
 
-func sameDump(t *testing.T, got, want map[string][]string) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%d tables, want %d", len(got), len(want))
-	}
-	for name, w := range want {
-		g, ok := got[name]
-		if !ok {
-			t.Errorf("table %s is missing", name)
-			continue
-		}
-		if len(g) != len(w) {
-			t.Errorf("table %s: %d rows, want %d", name, len(g), len(w))
-		}
-		for i := range min(len(g), len(w)) {
-			if g[i] != w[i] {
-				t.Errorf("table %s: row %d:\n got %s\nwant %s", name, i, g[i], w[i])
-				break
-			}
-		}
-	}
-}
-
 // serverRecords fetches a form's records as the server sends them, by record id, bypassing
 // the SDK.
 func serverRecords(t *testing.T, srv *imednettest.Server, formKey string) map[int]json.RawMessage {
@@ -197,12 +173,14 @@ func serverRecords(t *testing.T, srv *imednettest.Server, formKey string) map[in
 	}
 }
 
+// TestExportContent checks what SQLite holds (the engine's scenarios are in TestEngine):
+// the raw JSON byte for byte as the server sends it, each value of a few records typed in
+// the wide and the long table, and the columns table.
 func TestExportContent(t *testing.T) {
 	srv := smallStudy(t)
 	c := client(t, srv)
 	sink := open(t, "demo.db")
-	var events []export.Event
-	sum := run(t, c, sink, export.Options{Layout: export.Both, PageSize: 7, OnEvent: func(e export.Event) { events = append(events, e) }})
+	sum := run(t, c, sink, export.Options{Layout: export.Both, PageSize: 7})
 	db := sink.DB()
 	st := srv.Study(study)
 	dict, err := dictionary.Load(context.Background(), c, study)
@@ -213,19 +191,11 @@ func TestExportContent(t *testing.T) {
 	if len(sum.Forms) != len(dict.Forms()) || len(sum.Failed()) != 0 {
 		t.Fatalf("summary: %d forms, failed %v; want %d forms, none failed", len(sum.Forms), sum.Failed(), len(dict.Forms()))
 	}
-	var total int64
 	checked := map[dictionary.Kind]int{}
 	for _, fr := range sum.Forms {
 		f, _ := dict.Form(fr.FormKey)
 		ids := st.RecordIDs(f.Key)
-		total += int64(len(ids))
-		if fr.Status != export.Succeeded || fr.Records != int64(len(ids)) {
-			t.Errorf("form %s: %s with %d records, want succeeded with %d", f.Key, fr.Status, fr.Records, len(ids))
-		}
 		table := sqlite.Quote("form_" + f.Key)
-		if n := count(t, db, "SELECT count(*) FROM "+table); n != len(ids) {
-			t.Errorf("form %s: %d rows in the wide table, want %d", f.Key, n, len(ids))
-		}
 		// The raw JSON is byte for byte what the server sends.
 		raws := serverRecords(t, srv, f.Key)
 		if len(raws) != len(ids) {
@@ -327,59 +297,6 @@ func TestExportContent(t *testing.T) {
 			t.Errorf("no %s value was checked", k)
 		}
 	}
-	if sum.Records != total || count(t, db, "SELECT count(*) FROM records_raw") != int(total) {
-		t.Errorf("summary: %d records; want %d", sum.Records, total)
-	}
-
-	// Reference tables.
-	counts := st.Counts()
-	for table, want := range map[string]int{
-		"studies": 1, "sites": counts.Sites, "subjects": counts.Subjects, "forms": counts.Forms,
-		"variables": counts.Variables, "intervals": counts.Intervals, "visits": counts.Visits,
-		"queries": counts.Queries, "record_revisions": counts.RecordRevisions, "codings": counts.Codings,
-	} {
-		if n := count(t, db, "SELECT count(*) FROM "+table); n != want || want == 0 {
-			t.Errorf("%s: %d rows, want %d (and not 0)", table, n, want)
-		}
-	}
-	if n := count(t, db, "SELECT count(*) FROM users"); n < counts.Users {
-		t.Errorf("users: %d rows, want at least %d", n, counts.Users)
-	}
-	// The lists inside items, counted through the SDK.
-	ctx := context.Background()
-	children := map[string]int{}
-	for s, err := range c.Subjects.All(ctx, study, nil) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		children["subject_keywords"] += len(s.Keywords)
-	}
-	for i, err := range c.Intervals.All(ctx, study, nil) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		children["interval_forms"] += len(i.Forms)
-	}
-	for q, err := range c.Queries.All(ctx, study, nil) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		children["query_comments"] += len(q.QueryComments)
-	}
-	for u, err := range c.Users.All(ctx, study, &imednet.UserListOptions{IncludeInactive: true}) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		children["user_roles"] += len(u.Roles)
-	}
-	for table, want := range children {
-		if n := count(t, db, "SELECT count(*) FROM "+table); n != want {
-			t.Errorf("%s: %d rows, want %d", table, n, want)
-		}
-	}
-	if children["interval_forms"] == 0 || children["query_comments"] == 0 || children["user_roles"] == 0 {
-		t.Errorf("the study lacks lists to check: %v", children)
-	}
 	// The columns table describes every variable column.
 	var nvars int
 	for _, f := range dict.Forms() {
@@ -392,57 +309,6 @@ func TestExportContent(t *testing.T) {
 	if n := count(t, db, "SELECT count(*) FROM wide_columns WHERE variable IS NOT NULL"); n != nvars {
 		t.Errorf("wide_columns: %d variables, want %d", n, nvars)
 	}
-
-	// The ledger: every form succeeded, with its high-water mark.
-	l, err := sink.LoadLedger(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(l.Runs) != 1 || l.Runs[0].Finished.IsZero() || l.Runs[0].Records != total || l.Runs[0].Error != "" || l.Runs[0].Forms != len(dict.Forms()) {
-		t.Errorf("runs: %+v", l.Runs)
-	}
-	for _, f := range dict.Forms() {
-		fs := l.Forms[f.Key]
-		var mark time.Time
-		for _, id := range st.RecordIDs(f.Key) {
-			info, _ := st.Record(id)
-			if info.DateModified.After(mark) {
-				mark = info.DateModified
-			}
-		}
-		if fs.Status != export.Succeeded || !fs.Watermark.Equal(mark) || fs.RunID != sum.RunID || fs.Started.IsZero() || fs.Finished.IsZero() {
-			t.Errorf("ledger of %s: %+v; want succeeded with watermark %s", f.Key, fs, mark)
-		}
-	}
-
-	// Events: each form started and finished, pages in between.
-	started, finished, pages := map[string]bool{}, map[string]bool{}, 0
-	for _, e := range events {
-		switch e.Kind {
-		case export.FormStarted:
-			started[e.Form] = true
-		case export.FormFinished:
-			if !started[e.Form] {
-				t.Errorf("form %s finished before it started", e.Form)
-			}
-			finished[e.Form] = true
-		case export.PageWritten:
-			pages++
-		}
-	}
-	if len(finished) != len(dict.Forms()) || pages < len(dict.Forms()) || events[0].Kind != export.RunStarted || events[len(events)-1].Kind != export.RunFinished {
-		t.Errorf("events: %d forms finished, %d pages, first %s, last %s", len(finished), pages, events[0].Kind, events[len(events)-1].Kind)
-	}
-
-	// A rerun duplicates nothing and changes nothing.
-	before := dump(t, db)
-	sum2 := run(t, c, sink, export.Options{Layout: export.Both})
-	for _, f := range sum2.Forms {
-		if f.Skipped {
-			t.Errorf("form %s skipped after a complete run", f.FormKey)
-		}
-	}
-	sameDump(t, dump(t, db), before)
 }
 
 func TestFilePermissions(t *testing.T) {
@@ -473,202 +339,9 @@ func TestFilePermissions(t *testing.T) {
 	}
 }
 
-// failForm fails every records request for one form with a 500, as a form that still fails
-// after the client's retries.
-func failForm(formKey string, on *bool, mu *sync.Mutex) imednet.Middleware {
-	return func(next http.RoundTripper) http.RoundTripper {
-		return roundTripper(func(r *http.Request) (*http.Response, error) {
-			mu.Lock()
-			active := *on
-			mu.Unlock()
-			if active && strings.HasSuffix(r.URL.Path, "/records") && strings.Contains(r.URL.Query().Get("filter"), "formKey=="+formKey) {
-				return &http.Response{StatusCode: http.StatusInternalServerError, Header: http.Header{"Content-Type": {"application/json"}},
-					Body: http.NoBody, Request: r}, nil
-			}
-			return next.RoundTrip(r)
-		})
-	}
-}
-
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-func TestFailedFormAndResume(t *testing.T) {
-	srv := smallStudy(t)
-	var mu sync.Mutex
-	on := true
-	c := client(t, srv, imednet.WithMiddleware(failForm("AE", &on, &mu)))
-	sink := open(t, "failed.db")
-	sum, err := export.Run(context.Background(), c, study, sink, export.Options{})
-	var re *export.RunError
-	if !errors.As(err, &re) || !slices.Equal(re.Failed, []string{"AE"}) || !errors.Is(err, imednet.ErrServer) {
-		t.Fatalf("error %v; want a *RunError naming AE that wraps the server error", err)
-	}
-	if !slices.Equal(sum.Failed(), []string{"AE"}) {
-		t.Errorf("summary names %v as failed, want [AE]", sum.Failed())
-	}
-	l, err := sink.LoadLedger(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key, fs := range l.Forms {
-		want := export.Succeeded
-		if key == "AE" {
-			want = export.Failed
-		}
-		if fs.Status != want || (key == "AE") != (fs.Error != "") {
-			t.Errorf("ledger of %s: %s (%q), want %s", key, fs.Status, fs.Error, want)
-		}
-	}
-	if r := l.Runs[len(l.Runs)-1]; r.FailedForms != 1 || r.Error == "" || r.Finished.IsZero() {
-		t.Errorf("run: %+v; want one failed form and an error", r)
-	}
-
-	// The next run redoes only AE, and the target equals a clean export.
-	mu.Lock()
-	on = false
-	mu.Unlock()
-	sum = run(t, c, sink, export.Options{})
-	for _, f := range sum.Forms {
-		if f.Skipped == (f.FormKey == "AE") || f.Status != export.Succeeded {
-			t.Errorf("resumed run: form %s skipped %v, %s", f.FormKey, f.Skipped, f.Status)
-		}
-	}
-	clean := open(t, "clean.db")
-	run(t, c, clean, export.Options{})
-	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
-}
-
-func TestResumeAfterCancel(t *testing.T) {
-	srv := smallStudy(t)
-	c := client(t, srv)
-	sink := open(t, "cancelled.db")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	finished := 0
-	_, err := export.Run(ctx, c, study, sink, export.Options{Concurrency: 1, PageSize: 5, OnEvent: func(e export.Event) {
-		if e.Kind == export.FormFinished {
-			if finished++; finished == 3 {
-				cancel()
-			}
-		}
-	}})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("interrupted run: %v, want context.Canceled", err)
-	}
-	l, err := sink.LoadLedger(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := 0
-	for _, fs := range l.Forms {
-		if fs.Status == export.Succeeded {
-			done++
-		}
-	}
-	if done < 3 || done == len(l.Forms) || len(l.Runs) != 1 || l.Runs[0].Error == "" {
-		t.Fatalf("after the interruption: %d of %d forms succeeded, runs %+v; want 3 or a few more, and an error", done, len(l.Forms), l.Runs)
-	}
-
-	// Interrupted again, at once: the forms done stay done.
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	cancel2()
-	if _, err := export.Run(ctx2, c, study, sink, export.Options{}); err == nil {
-		t.Fatal("a run with a cancelled context succeeded")
-	}
-
-	var skipped []string
-	sum := run(t, c, sink, export.Options{OnEvent: func(e export.Event) {
-		if e.Kind == export.FormSkipped {
-			skipped = append(skipped, e.Form)
-		}
-	}})
-	if len(skipped) != done {
-		t.Errorf("the resumed run skipped %v, want the %d forms done", skipped, done)
-	}
-	for _, f := range sum.Forms {
-		if f.Status != export.Succeeded {
-			t.Errorf("form %s: %s", f.FormKey, f.Status)
-		}
-	}
-	clean := open(t, "clean.db")
-	run(t, c, clean, export.Options{})
-	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
-
-	// With Full, nothing is skipped.
-	sum = run(t, c, sink, export.Options{Full: true})
-	for _, f := range sum.Forms {
-		if f.Skipped {
-			t.Errorf("full run skipped %s", f.FormKey)
-		}
-	}
-}
-
-func TestSyncEqualsFreshExport(t *testing.T) {
-	srv := smallStudy(t)
-	c := client(t, srv)
-	st := srv.Study(study)
-	for _, layout := range []export.Layout{export.Wide, export.Both} {
-		t.Run(string(layout), func(t *testing.T) {
-			sink := open(t, "synced.db")
-			run(t, c, sink, export.Options{Layout: layout, Labels: layout == export.Both})
-
-			// Change, add and delete records.
-			vs := st.RecordIDs("VS")
-			info, _ := st.Record(vs[1])
-			changed := map[string]string{}
-			for name, v := range info.Data {
-				if v != "" && len(changed) < 2 {
-					changed[name] = "" // blank two answered values
-				}
-			}
-			if err := st.UpdateRecord(vs[1], changed); err != nil {
-				t.Fatal(err)
-			}
-			var gone int
-			for _, id := range st.RecordIDs("AE") {
-				if r, _ := st.Record(id); !r.Deleted {
-					gone = id
-					break
-				}
-			}
-			if err := st.DeleteRecord(gone); err != nil {
-				t.Fatal(err)
-			}
-			subject, _ := st.Record(vs[0])
-			newID, err := st.AddRecord(imednettest.NewRecord{FormKey: "AE", SubjectKey: subject.SubjectKey, Data: map[string]string{}})
-			if err != nil {
-				t.Fatal(err)
-			}
-
-			sum, err := export.Sync(context.Background(), c, study, sink, export.Options{Layout: layout, Labels: layout == export.Both})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range sum.Forms {
-				// A form without records has no high-water mark: it is listed whole (and empty).
-				if f.Since.IsZero() && len(st.RecordIDs(f.FormKey)) > 0 {
-					t.Errorf("form %s was fetched whole by the sync", f.FormKey)
-				}
-			}
-			if sum.Records >= int64(len(st.RecordIDs(""))) {
-				t.Errorf("the sync fetched %d records, the whole study has %d", sum.Records, len(st.RecordIDs("")))
-			}
-			var deleted bool
-			if err := sink.DB().QueryRow("SELECT deleted FROM form_AE WHERE recordId = ?", gone).Scan(&deleted); err != nil || !deleted {
-				t.Errorf("the deleted record: deleted %v (%v)", deleted, err)
-			}
-			if n := count(t, sink.DB(), "SELECT count(*) FROM records_raw WHERE recordId = ?", newID); n != 1 {
-				t.Errorf("the new record: %d raw rows", n)
-			}
-
-			fresh := open(t, "fresh.db")
-			run(t, c, fresh, export.Options{Layout: layout, Labels: layout == export.Both})
-			sameDump(t, dump(t, sink.DB()), dump(t, fresh.DB()))
-		})
-	}
-}
 
 // narrow is a sink that holds few columns per table, so that forms split.
 type narrow struct {
@@ -724,27 +397,6 @@ func TestWideSplit(t *testing.T) {
 			}
 		}
 	}
-}
-
-func TestExportUnderFaults(t *testing.T) {
-	faults := imednettest.FaultsAtRate(0.25)
-	srv, err := imednettest.New(imednettest.WithStudy(smallConfig), imednettest.WithFaults(faults))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := srv.Client(imednet.WithMaxRetries(12), imednet.WithBackoff(time.Millisecond, 4*time.Millisecond),
-		imednet.WithMaxRetryAfter(time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := open(t, "faults.db")
-	run(t, c, sink, export.Options{Layout: export.Both, PageSize: 9})
-	if n := len(srv.Stats().Faults); n < 3 {
-		t.Fatalf("only %d kinds of fault were injected: %v", n, srv.Stats().Faults)
-	}
-	clean := open(t, "clean.db")
-	run(t, client(t, smallStudy(t)), clean, export.Options{Layout: export.Both})
-	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
 }
 
 func TestConcurrencyBound(t *testing.T) {
@@ -820,7 +472,7 @@ func TestSyncCatchesChangesDuringExport(t *testing.T) {
 	}
 	fresh := open(t, "fresh.db")
 	run(t, c, fresh, export.Options{})
-	sameDump(t, dump(t, sink.DB()), dump(t, fresh.DB()))
+	exporttest.SameTables(t, dump(t, sink.DB()), dump(t, fresh.DB()))
 }
 
 func TestLabels(t *testing.T) {
@@ -869,45 +521,49 @@ func TestLabels(t *testing.T) {
 	}
 }
 
-// TestRecordsOnly: with RecordsOnly a run reads no reference listing and writes the record
-// tables exactly as a full export does; a later full export adds the reference tables.
-func TestRecordsOnly(t *testing.T) {
-	srv := smallStudy(t)
-	c := client(t, srv)
-	full := open(t, "full.db")
-	run(t, c, full, export.Options{})
-	want := dump(t, full.DB())
-
-	before := srv.Stats().Requests
-	sink := open(t, "records.db")
-	sum := run(t, c, sink, export.Options{RecordsOnly: true})
-	if len(sum.Tables) != 0 {
-		t.Errorf("the summary lists reference tables: %+v", sum.Tables)
-	}
-	for k, n := range srv.Stats().Requests {
-		if n == before[k] {
-			continue
+// harness runs the engine's scenarios against SQLite, each target a file in its directory,
+// read back through SQL by a connection of its own.
+var harness = exporttest.Harness{
+	Open: func(t *testing.T, tg exporttest.Target) export.Sink {
+		t.Helper()
+		s, err := sqlite.Open(filepath.Join(tg.Dir, "export.db"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		switch k {
-		case "GET /studies/{studyKey}/forms", "GET /studies/{studyKey}/variables", "GET /studies/{studyKey}/records":
-		default:
-			t.Errorf("a records-only export requested %s (%d times)", k, n-before[k])
+		return s
+	},
+	Dump: func(t *testing.T, tg exporttest.Target) map[string][]string {
+		t.Helper()
+		db := readOnly(t, tg)
+		defer db.Close()
+		return dump(t, db)
+	},
+	RecordIDs: func(t *testing.T, tg exporttest.Target, table string) []int64 {
+		t.Helper()
+		db := readOnly(t, tg)
+		defer db.Close()
+		var ids []int64
+		for _, line := range query(t, db, "SELECT recordId FROM "+sqlite.Quote(table)) {
+			id, err := strconv.ParseInt(strings.TrimPrefix(line, "int64:"), 10, 64)
+			if err != nil {
+				t.Fatalf("table %s: recordId %s", table, line)
+			}
+			ids = append(ids, id)
 		}
-	}
-	got := dump(t, sink.DB())
-	records := map[string][]string{}
-	for name, rows := range want {
-		if strings.HasPrefix(name, export.WideTablePrefix) || name == export.RawTable || name == export.ColumnsTable ||
-			name == "forms" || name == "variables" {
-			records[name] = rows
-		}
-	}
-	if len(records) < 5 {
-		t.Fatalf("the full export has only %d record tables: %v", len(records), slices.Sorted(maps.Keys(want)))
-	}
-	sameDump(t, got, records)
-
-	// The reference tables come with the next full run.
-	run(t, c, sink, export.Options{Full: true})
-	sameDump(t, dump(t, sink.DB()), want)
+		return ids
+	},
 }
+
+// readOnly opens a target's database read-only, through the driver alone.
+func readOnly(t *testing.T, tg exporttest.Target) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(tg.Dir, "export.db")+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// TestEngine runs the engine's scenarios (export, sync, resume, faults, failed form, records
+// only) against SQLite.
+func TestEngine(t *testing.T) { exporttest.Run(t, harness) }

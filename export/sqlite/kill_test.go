@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/exporttest"
 	"github.com/imednet/imednet-go/export/sqlite"
 	"github.com/imednet/imednet-go/imednettest"
 )
@@ -107,7 +108,7 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 	clean := open(t, "clean.db")
 	run(t, client(t, srv), clean, export.Options{})
-	sameDump(t, dump(t, sink.DB()), dump(t, clean.DB()))
+	exporttest.SameTables(t, dump(t, sink.DB()), dump(t, clean.DB()))
 }
 
 // succeededForms reads, without writing, how many forms the ledger at path marks succeeded
