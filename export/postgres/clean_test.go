@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
 func TestCleanText(t *testing.T) {
 	for in, want := range map[string]string{
-		"":                   "",
-		"plain ü 🧪":          "plain ü 🧪",
-		"a\x00b\x00":         "a\uFFFDb\uFFFD",
-		"bad \xff\xfe utf-8": "bad \uFFFD\uFFFD utf-8",
-		"\x00\xff\xfe":       "\uFFFD\uFFFD\uFFFD",
+		"":                       "",
+		"plain ü 🧪":              "plain ü 🧪",
+		"a\x00b\x00":             "a\uFFFDb\uFFFD",
+		"bad \xff\xfe utf-8":     "bad \uFFFD\uFFFD utf-8",
+		"\x00\xff\xfe":           "\uFFFD\uFFFD\uFFFD",
+		"surrogate \xed\xa0\x80": "surrogate \uFFFD\uFFFD\uFFFD", // UTF-8 has no surrogates
 	} {
 		if got := cleanText(in); got != want {
 			t.Errorf("cleanText(%q) = %q, want %q", in, got, want)
@@ -24,73 +24,77 @@ func TestCleanText(t *testing.T) {
 }
 
 func TestCleanJSON(t *testing.T) {
-	for in, want := range map[string]string{
-		`{"a": 1}`:                   `{"a": 1}`,
-		`"\u0000"`:                   `"\ufffd"`,
-		`{"k\u0000": ["\u0000x"]}`:   `{"k\ufffd": ["\ufffdx"]}`,
-		`"\\u0000"`:                  `"\\u0000"`,      // an escaped backslash, then text
-		`"\\\u0000"`:                 `"\\\ufffd"`,     // an escaped backslash, then the escape
-		`"\ud83e\uddea"`:             `"\ud83e\uddea"`, // a surrogate pair is fine
-		`"\uD83E\uDDEA"`:             `"\uD83E\uDDEA"`,
-		`"\ud800"`:                   `"\ufffd"`,
-		`"\ud800x"`:                  `"\ufffdx"`,
-		`"\udc00\ud800"`:             `"\ufffd\ufffd"`,
-		`"\ud800\ud800\udc00"`:       `"\ufffd\ud800\udc00"`,
-		`"\ud800\u0041"`:             `"\ufffd\u0041"`,
-		`"\"\u0000\n"`:               `"\"\ufffd\n"`,
-		"\"bad \xff utf-8\"":         "\"bad \uFFFD utf-8\"",
-		`[1, "\u00000", true, null]`: `[1, "\ufffd0", true, null]`,
+	// PostgreSQL's json keeps all of these as they are: cleanJSON returns its input itself.
+	for _, in := range []string{
+		`{"a": 1}`, ` { "b" : [ 1 , 2 ] , "a" : null } `, `{"a": 1, "a": 2}`,
+		`"\u0000"`, `{"k\u0000": ["\u0000x"]}`, `"\\\u0000"`,
+		`"\ud83e\uddea"`, `"\ud800"`, `"\udc00\ud800"`, `"\ud800\u0041"`,
+		`1e400`, `0.10`, `-0`, `1E+2`, `"\/"`, "\"\u2028 \uFFFF 🧪\"",
 	} {
-		got, err := cleanJSON([]byte(in))
-		if err != nil || string(got) != want {
-			t.Errorf("cleanJSON(%s) = %s, %v; want %s", in, got, err, want)
+		b := []byte(in)
+		got, replaced, err := cleanJSON(b)
+		if err != nil || replaced || string(got) != in {
+			t.Errorf("cleanJSON(%s) = %s, %v, %v; want it unchanged", in, got, replaced, err)
+		} else if &got[0] != &b[0] {
+			t.Errorf("cleanJSON(%s) copied a value it keeps", in)
 		}
 	}
-	for _, bad := range []string{``, `{`, `{"a":1}}`, `'x'`, `"\x"`, "\"\x00\"", `NaN`} {
-		if _, err := cleanJSON([]byte(bad)); err == nil {
+	// Invalid UTF-8, which a UTF8 database cannot hold: each bad byte becomes U+FFFD.
+	for in, want := range map[string]string{
+		"\"bad \xff utf-8\"":             "\"bad \uFFFD utf-8\"",
+		"{\"k\xfe\": [\"\xc3\", \"é\"]}": "{\"k\uFFFD\": [\"\uFFFD\", \"é\"]}",
+		"\"\xed\xa0\x80\\u0000\"":        "\"\uFFFD\uFFFD\uFFFD\\u0000\"",
+	} {
+		b := []byte(in)
+		got, replaced, err := cleanJSON(b)
+		if err != nil || !replaced || string(got) != want {
+			t.Errorf("cleanJSON(%q) = %q, %v, %v; want %q, true", in, got, replaced, err, want)
+		}
+		if string(b) != in {
+			t.Errorf("cleanJSON modified its input %q", in)
+		}
+	}
+	for _, bad := range []string{``, ` `, `{`, `{"a":1}}`, `'x'`, `"\x"`, "\"\x00\"", "\x00", `NaN`, `01`, `"\u12"`} {
+		if _, _, err := cleanJSON([]byte(bad)); err == nil {
 			t.Errorf("cleanJSON(%q) accepted invalid JSON", bad)
 		}
 	}
-	in := []byte(`"\u0000"`)
-	cleanJSON(in)
-	if string(in) != `"\u0000"` {
-		t.Errorf("cleanJSON modified its input: %s", in)
-	}
 }
 
-// FuzzCleanJSON checks that cleanJSON keeps valid JSON valid, leaves no escape that jsonb
-// refuses, and changes nothing else: decoded, its output equals its input decoded, with the
-// NUL characters (and what Go already decodes as U+FFFD) replaced by U+FFFD.
+// FuzzCleanJSON checks that cleanJSON refuses what is not JSON, returns valid UTF-8 JSON
+// unchanged, and otherwise changes only the invalid UTF-8: its output is valid JSON and valid
+// UTF-8, and decodes to what its input decodes to (Go's decoder reads each invalid byte as
+// U+FFFD too).
 func FuzzCleanJSON(f *testing.F) {
-	for _, s := range []string{`{"a": "\u0000"}`, `"\\\u0000\ud800"`, `["\udbff\udfff", "\\ud800"]`, `{"\u0000": [1.5e3, null]}`, "\"\xff\""} {
+	for _, s := range []string{`{"a": "\u0000"}`, `"\\\u0000\ud800"`, `["\udbff\udfff", "\\ud800"]`, `{"\u0000": [1.5e3, null]}`, "\"\xff\"", "{\"\xc3\": \"\xe2\x82\"}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
+		orig := bytes.Clone(in)
+		out, replaced, err := cleanJSON(in)
+		if !bytes.Equal(in, orig) {
+			t.Fatalf("cleanJSON modified its input")
+		}
 		if !json.Valid(in) {
-			if _, err := cleanJSON(in); err == nil {
+			if err == nil {
 				t.Fatalf("accepted invalid JSON %q", in)
 			}
 			return
 		}
-		orig := bytes.Clone(in)
-		out, err := cleanJSON(in)
 		if err != nil {
 			t.Fatalf("cleanJSON(%q): %v", in, err)
 		}
-		if !bytes.Equal(in, orig) {
-			t.Fatalf("cleanJSON modified its input")
+		if utf8.Valid(in) {
+			if replaced || !bytes.Equal(out, in) {
+				t.Fatalf("cleanJSON(%q) = %q, %v: want it unchanged", in, out, replaced)
+			}
+			return
 		}
-		if !json.Valid(out) || !utf8.Valid(out) {
-			t.Fatalf("cleanJSON(%q) = %q: not valid", in, out)
+		if !replaced || !json.Valid(out) || !utf8.Valid(out) {
+			t.Fatalf("cleanJSON(%q) = %q, %v: want valid UTF-8 JSON, replaced", in, out, replaced)
 		}
-		// Go decodes an unpaired surrogate escape as U+FFFD, as the output has it.
-		vin, vout := decodeNumbers(t, in), decodeNumbers(t, out)
-		collided := false
-		if want := replaceNUL(vin, &collided); !collided && !reflect.DeepEqual(vout, want) {
-			t.Fatalf("cleanJSON(%q) = %q: decodes to %#v, want %#v", in, out, vout, want)
-		}
-		if hasBadEscape(out) {
-			t.Fatalf("cleanJSON(%q) = %q keeps an escape jsonb refuses", in, out)
+		if vin, vout := decodeNumbers(t, in), decodeNumbers(t, out); !reflect.DeepEqual(vin, vout) {
+			t.Fatalf("cleanJSON(%q) = %q: decodes to %#v, want %#v", in, out, vout, vin)
 		}
 	})
 }
@@ -105,59 +109,4 @@ func decodeNumbers(t *testing.T, b []byte) any {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// replaceNUL replaces NUL characters in the strings and keys of a decoded JSON value. It sets
-// *collided when two keys of an object become one, whose value then depends on their order,
-// which decoding into a map loses.
-func replaceNUL(v any, collided *bool) any {
-	switch v := v.(type) {
-	case string:
-		return strings.ReplaceAll(v, "\x00", "\uFFFD")
-	case []any:
-		for i := range v {
-			v[i] = replaceNUL(v[i], collided)
-		}
-		return v
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			k = strings.ReplaceAll(k, "\x00", "\uFFFD")
-			if _, dup := out[k]; dup {
-				*collided = true
-			}
-			out[k] = replaceNUL(x, collided)
-		}
-		return out
-	}
-	return v
-}
-
-// hasBadEscape reports whether valid JSON holds the escape \u0000 or a \u escape of an
-// unpaired surrogate.
-func hasBadEscape(b []byte) bool {
-	for i := 0; i < len(b); i++ {
-		if b[i] != '\\' {
-			continue
-		}
-		if b[i+1] != 'u' {
-			i++
-			continue
-		}
-		r := hex4(b[i+2 : i+6])
-		switch {
-		case r == 0, r >= 0xDC00 && r < 0xE000:
-			return true
-		case r >= 0xD800 && r < 0xDC00:
-			if i+12 > len(b) || b[i+6] != '\\' || b[i+7] != 'u' {
-				return true
-			}
-			if lo := hex4(b[i+8 : i+12]); lo < 0xDC00 || lo >= 0xE000 {
-				return true
-			}
-			i += 6
-		}
-		i += 5
-	}
-	return false
 }

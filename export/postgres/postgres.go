@@ -18,21 +18,29 @@
 //
 // Column types: Text is text, Integer bigint, Real double precision, Boolean boolean, Date
 // date, Timestamp timestamptz (microsecond precision; finer fractions are cut) and JSON
-// jsonb (which keeps the value, not the spacing or the order of object keys). A table's key
-// is its primary key.
+// json, which checks that a value is valid JSON and keeps its bytes as they were sent:
+// spacing, the order of object keys, duplicate keys, escapes and the spelling of numbers
+// (1e400, 0.10), so that records_raw.json::text is each record exactly as the API sent it.
+// A table's key is its primary key; a JSON column cannot be part of it.
 //
 // A column whose type changed since an earlier run (a variable that became a number) is
 // converted when no value is lost, and otherwise becomes text: see [Sink.Prepare]. A
-// changed key is an error.
+// changed key is an error. A JSON column that an earlier version of this package created
+// as jsonb is converted to json.
 //
 // # Text PostgreSQL cannot store
 //
-// PostgreSQL text and jsonb cannot hold the NUL character, invalid UTF-8, or (in jsonb) a
-// \u escape of an unpaired UTF-16 surrogate. The sink replaces each of them by U+FFFD, the
-// Unicode replacement character, in text values and in JSON values (where \u0000 becomes
-// \ufffd), and in the ledger's strings, instead of failing the export: a value so marked is
-// visibly not the original, and everything else in it is kept. A JSON value that is not
-// valid JSON is an error.
+// PostgreSQL's text cannot hold the NUL character, and a UTF8 database holds no invalid
+// UTF-8 in any value. The sink replaces each NUL of a text value, and each byte that is not
+// valid UTF-8 in a text or a JSON value, by U+FFFD, the Unicode replacement character (in
+// the ledger's strings too), instead of failing the export: a value so marked is visibly not
+// the original, everything else in it is kept, and [Sink.Replaced] counts such values. A
+// JSON value that is not valid JSON is an error. (Valid JSON has no NUL byte.)
+//
+// JSON escapes are kept as they are, \u0000 and \u escapes of unpaired UTF-16 surrogates
+// included: json stores them, but PostgreSQL's JSON operators and functions (->, ->>,
+// json_each, a cast to jsonb) refuse a value that holds one. Such a value still reads as
+// text.
 //
 // # Writing
 //
@@ -62,6 +70,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -105,6 +114,8 @@ type Sink struct {
 
 	mu     sync.RWMutex
 	tables map[string]*table // prepared tables by their export name
+
+	replaced atomic.Int64 // values Write stored with U+FFFD in place of what PostgreSQL cannot hold
 
 	closeOnce sync.Once
 }
@@ -268,6 +279,12 @@ func (s *Sink) Study() string { return s.study }
 // Pool returns the sink's connection pool, for reading back what was written. It is closed
 // by [Sink.Close].
 func (s *Sink) Pool() *pgxpool.Pool { return s.pool }
+
+// Replaced returns how many values the sink's committed Write calls stored with U+FFFD in
+// place of what PostgreSQL cannot hold: text values with a NUL character or invalid UTF-8,
+// and JSON values with invalid UTF-8 (see the package documentation). Zero means that every
+// value was stored exactly as given.
+func (s *Sink) Replaced() int64 { return s.replaced.Load() }
 
 // MaxColumns returns [MaxColumns]: the engine splits forms with more columns into parts.
 func (s *Sink) MaxColumns() int { return MaxColumns }

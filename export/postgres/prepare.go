@@ -30,7 +30,7 @@ func pgType(t export.ColumnType) (string, bool) {
 	case export.Timestamp:
 		return "timestamp with time zone", true
 	case export.JSON:
-		return "jsonb", true
+		return "json", true
 	}
 	return "", false
 }
@@ -104,6 +104,9 @@ func (s *Sink) newTable(t export.Table) (*table, error) {
 		}
 		if isKey[i] {
 			return nil, fmt.Errorf("postgres: table %q: key column %q appears twice", t.Name, k)
+		}
+		if t.Columns[i].Type == export.JSON {
+			return nil, fmt.Errorf("postgres: table %q: key column %q is JSON, which PostgreSQL's json cannot compare", t.Name, k)
 		}
 		isKey[i] = true
 		tb.keyIdx = append(tb.keyIdx, i)
@@ -191,9 +194,14 @@ type existing struct {
 // When a column exists with another type than the export's (a variable whose type
 // changed), the column is converted when that loses nothing: to text always; from text when
 // every value it holds reads as the new type and prints back the same; from bigint to double
-// precision; from date to timestamptz. Otherwise it becomes (or stays) text, and Write
-// writes the column's values as text from then on, as PostgreSQL prints them (timestamps in
-// UTC). A changed key is an error that changes nothing.
+// precision; from date to timestamptz; from jsonb to json. Otherwise it becomes (or stays)
+// text, and Write writes the column's values as text from then on, as PostgreSQL prints them
+// (timestamps in UTC). A changed key is an error that changes nothing.
+//
+// A JSON column of a schema written by an earlier version of this package is jsonb; it is
+// converted to json, each value as jsonb prints it (jsonb kept no more of it). Rows written
+// from then on keep the bytes they were given; an export (not a sync) writes every record
+// again.
 func (s *Sink) Prepare(ctx context.Context, tables []export.Table) error {
 	prepared := make([]*table, 0, len(tables))
 	seen := make(map[string]string, len(tables)) // identifier -> export name
@@ -340,7 +348,8 @@ func castsBack(ctx context.Context, tx pgx.Tx, table, col, to string) (bool, err
 // value (text aside).
 func lossless(from, to string) bool {
 	return from == "bigint" && to == "double precision" ||
-		from == "date" && to == "timestamp with time zone"
+		from == "date" && to == "timestamp with time zone" ||
+		from == "jsonb" && to == "json"
 }
 
 // countNew counts the columns of tb that the existing table lacks.

@@ -35,7 +35,7 @@ func (s *Sink) Write(ctx context.Context, name string, rows []export.Row) error 
 	if len(rows) == 0 {
 		return nil
 	}
-	vals, err := tb.convert(rows)
+	vals, replaced, err := tb.convert(rows)
 	if err != nil {
 		return fmt.Errorf("postgres: table %q: %w", name, err)
 	}
@@ -48,6 +48,7 @@ func (s *Sink) Write(ctx context.Context, name string, rows []export.Row) error 
 	if err != nil {
 		return fmt.Errorf("postgres: writing %d rows to table %q: %w", len(rows), name, err)
 	}
+	s.replaced.Add(int64(replaced))
 	return nil
 }
 
@@ -111,24 +112,30 @@ func (tb *table) insertSQL(n int) string {
 }
 
 // convert checks the rows' values against the columns' types and returns them as pgx takes
-// them, with text cleaned (see the package documentation) and rows with the same key merged,
-// the last one winning.
-func (tb *table) convert(rows []export.Row) ([][]any, error) {
+// them, with what PostgreSQL cannot store replaced (see the package documentation) and rows
+// with the same key merged, the last one winning. It also returns how many of the values
+// returned had something replaced.
+func (tb *table) convert(rows []export.Row) ([][]any, int, error) {
 	out := make([][]any, 0, len(rows))
 	var seen map[string]int // key -> index in out
 	if len(rows) > 1 {
 		seen = make(map[string]int, len(rows))
 	}
+	var replaced []int // per row of out, made at the first replacement
 	var key []byte
 	for r, row := range rows {
 		if len(row) != len(tb.cols) {
-			return nil, fmt.Errorf("row %d of the batch has %d values for %d columns", r+1, len(row), len(tb.cols))
+			return nil, 0, fmt.Errorf("row %d of the batch has %d values for %d columns", r+1, len(row), len(tb.cols))
 		}
 		vals := make([]any, len(row))
+		nrep := 0
 		for i, v := range row {
-			cv, err := convertValue(tb.cols[i].Type, v)
+			cv, rep, err := convertValue(tb.cols[i].Type, v)
 			if err != nil {
-				return nil, fmt.Errorf("row %d of the batch, column %q (%v): %w", r+1, tb.cols[i].Name, tb.cols[i].Type, err)
+				return nil, 0, fmt.Errorf("row %d of the batch, column %q (%v): %w", r+1, tb.cols[i].Name, tb.cols[i].Type, err)
+			}
+			if rep {
+				nrep++
 			}
 			if tb.asText[i] && cv != nil {
 				cv = textOf(tb.cols[i].Type, cv)
@@ -138,69 +145,86 @@ func (tb *table) convert(rows []export.Row) ([][]any, error) {
 		key = key[:0]
 		for _, i := range tb.keyIdx {
 			if vals[i] == nil {
-				return nil, fmt.Errorf("row %d of the batch: key column %q is null", r+1, tb.cols[i].Name)
+				return nil, 0, fmt.Errorf("row %d of the batch: key column %q is null", r+1, tb.cols[i].Name)
 			}
 			key = appendKey(key, vals[i])
 		}
+		at := len(out)
 		if seen != nil {
-			if at, dup := seen[string(key)]; dup {
-				out[at] = vals
-				continue
+			if prev, dup := seen[string(key)]; dup {
+				at = prev
+			} else {
+				seen[string(key)] = at
 			}
-			seen[string(key)] = len(out)
 		}
-		out = append(out, vals)
+		if at == len(out) {
+			out = append(out, vals)
+		} else {
+			out[at] = vals
+		}
+		if nrep > 0 && replaced == nil {
+			replaced = make([]int, len(rows))
+		}
+		if replaced != nil {
+			replaced[at] = nrep
+		}
 	}
-	return out, nil
+	n := 0
+	for _, c := range replaced {
+		n += c
+	}
+	return out, n, nil
 }
 
 // convertValue checks that v has the Go type of its column type and returns it as pgx takes
-// it: v itself when it needs no change (which spares an allocation). A nil v is NULL.
-func convertValue(t export.ColumnType, v any) (any, error) {
+// it: v itself when it needs no change (which spares an allocation). A nil v is NULL. The
+// second result reports that something PostgreSQL cannot store was replaced (see
+// cleanText and cleanJSON).
+func convertValue(t export.ColumnType, v any) (any, bool, error) {
 	if v == nil {
-		return nil, nil
+		return nil, false, nil
 	}
 	switch t {
 	case export.Text:
 		s, ok := v.(string)
 		if !ok {
-			return nil, wrongType(v, "string")
+			return nil, false, wrongType(v, "string")
 		}
 		if textIsClean(s) {
-			return v, nil
+			return v, false, nil
 		}
-		return cleanText(s), nil
+		return cleanText(s), true, nil
 	case export.Integer:
 		if _, ok := v.(int64); ok {
-			return v, nil
+			return v, false, nil
 		}
-		return nil, wrongType(v, "int64")
+		return nil, false, wrongType(v, "int64")
 	case export.Real:
 		if _, ok := v.(float64); ok {
-			return v, nil
+			return v, false, nil
 		}
-		return nil, wrongType(v, "float64")
+		return nil, false, wrongType(v, "float64")
 	case export.Boolean:
 		if _, ok := v.(bool); ok {
-			return v, nil
+			return v, false, nil
 		}
-		return nil, wrongType(v, "bool")
+		return nil, false, wrongType(v, "bool")
 	case export.Date:
 		d, ok := v.(time.Time)
 		if !ok {
-			return nil, wrongType(v, "time.Time")
+			return nil, false, wrongType(v, "time.Time")
 		}
 		// pgx takes a date's day in the time's own location: the day in UTC is meant.
 		if d.Location() == time.UTC && d.Hour() == 0 && d.Minute() == 0 && d.Second() == 0 && d.Nanosecond() == 0 {
-			return v, nil
+			return v, false, nil
 		}
 		d = d.UTC()
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), nil
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), false, nil
 	case export.Timestamp:
 		if _, ok := v.(time.Time); ok {
-			return v, nil // pgx sends the instant, whatever the location
+			return v, false, nil // pgx sends the instant, whatever the location
 		}
-		return nil, wrongType(v, "time.Time")
+		return nil, false, wrongType(v, "time.Time")
 	case export.JSON:
 		var b []byte
 		switch j := v.(type) {
@@ -209,23 +233,21 @@ func convertValue(t export.ColumnType, v any) (any, error) {
 		case []byte:
 			b = j
 		default:
-			return nil, wrongType(v, "json.RawMessage")
+			return nil, false, wrongType(v, "json.RawMessage")
 		}
 		if len(b) == 0 {
-			return nil, nil
+			return nil, false, nil
 		}
-		c, err := cleanJSON(b)
+		c, replaced, err := cleanJSON(b)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if len(c) == len(b) && &c[0] == &b[0] {
-			if _, raw := v.(json.RawMessage); raw {
-				return v, nil
-			}
+		if _, raw := v.(json.RawMessage); raw && !replaced {
+			return v, false, nil
 		}
-		return json.RawMessage(c), nil
+		return json.RawMessage(c), replaced, nil
 	}
-	return nil, fmt.Errorf("unknown column type %v", t)
+	return nil, false, fmt.Errorf("unknown column type %v", t)
 }
 
 // textOf returns a converted value of a column type as text, as PostgreSQL prints it
@@ -296,10 +318,6 @@ func appendKey(b []byte, v any) []byte {
 	case time.Time:
 		// Dates are at midnight UTC already; timestamps keep microseconds, as PostgreSQL.
 		return binary.AppendVarint(append(b, 'T'), v.Unix()*1_000_000+int64(v.Nanosecond())/1000)
-	case json.RawMessage:
-		b = append(b, 'j')
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		return append(b, v...)
 	}
 	panic(fmt.Sprintf("postgres: key value of type %T", v))
 }
