@@ -28,6 +28,9 @@ type Summary struct {
 	Forms    []FormResult  // one per form of the run, in the dictionary's order
 	Tables   []TableResult // one per reference listing
 	Records  int64         // records written, all forms together
+	// Replaced counts the values the sink stored altered because the target cannot hold them
+	// as given (see Replacer); 0 when none were, or the sink does not tell.
+	Replaced int64
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -243,8 +246,16 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if err := e.sink.SaveRun(ctx, rs); err != nil {
 		return sum, fmt.Errorf("export: save the run: %w", err)
 	}
+	replacer, _ := e.sink.(Replacer)
+	var replacedBefore int64
+	if replacer != nil {
+		replacedBefore = replacer.Replaced()
+	}
 	finish := func(runErr error) (*Summary, error) {
 		sum.Finished = e.now()
+		if replacer != nil {
+			sum.Replaced = replacer.Replaced() - replacedBefore
+		}
 		rs.Finished = sum.Finished
 		for _, f := range sum.Forms {
 			if !f.Skipped {

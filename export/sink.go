@@ -140,3 +140,10 @@ type Ledger struct {
 type ColumnLimiter interface {
 	MaxColumns() int
 }
+
+// Replacer is implemented by sinks that store a value altered when the target cannot hold it
+// as given (PostgreSQL: text with a NUL character or invalid UTF-8 gets U+FFFD in its place).
+// Replaced returns how many values so far; a run reports the growth in Summary.Replaced.
+type Replacer interface {
+	Replaced() int64
+}

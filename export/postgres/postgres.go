@@ -286,6 +286,8 @@ func (s *Sink) Pool() *pgxpool.Pool { return s.pool }
 // value was stored exactly as given.
 func (s *Sink) Replaced() int64 { return s.replaced.Load() }
 
+var _ export.Replacer = (*Sink)(nil)
+
 // MaxColumns returns [MaxColumns]: the engine splits forms with more columns into parts.
 func (s *Sink) MaxColumns() int { return MaxColumns }
 

@@ -205,6 +205,10 @@ func Run(ctx context.Context, o *Options) error {
 				cmdutil.Plural(int(sum.Records), "record", "records"), target, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
 		}
 	}
+	if sum != nil && sum.Replaced > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "Note: %s held characters the target cannot store (a NUL character or invalid UTF-8): "+
+			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(sum.Replaced), "value", "values"))
+	}
 	if runErr != nil {
 		var re *exp.RunError
 		if errors.Is(runErr, exp.ErrUnknownForm) {
