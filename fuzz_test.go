@@ -308,6 +308,21 @@ func checkPage[T any, P decoder[T]](t *testing.T, data []byte, number, size int)
 			t.Fatalf("item %d differs from its own decoding", i)
 		}
 	}
+
+	// With KeepRaw the same items come with their exact bytes.
+	kept := &pageDecoder[T]{page: &Page[T]{Number: number}, size: size, keepRaw: true, path: d.path}
+	if err := kept.UnmarshalJSON(data); err != nil {
+		t.Fatalf("with KeepRaw: %v; without, the page decodes", err)
+	}
+	if len(kept.page.Raw) != len(items) || !reflect.DeepEqual(kept.page.Items, page.Items) {
+		t.Fatalf("with KeepRaw: %d raw items and items equal %v; want %d raw items and the same items",
+			len(kept.page.Raw), reflect.DeepEqual(kept.page.Items, page.Items), len(items))
+	}
+	for i, raw := range items {
+		if !bytes.Equal(kept.page.Raw[i], raw) {
+			t.Fatalf("Raw[%d] = %q, the item's bytes are %q", i, kept.page.Raw[i], raw)
+		}
+	}
 }
 
 // checkArray decodes data as ArrayPager does: a bare JSON array of items.
