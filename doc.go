@@ -128,8 +128,9 @@
 // data that is not a list) stops it with a [*PaginationError]. Breaking out of the loop makes
 // no further request. With PageOptions.Prefetch the pager fetches several pages concurrently
 // once the first one has told how many there are, and still yields them in order while
-// holding at most that many pages in memory. [ArrayPager] reads endpoints that answer with a
-// bare JSON array.
+// holding at most that many pages in memory. A page is decoded in one pass over its body;
+// with PageOptions.KeepRaw each page also carries its items' JSON exactly as the API sent it
+// ([Page].Raw). [ArrayPager] reads endpoints that answer with a bare JSON array.
 //
 // # Study context
 //
