@@ -115,8 +115,8 @@ Credentials come from the environment:
 Without credentials, add --sandbox to any command: it then runs against an in-process fake
 API with a generated study, DEMO.
 
-Output (--output): "table" on a terminal (aligned columns, long values cut, a count line),
-"jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a
+Output (--output): "table" on a terminal (aligned columns fitted to its width, or to
+$COLUMNS, long values cut, a count line), "jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a
 header and rows (cells that could start a spreadsheet formula are prefixed with ').
 JSON uses the API's field names; timestamps are RFC 3339 in UTC.
 

@@ -112,3 +112,24 @@ func TestStudyAndFormat(t *testing.T) {
 		t.Errorf("--output csv: %s", format)
 	}
 }
+
+func TestTerminalWidth(t *testing.T) {
+	for _, tc := range []struct {
+		columns string
+		asked   int
+		want    int
+	}{
+		{"", 132, 132},
+		{"100", 132, 100},
+		{" 90 ", 0, 90},
+		{"0", 80, 80},
+		{"-5", 80, 80},
+		{"wide", 80, 80},
+		{"", 0, 0},
+		{"", -1, 0},
+	} {
+		if got := terminalWidth(tc.columns, func() int { return tc.asked }); got != tc.want {
+			t.Errorf("terminalWidth(%q, %d) = %d, want %d", tc.columns, tc.asked, got, tc.want)
+		}
+	}
+}

@@ -34,14 +34,30 @@ type IOStreams struct {
 	ErrOut io.Writer // errors, warnings, progress
 	OutTTY bool      // Out is a terminal: the default output is a table
 	ErrTTY bool      // ErrOut is a terminal: progress is shown
+	// Width is the width of the terminal Out is, in characters, which tables fit; 0 when
+	// unknown or Out is not a terminal (tables are then as wide as their values).
+	Width int
 }
 
 // System returns the process's standard streams.
 func System() *IOStreams {
-	return &IOStreams{
+	io := &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY: isTerminal(os.Stdout), ErrTTY: isTerminal(os.Stderr),
 	}
+	if io.OutTTY {
+		io.Width = terminalWidth(os.Getenv("COLUMNS"), func() int { return ttyWidth(os.Stdout) })
+	}
+	return io
+}
+
+// terminalWidth is the width tables fit on a terminal: $COLUMNS when it holds a positive
+// number (a user's override), else what the terminal says (ask), else 0.
+func terminalWidth(columns string, ask func() int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	return max(ask(), 0)
 }
 
 func isTerminal(f *os.File) bool {

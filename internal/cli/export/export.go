@@ -197,7 +197,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	closeErr := sink.Close()
 	if sum != nil && len(sum.Forms)+len(sum.Tables) > 0 {
-		if err := writeSummary(f.IO.Out, format, sum); err != nil {
+		if err := writeSummary(f.IO.Out, format, f.IO.Width, sum); err != nil {
 			return err
 		}
 		if runErr == nil { // the closing line, also when piped (progress is for terminals only)
@@ -306,8 +306,10 @@ var summaryColumns = []output.Column[line]{
 	{Name: "error", Value: func(l *line) string { return l.Error }, Table: true},
 }
 
-func writeSummary(w io.Writer, format output.Format, sum *exp.Summary) error {
-	list := output.NewList(w, format, summaryColumns, "form", "forms")
+// writeSummary writes the run's forms, then the reference tables that failed, in format; a
+// table fits width characters (0: no limit).
+func writeSummary(w io.Writer, format output.Format, width int, sum *exp.Summary) error {
+	list := output.NewList(w, format, summaryColumns, "form", "forms").FitTo(width)
 	for _, fr := range sum.Forms {
 		l := line{Name: fr.FormKey, Kind: "form", Records: fr.Records, Status: string(fr.Status)}
 		if fr.Skipped {

@@ -83,7 +83,7 @@ func StatusRun(ctx context.Context, o *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	l := output.NewList(f.IO.Out, format, Columns, "job", "jobs")
+	l := output.NewList(f.IO.Out, format, Columns, "job", "jobs").FitTo(f.IO.Width)
 	var errs []error
 	for _, id := range o.BatchIDs {
 		job, err := c.Jobs.Get(ctx, study, id)
@@ -265,7 +265,7 @@ func WaitRun(ctx context.Context, o *WaitOptions) error {
 
 // PrintJobs writes jobs in format.
 func PrintJobs(f *cmdutil.Factory, format output.Format, jobs []*imednet.Job) error {
-	l := output.NewList(f.IO.Out, format, Columns, "job", "jobs")
+	l := output.NewList(f.IO.Out, format, Columns, "job", "jobs").FitTo(f.IO.Width)
 	for _, j := range jobs {
 		if err := l.Add(j); err != nil {
 			return err

@@ -118,6 +118,17 @@ func (l *List[T]) Add(item *T) error {
 	return fmt.Errorf("unknown output format %q", l.format)
 }
 
+// FitTo makes the table fit lines of width characters (a terminal's width): when its columns
+// are wider, the widest are narrowed, down to minColumn characters, and the values cut to
+// them end with "…". 0 leaves the table as wide as its values. Other formats are not
+// affected. It returns l, and must be called before the first Add.
+func (l *List[T]) FitTo(width int) *List[T] {
+	if l.tbl != nil && width > 0 {
+		l.tbl.maxWidth = width
+	}
+	return l
+}
+
 // Count returns how many items were added.
 func (l *List[T]) Count() int { return l.n }
 
@@ -229,12 +240,16 @@ func isPlainNumber(s string) bool {
 // Cell prepares a value for the table: control characters (line breaks, escape sequences)
 // become spaces, and a value longer than MaxCellWidth characters is cut and ends with "…".
 func Cell(s string) string {
-	s = Sanitize(s)
-	if utf8.RuneCountInString(s) <= MaxCellWidth {
+	return cut(Sanitize(s), MaxCellWidth)
+}
+
+// cut returns s when it has at most n characters, else its first n-1 and "…".
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:MaxCellWidth-1]) + "…"
+	return string(r[:n-1]) + "…"
 }
 
 // Sanitize replaces control characters with spaces, so that a value can neither break the
@@ -251,14 +266,20 @@ func Sanitize(s string) string {
 	}, s)
 }
 
+// minColumn is the narrowest a column gets when a table is fitted to a width.
+const minColumn = 6
+
 // tableWriter aligns rows in columns. It holds the first tableBlock rows to measure the
-// widths, then prints each row as it comes, widening a column when a value needs it.
+// widths, then prints each row as it comes, widening a column when a value needs it, unless
+// the table is fitted to maxWidth: then the widths stay, and longer values are cut.
 type tableWriter struct {
-	w       io.Writer
-	headers []string
-	widths  []int
-	held    [][]string
-	started bool
+	w        io.Writer
+	headers  []string
+	widths   []int
+	held     [][]string
+	started  bool
+	maxWidth int  // the width of a line to fit, 0 for none
+	fixed    bool // the widths are fitted to maxWidth and do not grow
 }
 
 func (t *tableWriter) add(row []string) error {
@@ -287,6 +308,9 @@ func (t *tableWriter) flush() error {
 			t.widths[i] = max(t.widths[i], utf8.RuneCountInString(v))
 		}
 	}
+	if t.maxWidth > 0 {
+		t.fit()
+	}
 	if err := t.print(t.headers); err != nil {
 		return err
 	}
@@ -299,10 +323,36 @@ func (t *tableWriter) flush() error {
 	return nil
 }
 
+// fit narrows the widest columns, one character at a time, until a line fits maxWidth or
+// every column is down to minColumn, and fixes the widths.
+func (t *tableWriter) fit() {
+	t.fixed = true
+	total := 2 * (len(t.widths) - 1)
+	for _, w := range t.widths {
+		total += w
+	}
+	for total > t.maxWidth {
+		widest := 0
+		for i, w := range t.widths {
+			if w > t.widths[widest] {
+				widest = i
+			}
+		}
+		if t.widths[widest] <= minColumn {
+			return
+		}
+		t.widths[widest]--
+		total--
+	}
+}
+
 func (t *tableWriter) print(row []string) error {
 	var b strings.Builder
 	for i, v := range row {
 		n := utf8.RuneCountInString(v)
+		if t.fixed && n > t.widths[i] {
+			v, n = cut(v, t.widths[i]), t.widths[i]
+		}
 		t.widths[i] = max(t.widths[i], n)
 		b.WriteString(v)
 		if i < len(row)-1 {

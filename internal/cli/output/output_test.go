@@ -184,3 +184,72 @@ func TestParseFormat(t *testing.T) {
 		t.Error("yaml accepted")
 	}
 }
+
+// wideItem has four columns, two of them long.
+type wideItem struct{ id, name, site, note string }
+
+var wideCols = []Column[wideItem]{
+	{Name: "id", Table: true, Value: func(i *wideItem) string { return i.id }},
+	{Name: "name", Table: true, Value: func(i *wideItem) string { return i.name }},
+	{Name: "site", Table: true, Value: func(i *wideItem) string { return i.site }},
+	{Name: "note", Table: true, Value: func(i *wideItem) string { return i.note }},
+}
+
+func writeFitted(t *testing.T, width int, items []wideItem) []string {
+	t.Helper()
+	var b bytes.Buffer
+	l := NewList(&b, Table, wideCols, "item", "items").FitTo(width)
+	for i := range items {
+		if err := l.Add(&items[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+}
+
+// TestFitTo: a table fitted to a width narrows its widest columns and cuts their values with
+// "…", keeps the short columns whole, and leaves a table that fits as it is.
+func TestFitTo(t *testing.T) {
+	items := []wideItem{
+		{"1", "Chicago Hope Hospital, Department of Cardiology", "01", "first visit postponed twice"},
+		{"22", "Mercy", "02", "ok"},
+	}
+	for _, width := range []int{80, 50, 40} {
+		lines := writeFitted(t, width, items)
+		body := lines[:len(lines)-1] // the last line counts the items
+		for _, l := range body {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("width %d: line of %d characters: %q", width, n, l)
+			}
+		}
+		if !strings.HasPrefix(body[1], "1   ") || !strings.Contains(body[2], "Mercy") || !strings.Contains(body[1], "01") {
+			t.Errorf("width %d: short values were cut or moved:\n%s", width, strings.Join(body, "\n"))
+		}
+		if width < 80 && !strings.Contains(body[1], "…") {
+			t.Errorf("width %d: the long name was not cut:\n%s", width, strings.Join(body, "\n"))
+		}
+	}
+	// Wide enough: the same as without fitting.
+	wide := writeFitted(t, 200, items)
+	if plain := writeFitted(t, 0, items); strings.Join(wide, "\n") != strings.Join(plain, "\n") {
+		t.Errorf("fitted to 200:\n%s\nnot fitted:\n%s", strings.Join(wide, "\n"), strings.Join(plain, "\n"))
+	}
+	// Too narrow for every column at its minimum: columns stop at minColumn, values still cut.
+	narrow := writeFitted(t, 10, items)
+	if !strings.Contains(narrow[1], "Chica…") {
+		t.Errorf("fitted to 10: %q", narrow[1])
+	}
+	// Rows after the first block keep the fitted widths.
+	many := make([]wideItem, tableBlock+1)
+	for i := range many {
+		many[i] = wideItem{"1", "n", "s", "x"}
+	}
+	many[tableBlock].note = strings.Repeat("z", 100)
+	lines := writeFitted(t, 30, many)
+	if last := lines[len(lines)-2]; utf8.RuneCountInString(last) > 30 || !strings.HasSuffix(last, "…") {
+		t.Errorf("a long value after the first block: %q", last)
+	}
+}

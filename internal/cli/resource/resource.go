@@ -177,7 +177,7 @@ func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	l := output.NewList(f.IO.Out, format, spec.Columns, spec.One, spec.Name)
+	l := output.NewList(f.IO.Out, format, spec.Columns, spec.One, spec.Name).FitTo(f.IO.Width)
 	var iterErr error
 	for item, err := range spec.List(ctx, c, study, q) {
 		if err != nil {
