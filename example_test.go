@@ -113,6 +113,30 @@ func ExamplePager_Page() {
 	// ONCO-04
 }
 
+// Keep each item's JSON exactly as the API sent it, beside its decoded form, for an archive
+// or an audit trail.
+func ExamplePageOptions_keepRaw() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
+
+	pager, _ := imednet.NewPager[study](c, "/studies", nil, imednet.PageOptions{Size: 2, KeepRaw: true})
+	for page, err := range pager.Pages(context.Background()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		for i, s := range page.Items {
+			fmt.Printf("%s: %s\n", s.StudyKey, page.Raw[i])
+		}
+	}
+	// Output:
+	// CARDIO-01: {"studyKey":"CARDIO-01","studyId":100,"dateCreated":"2025-06-05 21:12:08"}
+	// DERM-02: {"studyKey":"DERM-02","studyId":101,"dateCreated":"2025-06-05 21:12:08"}
+	// NEURO-03: {"studyKey":"NEURO-03","studyId":102,"dateCreated":"2025-06-05 21:12:08"}
+	// ONCO-04: {"studyKey":"ONCO-04","studyId":103,"dateCreated":"2025-06-05 21:12:08"}
+	// PHARMADEMO: {"studyKey":"PHARMADEMO","studyId":104,"dateCreated":"2025-06-05 21:12:08"}
+}
+
 // Tell error classes apart with errors.Is, and read the API's details with errors.As.
 func ExampleAPIError() {
 	srv := exampleServer()
