@@ -1,6 +1,7 @@
 package imednet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -285,7 +286,7 @@ func (d *pageDecoder[T]) UnmarshalJSON(body []byte) error {
 	// (and is retried) leaves nothing behind, such as the metadata read before the failure.
 	*d.page = Page[T]{Number: d.page.Number}
 	d.itemsErr = nil
-	if i := skipSpace(body); i < len(body) && body[i] != '{' && body[i] != 'n' {
+	if k := wire.Value(bytes.TrimLeft(body, " \t\r\n")).Kind(); k != wire.Object && k != wire.Null {
 		// Not an object: DecodeObject tells a malformed body from valid JSON of another kind.
 		err := wire.DecodeObject(body, nil, func(*wire.Field) {})
 		if errors.Is(err, wire.ErrNotObject) {
@@ -325,15 +326,6 @@ func (d *pageDecoder[T]) UnmarshalJSON(body []byte) error {
 		return d.itemsErr
 	}
 	return d.checkPagination(pagination)
-}
-
-// skipSpace returns the offset of the first byte of b that is not JSON white space.
-func skipSpace(b []byte) int {
-	i := 0
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
 }
 
 // decodeItems decodes the "data" array at body[at:] into the page and returns the offset
