@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // DateLayout is the layout of a Date value in text: "2006-01-02".
@@ -34,7 +35,7 @@ func CheckValue(v any, typ export.ColumnType) error {
 	case export.JSON:
 		var raw json.RawMessage
 		raw, ok = v.(json.RawMessage)
-		if ok && !json.Valid(raw) {
+		if ok && !wire.Valid(raw) {
 			return fmt.Errorf("invalid JSON %q", truncate(string(raw), 60))
 		}
 	default:
@@ -136,7 +137,7 @@ func ParseText(s string, typ export.ColumnType) (any, error) {
 		}
 		return t.UTC(), nil
 	case export.JSON:
-		if !json.Valid([]byte(s)) {
+		if !wire.Valid([]byte(s)) {
 			return nil, fmt.Errorf("%q is not JSON", truncate(s, 60))
 		}
 		return json.RawMessage(s), nil

@@ -214,7 +214,7 @@ func (r *reader) Read(dst export.Row) error {
 			return err
 		}
 	}
-	if !json.Valid(line) {
+	if !wire.Valid(line) {
 		return fmt.Errorf("line %d: not valid JSON", r.line)
 	}
 	clear(dst)
