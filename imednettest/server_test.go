@@ -446,3 +446,49 @@ func TestInProcessPostWithoutBody(t *testing.T) {
 		t.Fatalf("POST without body: %v", err)
 	}
 }
+
+// RecordJSON gives each record exactly as a listing sends it, after changes too.
+func TestRecordJSONIsTheListedBytes(t *testing.T) {
+	s := newSmall(t)
+	st := s.Study(small.Key)
+	ids := st.RecordIDs("")
+	if err := st.UpdateRecord(ids[0], map[string]string{}); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[int]json.RawMessage{}
+	for page := 0; ; page++ {
+		code, body, _ := call(t, s, "GET", "/studies/"+small.Key+"/records", url.Values{"size": {"500"}, "page": {strconv.Itoa(page)}}, "", nil)
+		if code != 200 {
+			t.Fatalf("page %d: HTTP %d", page, code)
+		}
+		var env struct {
+			Data       []json.RawMessage
+			Pagination struct{ TotalPages int }
+		}
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range env.Data {
+			var r struct{ RecordID int }
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			listed[r.RecordID] = raw
+		}
+		if page+1 >= env.Pagination.TotalPages {
+			break
+		}
+	}
+	if len(listed) != len(ids) {
+		t.Fatalf("%d records listed, the study has %d", len(listed), len(ids))
+	}
+	for _, id := range ids {
+		got, ok := st.RecordJSON(id)
+		if !ok || !bytes.Equal(got, listed[id]) {
+			t.Fatalf("RecordJSON(%d) = %s, %v; listed as %s", id, got, ok, listed[id])
+		}
+	}
+	if _, ok := st.RecordJSON(-1); ok {
+		t.Error("RecordJSON of an unknown id succeeded")
+	}
+}

@@ -1,6 +1,7 @@
 package imednettest
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -88,6 +89,19 @@ func (st *Study) Record(id int) (RecordInfo, bool) {
 		info.Data[st.vars[f.varStart+j].spec.name] = s
 	}
 	return info, true
+}
+
+// RecordJSON returns the record with the given id as the server sends it in a records
+// listing, byte for byte: for tests that check that a client kept exactly what it received.
+func (st *Study) RecordJSON(id int) (json.RawMessage, bool) {
+	st.settle()
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	ri := st.recordIndex(int64(id))
+	if ri < 0 {
+		return nil, false
+	}
+	return appendItem(nil, &ctx{st: st}, recordsEP.fields, int(ri), 0), true
 }
 
 // RecordIDs returns the ids of the records of a form (all records when formKey is ""), in
