@@ -234,16 +234,9 @@ func dumpCSV(t testing.TB, dir string) map[string][]string {
 
 func recordIDs(t testing.TB, dir, table string) []int64 {
 	t.Helper()
-	names, rows := readCSV(t, filepath.Join(dir, table+".csv"), []export.Column{{Name: "recordId", Type: export.Integer}})
-	i := slices.Index(names, "recordId")
-	if i < 0 {
-		t.Fatalf("%s: no recordId column", table)
-	}
-	var ids []int64
-	for _, r := range rows {
-		ids = append(ids, r[i].(int64))
-	}
-	return ids
+	file := filepath.Join(dir, table+".csv")
+	names, rows := readCSV(t, file, []export.Column{{Name: "recordId", Type: export.Integer}})
+	return filesinktest.IntColumn(t, file, names, rows, "recordId")
 }
 
 // TestEngine runs the export engine's scenarios against the CSV sink.

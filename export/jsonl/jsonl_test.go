@@ -225,19 +225,9 @@ func dumpJSONL(t testing.TB, dir string) map[string][]string {
 
 func recordIDs(t testing.TB, dir, table string) []int64 {
 	t.Helper()
-	names, rows := readJSONL(t, filepath.Join(dir, table+".jsonl"), []export.Column{{Name: "recordId", Type: export.Integer}})
-	i := slices.Index(names, "recordId")
-	if len(rows) == 0 {
-		return nil // an empty table: an empty file, without keys
-	}
-	if i < 0 {
-		t.Fatalf("%s: no recordId column", table)
-	}
-	var ids []int64
-	for _, r := range rows {
-		ids = append(ids, r[i].(int64))
-	}
-	return ids
+	file := filepath.Join(dir, table+".jsonl")
+	names, rows := readJSONL(t, file, []export.Column{{Name: "recordId", Type: export.Integer}})
+	return filesinktest.IntColumn(t, file, names, rows, "recordId") // an empty file has no keys, and no ids
 }
 
 // TestEngine runs the export engine's scenarios against the JSON Lines sink.

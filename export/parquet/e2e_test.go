@@ -92,15 +92,7 @@ func recordIDs(t testing.TB, dir, table string) []int64 {
 		t.Fatalf("table %s: files %q, want one", table, files)
 	}
 	names, rows := readParquet(t, files[0], nil)
-	i := slices.Index(names, "recordId")
-	if i < 0 {
-		t.Fatalf("%s: no recordId column", files[0])
-	}
-	var ids []int64
-	for _, r := range rows {
-		ids = append(ids, r[i].(int64))
-	}
-	return ids
+	return filesinktest.IntColumn(t, files[0], names, rows, "recordId")
 }
 
 // TestEngine runs the export engine's scenarios against the Parquet sink.

@@ -1,6 +1,7 @@
 package filesinktest
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,4 +42,28 @@ func EngineHarness(open func(dir string) (*filesink.Sink, error), ext string, du
 			return recordIDs(t, tg.Dir, table)
 		},
 	}
+}
+
+// IntColumn returns the values of the integer column name of a table read back from file as
+// names and rows (its columns, then each row's values in that order), such as the recordId
+// of a table for a Harness's RecordIDs. A table without the column fails t, unless the file
+// names no columns and holds no rows (an empty JSON Lines file).
+func IntColumn(t testing.TB, file string, names []string, rows []export.Row, name string) []int64 {
+	t.Helper()
+	i := slices.Index(names, name)
+	if i < 0 {
+		if len(names) == 0 && len(rows) == 0 {
+			return nil
+		}
+		t.Fatalf("%s: no %s column among %q", file, name, names)
+	}
+	out := make([]int64, len(rows))
+	for k, r := range rows {
+		v, ok := r[i].(int64)
+		if !ok {
+			t.Fatalf("%s: row %d: %s is %T %v, not an integer", file, k, name, r[i], r[i])
+		}
+		out[k] = v
+	}
+	return out
 }
