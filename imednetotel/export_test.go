@@ -5,34 +5,16 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/exporttest"
 	"github.com/imednet/imednet-go/imednettest"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
-
-// memSink is an export target that counts rows and keeps no ledger.
-type memSink struct {
-	mu   sync.Mutex
-	rows map[string]int
-}
-
-func (s *memSink) Prepare(context.Context, []export.Table) error { return nil }
-func (s *memSink) Write(_ context.Context, table string, rows []export.Row) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rows[table] += len(rows)
-	return nil
-}
-func (s *memSink) LoadLedger(context.Context) (*export.Ledger, error) { return &export.Ledger{}, nil }
-func (s *memSink) SaveForm(context.Context, export.FormState) error   { return nil }
-func (s *memSink) SaveRun(context.Context, export.RunState) error     { return nil }
-func (s *memSink) Close() error                                       { return nil }
 
 func TestExportSpans(t *testing.T) {
 	const failing = "AE" // its records listing answers 400, so the form fails
@@ -49,7 +31,7 @@ func TestExportSpans(t *testing.T) {
 	c := newClient(t, ts.URL, tp)
 
 	ctx, spans := StartExport(context.Background(), "DEMO", WithTracerProvider(tp))
-	sum, err := export.Run(ctx, c, "DEMO", &memSink{rows: map[string]int{}}, export.Options{OnEvent: spans.OnEvent, PageSize: 5, Concurrency: 2})
+	sum, err := export.Run(ctx, c, "DEMO", &exporttest.Recorder{}, export.Options{OnEvent: spans.OnEvent, PageSize: 5, Concurrency: 2})
 	spans.End(sum, err)
 	var runErr *export.RunError
 	if !errors.As(err, &runErr) || sum == nil {

@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/exporttest"
 	"github.com/imednet/imednet-go/export/sqlite"
 	"github.com/imednet/imednet-go/imednettest"
 )
@@ -155,35 +155,6 @@ func BenchmarkLatencyScaling(b *testing.B) {
 	b.ReportMetric(one.Seconds()/eight.Seconds(), "speedup")
 }
 
-// recorder is a sink that keeps what an export prepares and writes, to replay it.
-type recorder struct {
-	mu     sync.Mutex
-	tables []export.Table
-	writes []recorded
-}
-
-type recorded struct {
-	table string
-	rows  []export.Row
-}
-
-func (r *recorder) Prepare(_ context.Context, tables []export.Table) error {
-	r.tables = append(r.tables, tables...)
-	return nil
-}
-
-func (r *recorder) Write(_ context.Context, table string, rows []export.Row) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.writes = append(r.writes, recorded{table, append([]export.Row(nil), rows...)})
-	return nil
-}
-
-func (r *recorder) LoadLedger(context.Context) (*export.Ledger, error) { return &export.Ledger{}, nil }
-func (r *recorder) SaveForm(context.Context, export.FormState) error   { return nil }
-func (r *recorder) SaveRun(context.Context, export.RunState) error     { return nil }
-func (r *recorder) Close() error                                       { return nil }
-
 // BenchmarkSinkOnly measures the SQLite sink alone: it replays the rows of a full export of
 // about 50,000 records (wide tables, raw JSON, reference tables), recorded beforehand, into a
 // new database file, and reports records/s. Compared with BenchmarkExport it shows how much of
@@ -197,11 +168,12 @@ func BenchmarkSinkOnly(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rec := &recorder{}
+	rec := &exporttest.Recorder{}
 	sum, err := export.Run(context.Background(), c, study, rec, export.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
+	writes := rec.Writes()
 	dir := b.TempDir()
 	b.ResetTimer()
 	i := 0
@@ -211,11 +183,11 @@ func BenchmarkSinkOnly(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
-		if err := sink.Prepare(context.Background(), rec.tables); err != nil {
+		if err := sink.Prepare(context.Background(), rec.Tables()); err != nil {
 			b.Fatal(err)
 		}
-		for _, w := range rec.writes {
-			if err := sink.Write(context.Background(), w.table, w.rows); err != nil {
+		for _, w := range writes {
+			if err := sink.Write(context.Background(), w.Table, w.Rows); err != nil {
 				b.Fatal(err)
 			}
 		}
