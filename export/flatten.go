@@ -28,29 +28,29 @@ const (
 
 // The record columns that begin every form's wide table (its first part), in order.
 var recordColumns = []Column{
-	{Name: "recordId", Type: Integer},
-	{Name: "subjectKey", Type: Text},
-	{Name: "subjectId", Type: Integer},
-	{Name: "siteId", Type: Integer},
-	{Name: "intervalId", Type: Integer},
-	{Name: "visitId", Type: Integer},
-	{Name: "recordStatus", Type: Text},
-	{Name: "recordType", Type: Text},
-	{Name: "deleted", Type: Boolean},
-	{Name: "dateCreated", Type: Timestamp},
-	{Name: "dateModified", Type: Timestamp},
+	{Name: "recordId", Type: ColumnInteger},
+	{Name: "subjectKey", Type: ColumnText},
+	{Name: "subjectId", Type: ColumnInteger},
+	{Name: "siteId", Type: ColumnInteger},
+	{Name: "intervalId", Type: ColumnInteger},
+	{Name: "visitId", Type: ColumnInteger},
+	{Name: "recordStatus", Type: ColumnText},
+	{Name: "recordType", Type: ColumnText},
+	{Name: "deleted", Type: ColumnBoolean},
+	{Name: "dateCreated", Type: ColumnTimestamp},
+	{Name: "dateModified", Type: ColumnTimestamp},
 }
 
 var longTable = Table{
 	Name: LongTable,
 	Columns: []Column{
-		{Name: "recordId", Type: Integer},
-		{Name: "formKey", Type: Text},
-		{Name: "variable", Type: Text},
-		{Name: "value", Type: Text},
-		{Name: "valueNumber", Type: Real},
-		{Name: "valueDate", Type: Date},
-		{Name: "valueBool", Type: Boolean},
+		{Name: "recordId", Type: ColumnInteger},
+		{Name: "formKey", Type: ColumnText},
+		{Name: "variable", Type: ColumnText},
+		{Name: "value", Type: ColumnText},
+		{Name: "valueNumber", Type: ColumnReal},
+		{Name: "valueDate", Type: ColumnDate},
+		{Name: "valueBool", Type: ColumnBoolean},
 	},
 	Key: []string{"recordId", "variable"},
 }
@@ -58,11 +58,11 @@ var longTable = Table{
 var rawTable = Table{
 	Name: RawTable,
 	Columns: []Column{
-		{Name: "recordId", Type: Integer},
-		{Name: "formKey", Type: Text},
-		{Name: "dateModified", Type: Timestamp},
-		{Name: "deleted", Type: Boolean},
-		{Name: "json", Type: JSON},
+		{Name: "recordId", Type: ColumnInteger},
+		{Name: "formKey", Type: ColumnText},
+		{Name: "dateModified", Type: ColumnTimestamp},
+		{Name: "deleted", Type: ColumnBoolean},
+		{Name: "json", Type: ColumnJSON},
 	},
 	Key: []string{"recordId"},
 }
@@ -70,15 +70,15 @@ var rawTable = Table{
 var columnsTable = Table{
 	Name: ColumnsTable,
 	Columns: []Column{
-		{Name: "tableName", Type: Text},
-		{Name: "columnName", Type: Text},
-		{Name: "formKey", Type: Text},
-		{Name: "part", Type: Integer},
-		{Name: "position", Type: Integer},
-		{Name: "variable", Type: Text},
-		{Name: "label", Type: Text},
-		{Name: "variableType", Type: Text},
-		{Name: "columnType", Type: Text},
+		{Name: "tableName", Type: ColumnText},
+		{Name: "columnName", Type: ColumnText},
+		{Name: "formKey", Type: ColumnText},
+		{Name: "part", Type: ColumnInteger},
+		{Name: "position", Type: ColumnInteger},
+		{Name: "variable", Type: ColumnText},
+		{Name: "label", Type: ColumnText},
+		{Name: "variableType", Type: ColumnText},
+		{Name: "columnType", Type: ColumnText},
 	},
 	Key: []string{"tableName", "columnName"},
 }
@@ -112,13 +112,13 @@ type formPlan struct {
 func columnTypeOf(k dictionary.Kind) ColumnType {
 	switch k {
 	case dictionary.KindNumber:
-		return Real
+		return ColumnReal
 	case dictionary.KindDate:
-		return Date
+		return ColumnDate
 	case dictionary.KindCheckbox:
-		return Boolean
+		return ColumnBoolean
 	}
-	return Text
+	return ColumnText
 }
 
 // nameSet hands out names unique regardless of case (SQL identifiers are case-insensitive).
@@ -211,7 +211,7 @@ func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formP
 				Name:    table + "_part" + itoa(len(p.parts)+1),
 				Key:     []string{"recordId"},
 				Form:    f.Key,
-				Columns: []Column{{Name: "recordId", Type: Integer}},
+				Columns: []Column{{Name: "recordId", Type: ColumnInteger}},
 			})
 			cur = &p.parts[len(p.parts)-1]
 		}
@@ -228,7 +228,7 @@ func (p *formPlan) columnRows() []Row {
 		rows = append(rows, Row{p.parts[0].Name, c.Name, p.form.Key, int64(1), int64(i + 1), nil, nil, nil, c.Type.String()})
 	}
 	for i := 1; i < len(p.parts); i++ {
-		rows = append(rows, Row{p.parts[i].Name, "recordId", p.form.Key, int64(i + 1), int64(1), nil, nil, nil, Integer.String()})
+		rows = append(rows, Row{p.parts[i].Name, "recordId", p.form.Key, int64(i + 1), int64(1), nil, nil, nil, ColumnInteger.String()})
 	}
 	for _, v := range p.vars {
 		rows = append(rows, Row{p.parts[v.part].Name, v.column, p.form.Key, int64(v.part + 1), int64(v.pos + 1), v.name, v.label, v.vtype, v.ctype.String()})
@@ -264,17 +264,17 @@ func typedValue(d imednet.RecordData, name string, t ColumnType) any {
 		return nil
 	}
 	switch t {
-	case Real:
+	case ColumnReal:
 		if f, ok := d.Number(name); ok {
 			return f
 		}
 		return nil
-	case Date:
+	case ColumnDate:
 		if ts, ok := d.Date(name); ok {
 			return dateOf(ts.Time)
 		}
 		return nil
-	case Boolean:
+	case ColumnBoolean:
 		if b, ok := d.Bool(name); ok {
 			return b
 		}
@@ -357,7 +357,7 @@ func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
 			if _, known := p.kinds[name]; known || systemKeys[name] {
 				continue
 			}
-			dst = append(dst, p.longRow(next(), id, r, name, name, Text))
+			dst = append(dst, p.longRow(next(), id, r, name, name, ColumnText))
 		}
 	}
 	return dst
@@ -369,12 +369,12 @@ func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
 func (p *formPlan) longRow(row Row, id any, r *imednet.Record, name string, nameValue any, t ColumnType) Row {
 	row[0], row[1], row[2], row[3] = id, p.formKey, nameValue, textValue(r.RecordData, name)
 	switch t {
-	case Real:
-		row[4] = typedValue(r.RecordData, name, Real)
-	case Date:
-		row[5] = typedValue(r.RecordData, name, Date)
-	case Boolean:
-		row[6] = typedValue(r.RecordData, name, Boolean)
+	case ColumnReal:
+		row[4] = typedValue(r.RecordData, name, ColumnReal)
+	case ColumnDate:
+		row[5] = typedValue(r.RecordData, name, ColumnDate)
+	case ColumnBoolean:
+		row[6] = typedValue(r.RecordData, name, ColumnBoolean)
 	}
 	return row
 }

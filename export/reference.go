@@ -12,82 +12,82 @@ import (
 // by the parent's id.
 var (
 	studiesTable = Table{Name: "studies", Key: []string{"studyKey"}, Columns: []Column{
-		{"studyKey", Text}, {"studyId", Integer}, {"studyName", Text}, {"studyDescription", Text},
-		{"studyType", Text}, {"sponsorKey", Text}, {"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"studyKey", ColumnText}, {"studyId", ColumnInteger}, {"studyName", ColumnText}, {"studyDescription", ColumnText},
+		{"studyType", ColumnText}, {"sponsorKey", ColumnText}, {"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	sitesTable = Table{Name: "sites", Key: []string{"siteId"}, Columns: []Column{
-		{"siteId", Integer}, {"siteName", Text}, {"siteEnrollmentStatus", Text},
-		{"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"siteId", ColumnInteger}, {"siteName", ColumnText}, {"siteEnrollmentStatus", ColumnText},
+		{"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	subjectsTable = Table{Name: "subjects", Key: []string{"subjectId"}, Columns: []Column{
-		{"subjectId", Integer}, {"subjectKey", Text}, {"subjectOid", Text}, {"subjectStatus", Text},
-		{"siteId", Integer}, {"siteName", Text}, {"deleted", Boolean}, {"enrollmentStartDate", Timestamp},
-		{"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"subjectId", ColumnInteger}, {"subjectKey", ColumnText}, {"subjectOid", ColumnText}, {"subjectStatus", ColumnText},
+		{"siteId", ColumnInteger}, {"siteName", ColumnText}, {"deleted", ColumnBoolean}, {"enrollmentStartDate", ColumnTimestamp},
+		{"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	subjectKeywordsTable = Table{Name: "subject_keywords", Key: []string{"subjectId", "keywordId"}, Columns: []Column{
-		{"subjectId", Integer}, {"keywordId", Integer}, {"keywordKey", Text}, {"keywordName", Text},
-		{"dateAdded", Timestamp},
+		{"subjectId", ColumnInteger}, {"keywordId", ColumnInteger}, {"keywordKey", ColumnText}, {"keywordName", ColumnText},
+		{"dateAdded", ColumnTimestamp},
 	}}
 	intervalsTable = Table{Name: "intervals", Key: []string{"intervalId"}, Columns: []Column{
-		{"intervalId", Integer}, {"intervalName", Text}, {"intervalDescription", Text},
-		{"intervalSequence", Integer}, {"intervalGroupId", Integer}, {"intervalGroupName", Text},
-		{"timeline", Text}, {"definedUsingInterval", Text}, {"windowCalculationForm", Text},
-		{"windowCalculationDate", Text}, {"actualDateForm", Text}, {"actualDate", Text},
-		{"dueDateWillBeIn", Integer}, {"negativeSlack", Integer}, {"positiveSlack", Integer},
-		{"eproGracePeriod", Integer}, {"disabled", Boolean}, {"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"intervalId", ColumnInteger}, {"intervalName", ColumnText}, {"intervalDescription", ColumnText},
+		{"intervalSequence", ColumnInteger}, {"intervalGroupId", ColumnInteger}, {"intervalGroupName", ColumnText},
+		{"timeline", ColumnText}, {"definedUsingInterval", ColumnText}, {"windowCalculationForm", ColumnText},
+		{"windowCalculationDate", ColumnText}, {"actualDateForm", ColumnText}, {"actualDate", ColumnText},
+		{"dueDateWillBeIn", ColumnInteger}, {"negativeSlack", ColumnInteger}, {"positiveSlack", ColumnInteger},
+		{"eproGracePeriod", ColumnInteger}, {"disabled", ColumnBoolean}, {"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	intervalFormsTable = Table{Name: "interval_forms", Key: []string{"intervalId", "formId"}, Columns: []Column{
-		{"intervalId", Integer}, {"formId", Integer}, {"formKey", Text}, {"formName", Text},
+		{"intervalId", ColumnInteger}, {"formId", ColumnInteger}, {"formKey", ColumnText}, {"formName", ColumnText},
 	}}
 	formsTable = Table{Name: "forms", Key: []string{"formId"}, Columns: []Column{
-		{"formId", Integer}, {"formKey", Text}, {"formName", Text}, {"formType", Text}, {"revision", Integer},
-		{"embeddedLog", Boolean}, {"enforceOwnership", Boolean}, {"userAgreement", Boolean},
-		{"subjectRecordReport", Boolean}, {"unscheduledVisit", Boolean}, {"otherForms", Boolean},
-		{"eproForm", Boolean}, {"allowCopy", Boolean}, {"disabled", Boolean},
-		{"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"formId", ColumnInteger}, {"formKey", ColumnText}, {"formName", ColumnText}, {"formType", ColumnText}, {"revision", ColumnInteger},
+		{"embeddedLog", ColumnBoolean}, {"enforceOwnership", ColumnBoolean}, {"userAgreement", ColumnBoolean},
+		{"subjectRecordReport", ColumnBoolean}, {"unscheduledVisit", ColumnBoolean}, {"otherForms", ColumnBoolean},
+		{"eproForm", ColumnBoolean}, {"allowCopy", ColumnBoolean}, {"disabled", ColumnBoolean},
+		{"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	variablesTable = Table{Name: "variables", Key: []string{"variableId"}, Columns: []Column{
-		{"variableId", Integer}, {"variableName", Text}, {"variableType", Text}, {"label", Text},
-		{"formId", Integer}, {"formKey", Text}, {"formName", Text}, {"sequence", Integer}, {"revision", Integer},
-		{"variableOid", Text}, {"disabled", Boolean}, {"deleted", Boolean}, {"blinded", Boolean},
-		{"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"variableId", ColumnInteger}, {"variableName", ColumnText}, {"variableType", ColumnText}, {"label", ColumnText},
+		{"formId", ColumnInteger}, {"formKey", ColumnText}, {"formName", ColumnText}, {"sequence", ColumnInteger}, {"revision", ColumnInteger},
+		{"variableOid", ColumnText}, {"disabled", ColumnBoolean}, {"deleted", ColumnBoolean}, {"blinded", ColumnBoolean},
+		{"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	visitsTable = Table{Name: "visits", Key: []string{"visitId"}, Columns: []Column{
-		{"visitId", Integer}, {"intervalId", Integer}, {"intervalName", Text}, {"subjectId", Integer},
-		{"subjectKey", Text}, {"startDate", Date}, {"endDate", Date}, {"dueDate", Date}, {"visitDate", Date},
-		{"visitDateForm", Text}, {"visitDateQuestion", Text}, {"deleted", Boolean},
-		{"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"visitId", ColumnInteger}, {"intervalId", ColumnInteger}, {"intervalName", ColumnText}, {"subjectId", ColumnInteger},
+		{"subjectKey", ColumnText}, {"startDate", ColumnDate}, {"endDate", ColumnDate}, {"dueDate", ColumnDate}, {"visitDate", ColumnDate},
+		{"visitDateForm", ColumnText}, {"visitDateQuestion", ColumnText}, {"deleted", ColumnBoolean},
+		{"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	queriesTable = Table{Name: "queries", Key: []string{"annotationId"}, Columns: []Column{
-		{"annotationId", Integer}, {"annotationType", Text}, {"type", Text}, {"description", Text},
-		{"recordId", Integer}, {"variable", Text}, {"subjectId", Integer}, {"subjectOid", Text},
-		{"subjectKey", Text}, {"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"annotationId", ColumnInteger}, {"annotationType", ColumnText}, {"type", ColumnText}, {"description", ColumnText},
+		{"recordId", ColumnInteger}, {"variable", ColumnText}, {"subjectId", ColumnInteger}, {"subjectOid", ColumnText},
+		{"subjectKey", ColumnText}, {"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 	// query_comments is keyed by the comment's position in the query's list (1 for the
 	// first), which exists even when the API leaves sequence out.
 	queryCommentsTable = Table{Name: "query_comments", Key: []string{"annotationId", "position"}, Columns: []Column{
-		{"annotationId", Integer}, {"position", Integer}, {"sequence", Integer}, {"annotationStatus", Text}, {"user", Text},
-		{"comment", Text}, {"closed", Boolean}, {"date", Timestamp},
+		{"annotationId", ColumnInteger}, {"position", ColumnInteger}, {"sequence", ColumnInteger}, {"annotationStatus", ColumnText}, {"user", ColumnText},
+		{"comment", ColumnText}, {"closed", ColumnBoolean}, {"date", ColumnTimestamp},
 	}}
 	recordRevisionsTable = Table{Name: "record_revisions", Key: []string{"recordRevisionId"}, Columns: []Column{
-		{"recordRevisionId", Integer}, {"recordId", Integer}, {"recordOid", Text}, {"recordRevision", Integer},
-		{"dataRevision", Integer}, {"recordStatus", Text}, {"subjectId", Integer}, {"subjectOid", Text},
-		{"subjectKey", Text}, {"siteId", Integer}, {"formKey", Text}, {"intervalId", Integer}, {"role", Text},
-		{"user", Text}, {"reasonForChange", Text}, {"deleted", Boolean}, {"dateCreated", Timestamp},
+		{"recordRevisionId", ColumnInteger}, {"recordId", ColumnInteger}, {"recordOid", ColumnText}, {"recordRevision", ColumnInteger},
+		{"dataRevision", ColumnInteger}, {"recordStatus", ColumnText}, {"subjectId", ColumnInteger}, {"subjectOid", ColumnText},
+		{"subjectKey", ColumnText}, {"siteId", ColumnInteger}, {"formKey", ColumnText}, {"intervalId", ColumnInteger}, {"role", ColumnText},
+		{"user", ColumnText}, {"reasonForChange", ColumnText}, {"deleted", ColumnBoolean}, {"dateCreated", ColumnTimestamp},
 	}}
 	codingsTable = Table{Name: "codings", Key: []string{"codingId"}, Columns: []Column{
-		{"codingId", Text}, {"recordId", Integer}, {"formId", Integer}, {"formKey", Text}, {"formName", Text},
-		{"siteId", Integer}, {"siteName", Text}, {"subjectId", Integer}, {"subjectKey", Text},
-		{"variable", Text}, {"value", Text}, {"code", Text}, {"codedBy", Text}, {"reason", Text},
-		{"dictionaryName", Text}, {"dictionaryVersion", Text}, {"revision", Integer}, {"dateCoded", Timestamp},
+		{"codingId", ColumnText}, {"recordId", ColumnInteger}, {"formId", ColumnInteger}, {"formKey", ColumnText}, {"formName", ColumnText},
+		{"siteId", ColumnInteger}, {"siteName", ColumnText}, {"subjectId", ColumnInteger}, {"subjectKey", ColumnText},
+		{"variable", ColumnText}, {"value", ColumnText}, {"code", ColumnText}, {"codedBy", ColumnText}, {"reason", ColumnText},
+		{"dictionaryName", ColumnText}, {"dictionaryVersion", ColumnText}, {"revision", ColumnInteger}, {"dateCoded", ColumnTimestamp},
 	}}
 	usersTable = Table{Name: "users", Key: []string{"userId"}, Columns: []Column{
-		{"userId", Text}, {"login", Text}, {"firstName", Text}, {"lastName", Text}, {"email", Text},
-		{"userActiveInStudy", Boolean},
+		{"userId", ColumnText}, {"login", ColumnText}, {"firstName", ColumnText}, {"lastName", ColumnText}, {"email", ColumnText},
+		{"userActiveInStudy", ColumnBoolean},
 	}}
 	userRolesTable = Table{Name: "user_roles", Key: []string{"userId", "roleId"}, Columns: []Column{
-		{"userId", Text}, {"roleId", Text}, {"name", Text}, {"description", Text}, {"communityId", Integer},
-		{"level", Integer}, {"type", Text}, {"inactive", Boolean}, {"dateCreated", Timestamp}, {"dateModified", Timestamp},
+		{"userId", ColumnText}, {"roleId", ColumnText}, {"name", ColumnText}, {"description", ColumnText}, {"communityId", ColumnInteger},
+		{"level", ColumnInteger}, {"type", ColumnText}, {"inactive", ColumnBoolean}, {"dateCreated", ColumnTimestamp}, {"dateModified", ColumnTimestamp},
 	}}
 )
 

@@ -11,31 +11,31 @@ type ColumnType int
 
 // The column types, with the Go type of their values in a [Row]. A nil value is NULL.
 const (
-	Text      ColumnType = iota // string
-	Integer                     // int64
-	Real                        // float64
-	Boolean                     // bool
-	Date                        // time.Time at midnight UTC
-	Timestamp                   // time.Time in UTC
-	JSON                        // json.RawMessage: a complete JSON value
+	ColumnText      ColumnType = iota // string
+	ColumnInteger                     // int64
+	ColumnReal                        // float64
+	ColumnBoolean                     // bool
+	ColumnDate                        // time.Time at midnight UTC
+	ColumnTimestamp                   // time.Time in UTC
+	ColumnJSON                        // json.RawMessage: a complete JSON value
 )
 
 // String returns the type's name in lower case, such as "integer".
 func (t ColumnType) String() string {
 	switch t {
-	case Text:
+	case ColumnText:
 		return "text"
-	case Integer:
+	case ColumnInteger:
 		return "integer"
-	case Real:
+	case ColumnReal:
 		return "real"
-	case Boolean:
+	case ColumnBoolean:
 		return "boolean"
-	case Date:
+	case ColumnDate:
 		return "date"
-	case Timestamp:
+	case ColumnTimestamp:
 		return "timestamp"
-	case JSON:
+	case ColumnJSON:
 		return "json"
 	}
 	return "ColumnType(" + itoa(int(t)) + ")"

@@ -36,7 +36,7 @@ type cterm struct {
 	// memo holds the term's result per group of items that print the same value (see
 	// field.group; booleans form two groups): 0 unknown, 1 true, 2 false.
 	memo  []uint8
-	group func(c *ctx, i int) int
+	group func(c *fieldCtx, i int) int
 	// rdVar caches, per form, the local index of the recordData variable (-1: the form has
 	// no such variable), for recordDataFilter terms; nil until first use.
 	rdVar []int
@@ -45,7 +45,7 @@ type cterm struct {
 // matcher evaluates a compiled filter on the items of one endpoint.
 type matcher struct {
 	or  [][]*cterm
-	c   *ctx
+	c   *fieldCtx
 	cur int
 }
 
@@ -56,7 +56,7 @@ func (e *attrError) Error() string { return "unknown attribute " + strconv.Quote
 
 // compileFilter prepares e for the items of ep; rd says it is a recordDataFilter (the
 // attributes are variable names, and any name is allowed).
-func compileFilter(c *ctx, ep *endpoint, e filterexpr.Expr, rd bool) (*matcher, error) {
+func compileFilter(c *fieldCtx, ep *endpoint, e filterexpr.Expr, rd bool) (*matcher, error) {
 	m := &matcher{c: c}
 	for _, conj := range e.Or {
 		var cs []*cterm
@@ -107,7 +107,7 @@ func (ct *cterm) resolve(ep *endpoint) error {
 	case f.group != nil:
 		ct.group = f.group
 	case f.kind == kBool:
-		ct.group = func(c *ctx, i int) int { return int(f.get(c, i, 0).n) }
+		ct.group = func(c *fieldCtx, i int) int { return int(f.get(c, i, 0).n) }
 	}
 	return nil
 }

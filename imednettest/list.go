@@ -31,7 +31,7 @@ type listParams struct {
 
 // parseList reads and checks the query parameters of a list request on ep; a *apiError is a
 // 400 to send.
-func parseList(c *ctx, ep *endpoint, q url.Values) (*listParams, *apiError) {
+func parseList(c *fieldCtx, ep *endpoint, q url.Values) (*listParams, *apiError) {
 	p := &listParams{size: defaultPageSize, sort: ep.defSort}
 	if raw, ok := first(q, "page"); ok && raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -187,7 +187,7 @@ func (r *result) at(k int) int {
 
 // compute evaluates a list request; the caller holds the study's read lock (or there is no
 // study, for /studies).
-func compute(c *ctx, ep *endpoint, p *listParams) result {
+func compute(c *fieldCtx, ep *endpoint, p *listParams) result {
 	n := ep.count(c)
 	activeOnly := ep == usersEP && !p.includeInactive
 	natural := sortIsNatural(ep, p.sort)
@@ -226,7 +226,7 @@ func compute(c *ctx, ep *endpoint, p *listParams) result {
 }
 
 // sortItems orders idx by keys, then by the item's id, ascending, so that the order is total.
-func sortItems(c *ctx, ep *endpoint, idx []int32, keys []sortKey) {
+func sortItems(c *fieldCtx, ep *endpoint, idx []int32, keys []sortKey) {
 	if len(idx) < 2 {
 		return
 	}
@@ -306,7 +306,7 @@ func sortItems(c *ctx, ep *endpoint, idx []int32, keys []sortKey) {
 // sorting a large list by a date. idx is ascending and item order is id order (on every
 // endpoint but /users), so stability breaks ties by id as sortItems does. It reports false,
 // leaving idx alone, when the key is not numeric or has nulls.
-func sortByNumber(c *ctx, idx []int32, key sortKey) bool {
+func sortByNumber(c *fieldCtx, idx []int32, key sortKey) bool {
 	switch key.f.kind {
 	case kInt, kBool, kTime, kTime7:
 	default:
@@ -396,7 +396,7 @@ func (rc *resultCache) put(key string, version uint64, res result) {
 
 // serveList answers a GET on a list endpoint.
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, ep *endpoint, st *Study) {
-	c := &ctx{srv: s, st: st}
+	c := &fieldCtx{srv: s, st: st}
 	if st != nil {
 		st.settle()
 		st.mu.RLock()

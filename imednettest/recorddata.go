@@ -37,7 +37,7 @@ func (st *Study) recordValues(ri int32) []string {
 
 // recordDataText returns the value of name in record ri's recordData as the API prints it:
 // a variable of the record's form, or one of the system keys dateCreated and dateModified.
-func (st *Study) recordDataText(c *ctx, ri int32, name string) (string, bool) {
+func (st *Study) recordDataText(c *fieldCtx, ri int32, name string) (string, bool) {
 	r := &st.records[ri]
 	f := &st.forms[r.form]
 	if j, ok := f.varByName[name]; ok {
@@ -55,7 +55,7 @@ func (st *Study) recordDataText(c *ctx, ri int32, name string) (string, bool) {
 
 // appendRecordData appends the recordData object of record ri: every variable of its form in
 // sequence order, values as strings ("" for a blank), then dateCreated and dateModified.
-func (st *Study) appendRecordData(b []byte, c *ctx, ri int32) []byte {
+func (st *Study) appendRecordData(b []byte, c *fieldCtx, ri int32) []byte {
 	r := &st.records[ri]
 	f := &st.forms[r.form]
 	ov := st.overlay[ri]
@@ -98,7 +98,7 @@ func appendStringBytes(b []byte, s []byte) []byte {
 
 // codedValue is the verbatim value of coding i: the current value of its record's coded
 // variable.
-func (st *Study) codedValue(c *ctx, i int) string {
+func (st *Study) codedValue(c *fieldCtx, i int) string {
 	cd := &st.codings[i]
 	f := &st.forms[st.records[cd.rec].form]
 	c.buf = st.appendRecordValue(c.buf[:0], cd.rec, f.codedVar)
@@ -106,7 +106,7 @@ func (st *Study) codedValue(c *ctx, i int) string {
 }
 
 // codedTerm is the dictionary term of coding i.
-func (st *Study) codedTerm(c *ctx, i int) string {
+func (st *Study) codedTerm(c *fieldCtx, i int) string {
 	v := st.codedValue(c, i)
 	f := &st.forms[st.records[st.codings[i].rec].form]
 	terms, codes := aeTerms, aeCodes

@@ -64,7 +64,7 @@ func (st *Study) Record(id int) (RecordInfo, bool) {
 	}
 	r := &st.records[ri]
 	f := &st.forms[r.form]
-	c := &ctx{st: st}
+	c := &fieldCtx{st: st}
 	info := RecordInfo{
 		RecordID:     id,
 		FormID:       int(f.id),
@@ -101,7 +101,7 @@ func (st *Study) RecordJSON(id int) (json.RawMessage, bool) {
 	if ri < 0 {
 		return nil, false
 	}
-	return appendItem(nil, &ctx{st: st}, recordsEP.fields, int(ri), 0), true
+	return appendItem(nil, &fieldCtx{st: st}, recordsEP.fields, int(ri), 0), true
 }
 
 // RecordIDs returns the ids of the records of a form (all records when formKey is ""), in

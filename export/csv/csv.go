@@ -84,7 +84,7 @@ func (w *writer) Write(row export.Row) error {
 		}
 		switch {
 		case v == nil:
-		case w.cols[i].Type == export.Text:
+		case w.cols[i].Type == export.ColumnText:
 			s := v.(string)
 			if s == "" {
 				w.buf = append(w.buf, '"', '"')
@@ -191,7 +191,7 @@ func (Format) NewReader(f *os.File, prepared []export.Column) (filesink.Reader, 
 		seen[name] = true
 		typ, ok := types[name]
 		if !ok {
-			typ = export.Text
+			typ = export.ColumnText
 		}
 		r.cols = append(r.cols, export.Column{Name: name, Type: typ})
 	}
@@ -317,11 +317,11 @@ func (r *reader) Read(dst export.Row) error {
 	}
 	for i, c := range r.cols {
 		f := r.field(i)
-		if len(f) == 0 && !(r.quoted[i] && c.Type == export.Text) {
+		if len(f) == 0 && !(r.quoted[i] && c.Type == export.ColumnText) {
 			dst[i] = nil
 			continue
 		}
-		if c.Type == export.Text {
+		if c.Type == export.ColumnText {
 			if len(f) > 0 && f[0] == '\'' {
 				f = f[1:]
 			}

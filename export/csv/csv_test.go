@@ -39,7 +39,7 @@ func readCSV(t testing.TB, path string, cols []export.Column) ([]string, []expor
 	types := make([]export.ColumnType, len(header))
 	for i, name := range header {
 		header[i] = strings.TrimPrefix(name, "'")
-		types[i] = export.Text
+		types[i] = export.ColumnText
 		for _, c := range cols {
 			if c.Name == header[i] {
 				types[i] = c.Type
@@ -56,24 +56,24 @@ func readCSV(t testing.TB, path string, cols []export.Column) ([]string, []expor
 			var v any
 			var err error
 			switch types[i] {
-			case export.Text:
+			case export.ColumnText:
 				v = strings.TrimPrefix(field, "'")
-			case export.Integer:
+			case export.ColumnInteger:
 				v, err = strconv.ParseInt(field, 10, 64)
-			case export.Real:
+			case export.ColumnReal:
 				v, err = strconv.ParseFloat(field, 64)
-			case export.Boolean:
+			case export.ColumnBoolean:
 				v, err = strconv.ParseBool(field)
-			case export.Date:
+			case export.ColumnDate:
 				v, err = time.Parse("2006-01-02", field)
-			case export.Timestamp:
+			case export.ColumnTimestamp:
 				var ts time.Time
 				ts, err = time.Parse(time.RFC3339Nano, field)
 				if err == nil && ts.Location() != time.UTC {
 					t.Errorf("%s record %d: timestamp %q is not in UTC", path, n+2, field)
 				}
 				v = ts
-			case export.JSON:
+			case export.ColumnJSON:
 				if !json.Valid([]byte(field)) {
 					t.Errorf("%s record %d: invalid JSON %q", path, n+2, field)
 				}
@@ -93,7 +93,7 @@ var suite = filesinktest.Suite{
 	Open: csv.Open,
 	Read: readCSV,
 	Expect: func(typ export.ColumnType, v any) any {
-		if typ == export.Text {
+		if typ == export.ColumnText {
 			s := v.(string)
 			if s == "" {
 				return nil // encoding/csv reads "" as an empty field
@@ -115,7 +115,7 @@ func TestFormulaEscaping(t *testing.T) {
 	}
 	tbl := export.Table{
 		Name:    "cells",
-		Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "=text", Type: export.Text}, {Name: "n", Type: export.Real}, {Name: "j", Type: export.JSON}},
+		Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "=text", Type: export.ColumnText}, {Name: "n", Type: export.ColumnReal}, {Name: "j", Type: export.ColumnJSON}},
 		Key:     []string{"id"},
 	}
 	ctx := context.Background()
@@ -162,7 +162,7 @@ func TestFormulaEscaping(t *testing.T) {
 func TestExactText(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
-	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "s", Type: export.Text}}, Key: []string{"id"}}
+	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "s", Type: export.ColumnText}}, Key: []string{"id"}}
 	texts := []string{"a\r\nb", "a\nb", "c\rd", "'=x", "", "\"", " spaced ", "x,y"}
 	session := func(rows ...export.Row) []byte {
 		sink, err := csv.Open(dir)
@@ -235,7 +235,7 @@ func dumpCSV(t testing.TB, dir string) map[string][]string {
 func recordIDs(t testing.TB, dir, table string) []int64 {
 	t.Helper()
 	file := filepath.Join(dir, table+".csv")
-	names, rows := readCSV(t, file, []export.Column{{Name: "recordId", Type: export.Integer}})
+	names, rows := readCSV(t, file, []export.Column{{Name: "recordId", Type: export.ColumnInteger}})
 	return filesinktest.IntColumn(t, file, names, rows, "recordId")
 }
 

@@ -209,7 +209,7 @@ func (s *Sink) checkTable(t export.Table) ([]int, error) {
 		if _, dup := index[c.Name]; dup {
 			return nil, fmt.Errorf("table %q: column %q appears twice", t.Name, c.Name)
 		}
-		if c.Type < export.Text || c.Type > export.JSON {
+		if c.Type < export.ColumnText || c.Type > export.ColumnJSON {
 			return nil, fmt.Errorf("table %q: column %q has unknown type %v", t.Name, c.Name, c.Type)
 		}
 		index[c.Name] = i
@@ -551,7 +551,7 @@ func (s *Sink) commit(t *table) (err error) {
 			break
 		}
 		// An old value does not convert to the column's new type: the column becomes text.
-		out[w.column].Type = export.Text
+		out[w.column].Type = export.ColumnText
 	}
 	if oldFile != nil {
 		oldFile.Close() // before the rename, which Windows refuses over an open file

@@ -45,9 +45,9 @@ func TestPrepareAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1 := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}}, Key: []string{"id"}}
+	v1 := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}, Key: []string{"id"}}
 	v2 := v1
-	v2.Columns = append(v2.Columns, export.Column{Name: "x", Type: export.Text})
+	v2.Columns = append(v2.Columns, export.Column{Name: "x", Type: export.ColumnText})
 	if err := sink.Prepare(ctx, []export.Table{v1}); err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestForeignSpool(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer csvSink.Close()
-	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}}, Key: []string{"id"}}
+	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}, Key: []string{"id"}}
 	if err := csvSink.Prepare(ctx, []export.Table{tbl}); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}}, Key: []string{"id"}}
+	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}, Key: []string{"id"}}
 	if err := sink.Prepare(ctx, []export.Table{tbl}); err != nil {
 		t.Fatal(err)
 	}

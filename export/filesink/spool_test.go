@@ -135,24 +135,24 @@ func TestConvert(t *testing.T) {
 		want     any
 		fails    bool
 	}{
-		{int64(5), export.Integer, export.Real, 5.0, false},
-		{int64(5), export.Integer, export.Text, "5", false},
-		{2.5, export.Real, export.Text, "2.5", false},
-		{2.0, export.Real, export.Integer, int64(2), false},
-		{2.5, export.Real, export.Integer, nil, true},
-		{"12", export.Text, export.Integer, int64(12), false},
-		{"", export.Text, export.Integer, nil, false},
-		{"abc", export.Text, export.Real, nil, true},
-		{"true", export.Text, export.Boolean, true, false},
-		{true, export.Boolean, export.Text, "true", false},
-		{d, export.Date, export.Text, "2024-02-29", false},
-		{ts, export.Timestamp, export.Text, "2024-02-29T13:05:00Z", false},
-		{"2024-02-29", export.Text, export.Date, d, false},
-		{json.RawMessage(`{"a":1}`), export.JSON, export.Text, `{"a":1}`, false},
-		{`{"a":1}`, export.Text, export.JSON, json.RawMessage(`{"a":1}`), false},
-		{"{", export.Text, export.JSON, nil, true},
-		{nil, export.Text, export.Integer, nil, false},
-		{"x", export.Text, export.Text, "x", false},
+		{int64(5), export.ColumnInteger, export.ColumnReal, 5.0, false},
+		{int64(5), export.ColumnInteger, export.ColumnText, "5", false},
+		{2.5, export.ColumnReal, export.ColumnText, "2.5", false},
+		{2.0, export.ColumnReal, export.ColumnInteger, int64(2), false},
+		{2.5, export.ColumnReal, export.ColumnInteger, nil, true},
+		{"12", export.ColumnText, export.ColumnInteger, int64(12), false},
+		{"", export.ColumnText, export.ColumnInteger, nil, false},
+		{"abc", export.ColumnText, export.ColumnReal, nil, true},
+		{"true", export.ColumnText, export.ColumnBoolean, true, false},
+		{true, export.ColumnBoolean, export.ColumnText, "true", false},
+		{d, export.ColumnDate, export.ColumnText, "2024-02-29", false},
+		{ts, export.ColumnTimestamp, export.ColumnText, "2024-02-29T13:05:00Z", false},
+		{"2024-02-29", export.ColumnText, export.ColumnDate, d, false},
+		{json.RawMessage(`{"a":1}`), export.ColumnJSON, export.ColumnText, `{"a":1}`, false},
+		{`{"a":1}`, export.ColumnText, export.ColumnJSON, json.RawMessage(`{"a":1}`), false},
+		{"{", export.ColumnText, export.ColumnJSON, nil, true},
+		{nil, export.ColumnText, export.ColumnInteger, nil, false},
+		{"x", export.ColumnText, export.ColumnText, "x", false},
 	}
 	for _, c := range cases {
 		got, err := Convert(c.v, c.from, c.to)
@@ -189,15 +189,15 @@ func TestTextRoundTrip(t *testing.T) {
 		v    any
 		text string
 	}{
-		{export.Integer, int64(-42), "-42"},
-		{export.Real, 0.1, "0.1"},
-		{export.Real, 1e21, "1e+21"},
-		{export.Real, math.Inf(1), "+Inf"},
-		{export.Boolean, false, "false"},
-		{export.Date, time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), "1969-12-31"},
-		{export.Timestamp, time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 3600)), "2024-01-02T02:04:05.6Z"},
-		{export.JSON, json.RawMessage(`[1, 2]`), "[1, 2]"},
-		{export.Text, "'=x", "'=x"},
+		{export.ColumnInteger, int64(-42), "-42"},
+		{export.ColumnReal, 0.1, "0.1"},
+		{export.ColumnReal, 1e21, "1e+21"},
+		{export.ColumnReal, math.Inf(1), "+Inf"},
+		{export.ColumnBoolean, false, "false"},
+		{export.ColumnDate, time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC), "1969-12-31"},
+		{export.ColumnTimestamp, time.Date(2024, 1, 2, 3, 4, 5, 600000000, time.FixedZone("X", 3600)), "2024-01-02T02:04:05.6Z"},
+		{export.ColumnJSON, json.RawMessage(`[1, 2]`), "[1, 2]"},
+		{export.ColumnText, "'=x", "'=x"},
 	}
 	for _, c := range values {
 		text := string(AppendText(nil, c.v, c.typ))
@@ -216,7 +216,7 @@ func TestTextRoundTrip(t *testing.T) {
 	for _, bad := range []struct {
 		s   string
 		typ export.ColumnType
-	}{{"1.5", export.Integer}, {"x", export.Real}, {"yes", export.Boolean}, {"2024-13-01", export.Date}, {"2024-01-01 10:00", export.Timestamp}, {"{", export.JSON}} {
+	}{{"1.5", export.ColumnInteger}, {"x", export.ColumnReal}, {"yes", export.ColumnBoolean}, {"2024-13-01", export.ColumnDate}, {"2024-01-01 10:00", export.ColumnTimestamp}, {"{", export.ColumnJSON}} {
 		if _, err := ParseText(bad.s, bad.typ); err == nil {
 			t.Errorf("ParseText(%q, %v) succeeded", bad.s, bad.typ)
 		}

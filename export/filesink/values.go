@@ -22,17 +22,17 @@ func CheckValue(v any, typ export.ColumnType) error {
 	}
 	ok := false
 	switch typ {
-	case export.Text:
+	case export.ColumnText:
 		_, ok = v.(string)
-	case export.Integer:
+	case export.ColumnInteger:
 		_, ok = v.(int64)
-	case export.Real:
+	case export.ColumnReal:
 		_, ok = v.(float64)
-	case export.Boolean:
+	case export.ColumnBoolean:
 		_, ok = v.(bool)
-	case export.Date, export.Timestamp:
+	case export.ColumnDate, export.ColumnTimestamp:
 		_, ok = v.(time.Time)
-	case export.JSON:
+	case export.ColumnJSON:
 		var raw json.RawMessage
 		raw, ok = v.(json.RawMessage)
 		if ok && !wire.Valid(raw) {
@@ -49,17 +49,17 @@ func CheckValue(v any, typ export.ColumnType) error {
 
 func goTypeName(typ export.ColumnType) string {
 	switch typ {
-	case export.Text:
+	case export.ColumnText:
 		return "string"
-	case export.Integer:
+	case export.ColumnInteger:
 		return "int64"
-	case export.Real:
+	case export.ColumnReal:
 		return "float64"
-	case export.Boolean:
+	case export.ColumnBoolean:
 		return "bool"
-	case export.Date, export.Timestamp:
+	case export.ColumnDate, export.ColumnTimestamp:
 		return "time.Time"
-	case export.JSON:
+	case export.ColumnJSON:
 		return "json.RawMessage"
 	}
 	return "?"
@@ -71,19 +71,19 @@ func goTypeName(typ export.ColumnType) string {
 // the fraction of a second when it is not zero, JSON as it is, text as it is.
 func AppendText(dst []byte, v any, typ export.ColumnType) []byte {
 	switch typ {
-	case export.Text:
+	case export.ColumnText:
 		return append(dst, v.(string)...)
-	case export.Integer:
+	case export.ColumnInteger:
 		return strconv.AppendInt(dst, v.(int64), 10)
-	case export.Real:
+	case export.ColumnReal:
 		return AppendFloat(dst, v.(float64))
-	case export.Boolean:
+	case export.ColumnBoolean:
 		return strconv.AppendBool(dst, v.(bool))
-	case export.Date:
+	case export.ColumnDate:
 		return v.(time.Time).UTC().AppendFormat(dst, DateLayout)
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		return v.(time.Time).UTC().AppendFormat(dst, time.RFC3339Nano)
-	case export.JSON:
+	case export.ColumnJSON:
 		return append(dst, v.(json.RawMessage)...)
 	}
 	return dst
@@ -104,39 +104,39 @@ func AppendFloat(dst []byte, f float64) []byte {
 // (timestamps in any RFC 3339 offset are accepted and moved to UTC).
 func ParseText(s string, typ export.ColumnType) (any, error) {
 	switch typ {
-	case export.Text:
+	case export.ColumnText:
 		return s, nil
-	case export.Integer:
+	case export.ColumnInteger:
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not an integer", s)
 		}
 		return n, nil
-	case export.Real:
+	case export.ColumnReal:
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a number", s)
 		}
 		return f, nil
-	case export.Boolean:
+	case export.ColumnBoolean:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a boolean", s)
 		}
 		return b, nil
-	case export.Date:
+	case export.ColumnDate:
 		d, err := time.Parse(DateLayout, s)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 		}
 		return d, nil
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return nil, fmt.Errorf("%q is not an RFC 3339 timestamp", s)
 		}
 		return t.UTC(), nil
-	case export.JSON:
+	case export.ColumnJSON:
 		if !wire.Valid([]byte(s)) {
 			return nil, fmt.Errorf("%q is not JSON", truncate(s, 60))
 		}
@@ -166,7 +166,7 @@ func Convert(v any, from, to export.ColumnType) (any, error) {
 		}
 		text = x
 	case int64:
-		if to == export.Real {
+		if to == export.ColumnReal {
 			return float64(x), nil
 		}
 		text = strconv.FormatInt(x, 10)
@@ -175,8 +175,8 @@ func Convert(v any, from, to export.ColumnType) (any, error) {
 	case bool:
 		text = strconv.FormatBool(x)
 	case time.Time:
-		if from != export.Date {
-			from = export.Timestamp
+		if from != export.ColumnDate {
+			from = export.ColumnTimestamp
 		}
 		text = string(AppendText(nil, x, from))
 	case json.RawMessage:
@@ -184,7 +184,7 @@ func Convert(v any, from, to export.ColumnType) (any, error) {
 	default:
 		return nil, fmt.Errorf("unexpected value of type %T", v)
 	}
-	if to == export.Text {
+	if to == export.ColumnText {
 		return text, nil
 	}
 	return ParseText(text, to)

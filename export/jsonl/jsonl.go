@@ -83,11 +83,11 @@ func (w *writer) Write(row export.Row) error {
 			continue
 		}
 		switch w.cols[i].Type {
-		case export.Text:
+		case export.ColumnText:
 			b = wire.AppendString(b, v.(string))
-		case export.Integer:
+		case export.ColumnInteger:
 			b = strconv.AppendInt(b, v.(int64), 10)
-		case export.Real:
+		case export.ColumnReal:
 			f := v.(float64)
 			if math.IsNaN(f) || math.IsInf(f, 0) {
 				b = append(b, '"')
@@ -96,13 +96,13 @@ func (w *writer) Write(row export.Row) error {
 			} else {
 				b = strconv.AppendFloat(b, f, 'g', -1, 64)
 			}
-		case export.Boolean:
+		case export.ColumnBoolean:
 			b = strconv.AppendBool(b, v.(bool))
-		case export.Date, export.Timestamp:
+		case export.ColumnDate, export.ColumnTimestamp:
 			b = append(b, '"')
 			b = filesink.AppendText(b, v, w.cols[i].Type)
 			b = append(b, '"')
-		case export.JSON:
+		case export.ColumnJSON:
 			w.cbuf.Reset()
 			if err := json.Compact(&w.cbuf, v.(json.RawMessage)); err != nil {
 				return fmt.Errorf("column %q: invalid JSON: %w", w.cols[i].Name, err)
@@ -158,7 +158,7 @@ func (Format) NewReader(f *os.File, prepared []export.Column) (filesink.Reader, 
 		}
 		typ, ok := types[name]
 		if !ok {
-			typ = export.JSON
+			typ = export.ColumnJSON
 		}
 		r.index[name] = len(r.cols)
 		r.cols = append(r.cols, export.Column{Name: name, Type: typ})
@@ -328,28 +328,28 @@ func decodeValue(raw json.RawMessage, typ export.ColumnType) (any, error) {
 		return nil, nil
 	}
 	switch typ {
-	case export.JSON:
+	case export.ColumnJSON:
 		return append(json.RawMessage(nil), raw...), nil
-	case export.Integer:
+	case export.ColumnInteger:
 		n, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s is not an integer", raw)
 		}
 		return n, nil
-	case export.Real:
+	case export.ColumnReal:
 		if raw[0] == '"' {
 			s, err := unquote(raw)
 			if err != nil {
 				return nil, err
 			}
-			return filesink.ParseText(s, export.Real)
+			return filesink.ParseText(s, export.ColumnReal)
 		}
 		f, err := strconv.ParseFloat(string(raw), 64)
 		if err != nil {
 			return nil, fmt.Errorf("%s is not a number", raw)
 		}
 		return f, nil
-	case export.Boolean:
+	case export.ColumnBoolean:
 		switch string(raw) {
 		case "true":
 			return true, nil

@@ -59,7 +59,7 @@ func readJSONL(t testing.TB, path string, cols []export.Column) ([]string, []exp
 			}
 			typ, ok := types[name]
 			if !ok {
-				typ = export.JSON // not among the expected columns: kept as JSON
+				typ = export.ColumnJSON // not among the expected columns: kept as JSON
 			}
 			row = append(row, convert(t, raw, typ, n, name))
 		}
@@ -94,14 +94,14 @@ func convert(t testing.TB, raw json.RawMessage, typ export.ColumnType, line int,
 		}
 	}
 	switch typ {
-	case export.Text:
+	case export.ColumnText:
 		if !isString {
 			t.Errorf("line %d, %s: text %s is not a JSON string", line, name, raw)
 		}
 		v = s
-	case export.Integer:
+	case export.ColumnInteger:
 		v, err = strconv.ParseInt(string(raw), 10, 64)
-	case export.Real:
+	case export.ColumnReal:
 		switch s {
 		case "NaN":
 			v = math.NaN()
@@ -112,18 +112,18 @@ func convert(t testing.TB, raw json.RawMessage, typ export.ColumnType, line int,
 		default:
 			v, err = strconv.ParseFloat(string(raw), 64)
 		}
-	case export.Boolean:
+	case export.ColumnBoolean:
 		v, err = strconv.ParseBool(string(raw))
-	case export.Date:
+	case export.ColumnDate:
 		v, err = time.Parse("2006-01-02", s)
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		var ts time.Time
 		ts, err = time.Parse(time.RFC3339Nano, s)
 		if err == nil && !strings.HasSuffix(s, "Z") {
 			t.Errorf("line %d, %s: timestamp %q is not in UTC", line, name, s)
 		}
 		v = ts
-	case export.JSON:
+	case export.ColumnJSON:
 		v = raw
 	}
 	if err != nil {
@@ -146,9 +146,9 @@ func TestLines(t *testing.T) {
 	tbl := export.Table{
 		Name: "t",
 		Columns: []export.Column{
-			{Name: "id", Type: export.Integer}, {Name: "s", Type: export.Text}, {Name: "r", Type: export.Real},
-			{Name: "b", Type: export.Boolean}, {Name: "d", Type: export.Date}, {Name: "ts", Type: export.Timestamp},
-			{Name: "j", Type: export.JSON},
+			{Name: "id", Type: export.ColumnInteger}, {Name: "s", Type: export.ColumnText}, {Name: "r", Type: export.ColumnReal},
+			{Name: "b", Type: export.ColumnBoolean}, {Name: "d", Type: export.ColumnDate}, {Name: "ts", Type: export.ColumnTimestamp},
+			{Name: "j", Type: export.ColumnJSON},
 		},
 		Key: []string{"id"},
 	}
@@ -188,7 +188,7 @@ func TestInvalidJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sink.Close()
-	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "j", Type: export.JSON}}, Key: []string{"id"}}
+	tbl := export.Table{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "j", Type: export.ColumnJSON}}, Key: []string{"id"}}
 	ctx := context.Background()
 	if err := sink.Prepare(ctx, []export.Table{tbl}); err != nil {
 		t.Fatal(err)
@@ -226,7 +226,7 @@ func dumpJSONL(t testing.TB, dir string) map[string][]string {
 func recordIDs(t testing.TB, dir, table string) []int64 {
 	t.Helper()
 	file := filepath.Join(dir, table+".jsonl")
-	names, rows := readJSONL(t, file, []export.Column{{Name: "recordId", Type: export.Integer}})
+	names, rows := readJSONL(t, file, []export.Column{{Name: "recordId", Type: export.ColumnInteger}})
 	return filesinktest.IntColumn(t, file, names, rows, "recordId") // an empty file has no keys, and no ids
 }
 

@@ -96,19 +96,19 @@ func EscapePartition(s string) string {
 func leaf(t export.ColumnType) pq.Node {
 	var n pq.Node
 	switch t {
-	case export.Text:
+	case export.ColumnText:
 		n = pq.String()
-	case export.Integer:
+	case export.ColumnInteger:
 		n = pq.Int(64)
-	case export.Real:
+	case export.ColumnReal:
 		n = pq.Leaf(pq.DoubleType)
-	case export.Boolean:
+	case export.ColumnBoolean:
 		n = pq.Leaf(pq.BooleanType)
-	case export.Date:
+	case export.ColumnDate:
 		n = pq.Date()
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		n = pq.Timestamp(pq.Microsecond)
-	case export.JSON:
+	case export.ColumnJSON:
 		n = pq.JSON()
 	}
 	return pq.Optional(n)
@@ -195,19 +195,19 @@ func (w *writer) Write(row export.Row) error {
 			continue
 		}
 		switch w.cols[i].Type {
-		case export.Text:
+		case export.ColumnText:
 			pv = pq.ByteArrayValue(bytesOf(v.(string)))
-		case export.Integer:
+		case export.ColumnInteger:
 			pv = pq.Int64Value(v.(int64))
-		case export.Real:
+		case export.ColumnReal:
 			pv = pq.DoubleValue(v.(float64))
-		case export.Boolean:
+		case export.ColumnBoolean:
 			pv = pq.BooleanValue(v.(bool))
-		case export.Date:
+		case export.ColumnDate:
 			pv = pq.Int32Value(daysOf(v.(time.Time)))
-		case export.Timestamp:
+		case export.ColumnTimestamp:
 			pv = pq.Int64Value(v.(time.Time).UnixMicro())
-		case export.JSON:
+		case export.ColumnJSON:
 			pv = pq.ByteArrayValue(v.(json.RawMessage))
 		}
 		r = append(r, pv.Level(0, 1, i))
@@ -287,30 +287,30 @@ func columnType(n pq.Node) (export.ColumnType, int64, error) {
 	switch t.Kind() {
 	case pq.ByteArray:
 		if _, ok := logical.(*format.JsonType); ok {
-			return export.JSON, 0, nil
+			return export.ColumnJSON, 0, nil
 		}
-		return export.Text, 0, nil
+		return export.ColumnText, 0, nil
 	case pq.Int32:
 		if _, ok := logical.(*format.DateType); ok {
-			return export.Date, 0, nil
+			return export.ColumnDate, 0, nil
 		}
-		return export.Integer, 0, nil
+		return export.ColumnInteger, 0, nil
 	case pq.Int64:
 		if ts, ok := logical.(*format.TimestampType); ok {
 			switch ts.Unit.Value.(type) {
 			case *format.MilliSeconds:
-				return export.Timestamp, 1e6, nil
+				return export.ColumnTimestamp, 1e6, nil
 			case *format.MicroSeconds:
-				return export.Timestamp, 1e3, nil
+				return export.ColumnTimestamp, 1e3, nil
 			case *format.NanoSeconds:
-				return export.Timestamp, 1, nil
+				return export.ColumnTimestamp, 1, nil
 			}
 		}
-		return export.Integer, 0, nil
+		return export.ColumnInteger, 0, nil
 	case pq.Double, pq.Float:
-		return export.Real, 0, nil
+		return export.ColumnReal, 0, nil
 	case pq.Boolean:
-		return export.Boolean, 0, nil
+		return export.ColumnBoolean, 0, nil
 	}
 	return 0, 0, fmt.Errorf("unsupported Parquet type %v", t)
 }
@@ -363,27 +363,27 @@ func (r *reader) Read(dst export.Row) error {
 			continue
 		}
 		switch r.cols[c].Type {
-		case export.Text:
+		case export.ColumnText:
 			dst[c] = string(v.ByteArray())
-		case export.JSON:
+		case export.ColumnJSON:
 			dst[c] = json.RawMessage(append([]byte(nil), v.ByteArray()...))
-		case export.Integer:
+		case export.ColumnInteger:
 			if v.Kind() == pq.Int32 {
 				dst[c] = int64(v.Int32())
 			} else {
 				dst[c] = v.Int64()
 			}
-		case export.Real:
+		case export.ColumnReal:
 			if v.Kind() == pq.Float {
 				dst[c] = float64(v.Float())
 			} else {
 				dst[c] = v.Double()
 			}
-		case export.Boolean:
+		case export.ColumnBoolean:
 			dst[c] = v.Boolean()
-		case export.Date:
+		case export.ColumnDate:
 			dst[c] = time.Unix(int64(v.Int32())*86400, 0).UTC()
-		case export.Timestamp:
+		case export.ColumnTimestamp:
 			unit := r.units[c]
 			n := v.Int64()
 			sec, frac := n/(1e9/unit), n%(1e9/unit)

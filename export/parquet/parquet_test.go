@@ -23,13 +23,13 @@ var wantLogical = map[export.ColumnType]struct {
 	kind    pq.Kind
 	logical string
 }{
-	export.Text:      {pq.ByteArray, "STRING"},
-	export.Integer:   {pq.Int64, "INT(64,true)"},
-	export.Real:      {pq.Double, ""},
-	export.Boolean:   {pq.Boolean, ""},
-	export.Date:      {pq.Int32, "DATE"},
-	export.Timestamp: {pq.Int64, "TIMESTAMP(isAdjustedToUTC=true,unit=MICROS)"},
-	export.JSON:      {pq.ByteArray, "JSON"},
+	export.ColumnText:      {pq.ByteArray, "STRING"},
+	export.ColumnInteger:   {pq.Int64, "INT(64,true)"},
+	export.ColumnReal:      {pq.Double, ""},
+	export.ColumnBoolean:   {pq.Boolean, ""},
+	export.ColumnDate:      {pq.Int32, "DATE"},
+	export.ColumnTimestamp: {pq.Int64, "TIMESTAMP(isAdjustedToUTC=true,unit=MICROS)"},
+	export.ColumnJSON:      {pq.ByteArray, "JSON"},
 }
 
 // readParquet reads a file with parquet-go's reader, checks that each column of a known type
@@ -97,19 +97,19 @@ func readParquet(t testing.TB, path string, cols []export.Column) ([]string, []e
 					continue
 				}
 				switch colTypes[c] {
-				case export.Text:
+				case export.ColumnText:
 					row[c] = string(v.ByteArray())
-				case export.Integer:
+				case export.ColumnInteger:
 					row[c] = v.Int64()
-				case export.Real:
+				case export.ColumnReal:
 					row[c] = v.Double()
-				case export.Boolean:
+				case export.ColumnBoolean:
 					row[c] = v.Boolean()
-				case export.Date:
+				case export.ColumnDate:
 					row[c] = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(v.Int32()))
-				case export.Timestamp:
+				case export.ColumnTimestamp:
 					row[c] = time.UnixMicro(v.Int64()).UTC()
-				case export.JSON:
+				case export.ColumnJSON:
 					row[c] = json.RawMessage(append([]byte(nil), v.ByteArray()...))
 				}
 			}
@@ -132,7 +132,7 @@ var suite = filesinktest.Suite{
 	Open: parquet.Open,
 	Read: readParquet,
 	Expect: func(typ export.ColumnType, v any) any {
-		if typ == export.Timestamp {
+		if typ == export.ColumnTimestamp {
 			return v.(time.Time).Truncate(time.Microsecond)
 		}
 		return v
@@ -148,7 +148,7 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cols := []export.Column{{Name: "recordId", Type: export.Integer}}
+	cols := []export.Column{{Name: "recordId", Type: export.ColumnInteger}}
 	tables := []export.Table{
 		{Name: "records_VS", Form: "VS", Columns: cols, Key: []string{"recordId"}},
 		{Name: "long_AE 2", Form: "AE 2/x=y", Columns: cols, Key: []string{"recordId"}},

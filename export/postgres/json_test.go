@@ -16,11 +16,11 @@ import (
 var rawRecords = export.Table{
 	Name: export.RawTable,
 	Columns: []export.Column{
-		{Name: "recordId", Type: export.Integer},
-		{Name: "formKey", Type: export.Text},
-		{Name: "dateModified", Type: export.Timestamp},
-		{Name: "deleted", Type: export.Boolean},
-		{Name: "json", Type: export.JSON},
+		{Name: "recordId", Type: export.ColumnInteger},
+		{Name: "formKey", Type: export.ColumnText},
+		{Name: "dateModified", Type: export.ColumnTimestamp},
+		{Name: "deleted", Type: export.ColumnBoolean},
+		{Name: "json", Type: export.ColumnJSON},
 	},
 	Key: []string{"recordId"},
 }
@@ -216,7 +216,7 @@ func TestPrepareConvertsJSONB(t *testing.T) {
 func TestJSONKeyRefused(t *testing.T) {
 	t.Parallel()
 	s := newSink(t, uniqueStudy("JSONKEY"))
-	bad := export.Table{Name: "records_J", Columns: []export.Column{{Name: "k", Type: export.Integer}, {Name: "j", Type: export.JSON}},
+	bad := export.Table{Name: "records_J", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}, {Name: "j", Type: export.ColumnJSON}},
 		Key: []string{"k", "j"}}
 	err := s.Prepare(context.Background(), []export.Table{bad})
 	if err == nil || !strings.Contains(err.Error(), `key column "j" is JSON`) {
@@ -237,7 +237,7 @@ func FuzzJSONStored(f *testing.F) {
 	ctx := context.Background()
 	study := uniqueStudy("FUZZJSON")
 	sinks := []*Sink{newSink(f, study, WithCopyThreshold(1)), newSink(f, study, WithCopyThreshold(1<<30))}
-	table := export.Table{Name: "fuzz", Columns: []export.Column{{Name: "k", Type: export.Integer}, {Name: "j", Type: export.JSON}},
+	table := export.Table{Name: "fuzz", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}, {Name: "j", Type: export.ColumnJSON}},
 		Key: []string{"k"}}
 	prepare(f, sinks[0], table)
 	prepare(f, sinks[1], table)

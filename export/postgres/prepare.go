@@ -17,19 +17,19 @@ const maxTableColumns = 1600
 // pgType returns the PostgreSQL type of a column type, as format_type prints it.
 func pgType(t export.ColumnType) (string, bool) {
 	switch t {
-	case export.Text:
+	case export.ColumnText:
 		return "text", true
-	case export.Integer:
+	case export.ColumnInteger:
 		return "bigint", true
-	case export.Real:
+	case export.ColumnReal:
 		return "double precision", true
-	case export.Boolean:
+	case export.ColumnBoolean:
 		return "boolean", true
-	case export.Date:
+	case export.ColumnDate:
 		return "date", true
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		return "timestamp with time zone", true
-	case export.JSON:
+	case export.ColumnJSON:
 		return "json", true
 	}
 	return "", false
@@ -105,7 +105,7 @@ func (s *Sink) newTable(t export.Table) (*table, error) {
 		if isKey[i] {
 			return nil, fmt.Errorf("postgres: table %q: key column %q appears twice", t.Name, k)
 		}
-		if t.Columns[i].Type == export.JSON {
+		if t.Columns[i].Type == export.ColumnJSON {
 			return nil, fmt.Errorf("postgres: table %q: key column %q is JSON, which PostgreSQL's json cannot compare", t.Name, k)
 		}
 		isKey[i] = true

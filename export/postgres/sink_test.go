@@ -106,14 +106,14 @@ var paths = []struct {
 var allTypes = export.Table{
 	Name: "records_ALL",
 	Columns: []export.Column{
-		{Name: "id", Type: export.Integer},
-		{Name: "t", Type: export.Text},
-		{Name: "i", Type: export.Integer},
-		{Name: "r", Type: export.Real},
-		{Name: "b", Type: export.Boolean},
-		{Name: "d", Type: export.Date},
-		{Name: "ts", Type: export.Timestamp},
-		{Name: "j", Type: export.JSON},
+		{Name: "id", Type: export.ColumnInteger},
+		{Name: "t", Type: export.ColumnText},
+		{Name: "i", Type: export.ColumnInteger},
+		{Name: "r", Type: export.ColumnReal},
+		{Name: "b", Type: export.ColumnBoolean},
+		{Name: "d", Type: export.ColumnDate},
+		{Name: "ts", Type: export.ColumnTimestamp},
+		{Name: "j", Type: export.ColumnJSON},
 	},
 	Key: []string{"id"},
 }
@@ -226,10 +226,10 @@ func TestColumnTypesInDatabase(t *testing.T) {
 var subjects = export.Table{
 	Name: "subjects",
 	Columns: []export.Column{
-		{Name: "siteId", Type: export.Integer},
-		{Name: "subjectKey", Type: export.Text},
-		{Name: "status", Type: export.Text},
-		{Name: "visits", Type: export.Integer},
+		{Name: "siteId", Type: export.ColumnInteger},
+		{Name: "subjectKey", Type: export.ColumnText},
+		{Name: "status", Type: export.ColumnText},
+		{Name: "visits", Type: export.ColumnInteger},
 	},
 	Key: []string{"siteId", "subjectKey"},
 }
@@ -271,9 +271,9 @@ func TestDuplicateKeysInBatch(t *testing.T) {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
 			s := newSink(t, uniqueStudy("DUPS"), p.opt)
-			keyOnly := export.Table{Name: "keys", Columns: []export.Column{{Name: "k", Type: export.Text}}, Key: []string{"k"}}
+			keyOnly := export.Table{Name: "keys", Columns: []export.Column{{Name: "k", Type: export.ColumnText}}, Key: []string{"k"}}
 			stamped := export.Table{Name: "stamped", Columns: []export.Column{
-				{Name: "at", Type: export.Timestamp}, {Name: "v", Type: export.Integer}}, Key: []string{"at"}}
+				{Name: "at", Type: export.ColumnTimestamp}, {Name: "v", Type: export.ColumnInteger}}, Key: []string{"at"}}
 			prepare(t, s, subjects, keyOnly, stamped)
 			write(t, s, "subjects", []export.Row{{int64(1), "001", "old", int64(0)}})
 			write(t, s, "subjects", []export.Row{
@@ -311,7 +311,7 @@ func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 	study := uniqueStudy("EVOLVE")
 	s := newSink(t, study)
 	v1 := export.Table{Name: "records_VS", Columns: []export.Column{
-		{Name: "recordId", Type: export.Integer}, {Name: "HEIGHT", Type: export.Real}, {Name: "SITE", Type: export.Integer}},
+		{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "SITE", Type: export.ColumnInteger}},
 		Key: []string{"recordId"}}
 	prepare(t, s, v1)
 	write(t, s, "records_VS", []export.Row{{int64(1), 180.5, int64(10)}, {int64(2), 165.0, int64(11)}})
@@ -319,8 +319,8 @@ func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 	// A later run, with a new sink: the form gained a variable, and SITE became text.
 	s2 := newSink(t, study)
 	v2 := export.Table{Name: "records_VS", Columns: []export.Column{
-		{Name: "recordId", Type: export.Integer}, {Name: "HEIGHT", Type: export.Real}, {Name: "SITE", Type: export.Text},
-		{Name: "WEIGHT", Type: export.Real}}, Key: []string{"recordId"}}
+		{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "SITE", Type: export.ColumnText},
+		{Name: "WEIGHT", Type: export.ColumnReal}}, Key: []string{"recordId"}}
 	prepare(t, s2, v2)
 	prepare(t, s2, v2) // preparing again changes nothing
 	want := [][]any{{int64(1), 180.5, "10", nil}, {int64(2), 165.0, "11", nil}}
@@ -335,7 +335,7 @@ func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 
 	// The first run's layout, without WEIGHT, still writes: WEIGHT keeps its value.
 	v1text := v1
-	v1text.Columns = []export.Column{{Name: "recordId", Type: export.Integer}, {Name: "HEIGHT", Type: export.Real}, {Name: "SITE", Type: export.Text}}
+	v1text.Columns = []export.Column{{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "SITE", Type: export.ColumnText}}
 	s3 := newSink(t, study)
 	prepare(t, s3, v1text)
 	write(t, s3, "records_VS", []export.Row{{int64(2), 167.0, "S12"}})
@@ -351,11 +351,11 @@ func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 		msg  string
 	}{
 		{"key", export.Table{Name: "records_VS", Columns: []export.Column{
-			{Name: "recordId", Type: export.Integer}, {Name: "HEIGHT", Type: export.Real}, {Name: "NEW", Type: export.Text}},
+			{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "NEW", Type: export.ColumnText}},
 			Key: []string{"recordId", "HEIGHT"}}, `exists with the key (recordId), the export's key is (recordId, HEIGHT)`},
 	}
 	for _, b := range bad {
-		other := export.Table{Name: "untouched", Columns: []export.Column{{Name: "k", Type: export.Text}}, Key: []string{"k"}}
+		other := export.Table{Name: "untouched", Columns: []export.Column{{Name: "k", Type: export.ColumnText}}, Key: []string{"k"}}
 		err := s3.Prepare(context.Background(), []export.Table{other, b.tab})
 		if err == nil || !strings.Contains(err.Error(), b.msg) {
 			t.Errorf("%s: got error %v, want one containing %q", b.name, err, b.msg)
@@ -381,16 +381,16 @@ func TestPrepareChangesTypes(t *testing.T) {
 	col := func(name string, typ export.ColumnType) export.Column { return export.Column{Name: name, Type: typ} }
 	ts := time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)
 	before := export.Table{Name: "records_T", Key: []string{"k"}, Columns: []export.Column{
-		col("k", export.Integer),
-		col("textNum", export.Text), col("textBad", export.Text), col("intReal", export.Integer),
-		col("realInt", export.Real), col("dateTS", export.Date), col("tsDate", export.Timestamp),
-		col("boolJSON", export.Boolean), col("jsonText", export.JSON),
+		col("k", export.ColumnInteger),
+		col("textNum", export.ColumnText), col("textBad", export.ColumnText), col("intReal", export.ColumnInteger),
+		col("realInt", export.ColumnReal), col("dateTS", export.ColumnDate), col("tsDate", export.ColumnTimestamp),
+		col("boolJSON", export.ColumnBoolean), col("jsonText", export.ColumnJSON),
 	}}
 	after := export.Table{Name: "records_T", Key: []string{"k"}, Columns: []export.Column{
-		col("k", export.Integer),
-		col("textNum", export.Real), col("textBad", export.Integer), col("intReal", export.Real),
-		col("realInt", export.Integer), col("dateTS", export.Timestamp), col("tsDate", export.Date),
-		col("boolJSON", export.JSON), col("jsonText", export.Text),
+		col("k", export.ColumnInteger),
+		col("textNum", export.ColumnReal), col("textBad", export.ColumnInteger), col("intReal", export.ColumnReal),
+		col("realInt", export.ColumnInteger), col("dateTS", export.ColumnTimestamp), col("tsDate", export.ColumnDate),
+		col("boolJSON", export.ColumnJSON), col("jsonText", export.ColumnText),
 	}}
 	s := newSink(t, study)
 	prepare(t, s, before)
@@ -452,19 +452,19 @@ func TestTextOf(t *testing.T) {
 		v    any
 		want string
 	}{
-		{export.Integer, int64(-12), "-12"},
-		{export.Real, 0.1, "0.1"},
-		{export.Real, 1e21, "1e+21"},
-		{export.Real, 1e6, "1000000"},
-		{export.Real, -1.5e-5, "-1.5e-05"},
-		{export.Real, math.Inf(-1), "-Infinity"},
-		{export.Real, math.NaN(), "NaN"},
-		{export.Boolean, false, "false"},
-		{export.Date, date(2024, 2, 29), "2024-02-29"},
-		{export.Timestamp, ts, "2024-03-01 11:30:45.123456+00"},
-		{export.Timestamp, date(2024, 2, 29), "2024-02-29 00:00:00+00"},
-		{export.JSON, json.RawMessage(`{"a":1}`), `{"a":1}`},
-		{export.Text, "x", "x"},
+		{export.ColumnInteger, int64(-12), "-12"},
+		{export.ColumnReal, 0.1, "0.1"},
+		{export.ColumnReal, 1e21, "1e+21"},
+		{export.ColumnReal, 1e6, "1000000"},
+		{export.ColumnReal, -1.5e-5, "-1.5e-05"},
+		{export.ColumnReal, math.Inf(-1), "-Infinity"},
+		{export.ColumnReal, math.NaN(), "NaN"},
+		{export.ColumnBoolean, false, "false"},
+		{export.ColumnDate, date(2024, 2, 29), "2024-02-29"},
+		{export.ColumnTimestamp, ts, "2024-03-01 11:30:45.123456+00"},
+		{export.ColumnTimestamp, date(2024, 2, 29), "2024-02-29 00:00:00+00"},
+		{export.ColumnJSON, json.RawMessage(`{"a":1}`), `{"a":1}`},
+		{export.ColumnText, "x", "x"},
 	} {
 		if got := textOf(c.typ, c.v); got != c.want {
 			t.Errorf("textOf(%v, %v) = %q, want %q", c.typ, c.v, got, c.want)
@@ -487,9 +487,9 @@ func TestTextOf(t *testing.T) {
 	}
 	var want []string
 	for _, v := range []any{1e21, 0.1, 1e6, 123456.0, 1.5e-7, 1e14, 1e15, 1.5e-4, 1.5e-5, 1234567890123456.7} {
-		want = append(want, textOf(export.Real, v))
+		want = append(want, textOf(export.ColumnReal, v))
 	}
-	want = append(want, textOf(export.Timestamp, time.Date(2024, 3, 1, 11, 30, 45, 123456000, time.UTC)), textOf(export.Timestamp, date(2024, 2, 29)))
+	want = append(want, textOf(export.ColumnTimestamp, time.Date(2024, 3, 1, 11, 30, 45, 123456000, time.UTC)), textOf(export.ColumnTimestamp, date(2024, 2, 29)))
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("PostgreSQL prints %q, textOf %q", got, want)
 	}
@@ -508,19 +508,19 @@ func TestHostileIdentifiers(t *testing.T) {
 	tab := export.Table{
 		Name: `records_"; DROP TABLE canary; --`,
 		Columns: []export.Column{
-			{Name: `id"); DELETE FROM canary; --`, Type: export.Integer},
-			{Name: "with space", Type: export.Text},
-			{Name: `"`, Type: export.Text},
-			{Name: "$1", Type: export.Text},
-			{Name: "MixedCase", Type: export.Text},
-			{Name: "mixedcase", Type: export.Text},
-			{Name: long1, Type: export.Text},
-			{Name: long2, Type: export.Text},
-			{Name: "select", Type: export.Text},
+			{Name: `id"); DELETE FROM canary; --`, Type: export.ColumnInteger},
+			{Name: "with space", Type: export.ColumnText},
+			{Name: `"`, Type: export.ColumnText},
+			{Name: "$1", Type: export.ColumnText},
+			{Name: "MixedCase", Type: export.ColumnText},
+			{Name: "mixedcase", Type: export.ColumnText},
+			{Name: long1, Type: export.ColumnText},
+			{Name: long2, Type: export.ColumnText},
+			{Name: "select", Type: export.ColumnText},
 		},
 		Key: []string{`id"); DELETE FROM canary; --`},
 	}
-	longTable := export.Table{Name: strings.Repeat("t", 100), Columns: []export.Column{{Name: "k", Type: export.Integer}}, Key: []string{"k"}}
+	longTable := export.Table{Name: strings.Repeat("t", 100), Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}}, Key: []string{"k"}}
 	if _, err := s.pool.Exec(ctx, "CREATE TABLE "+quoteIdent(s.schema)+".canary (x int); INSERT INTO "+quoteIdent(s.schema)+".canary VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
@@ -563,10 +563,10 @@ func TestHostileIdentifiers(t *testing.T) {
 
 	// Names PostgreSQL cannot hold, and the ledger's, are refused.
 	for _, bad := range []export.Table{
-		{Name: "nul\x00table", Columns: []export.Column{{Name: "k", Type: export.Integer}}, Key: []string{"k"}},
-		{Name: "t", Columns: []export.Column{{Name: "k\x00", Type: export.Integer}}, Key: []string{"k\x00"}},
-		{Name: "", Columns: []export.Column{{Name: "k", Type: export.Integer}}, Key: []string{"k"}},
-		{Name: "_imednet_forms", Columns: []export.Column{{Name: "k", Type: export.Integer}}, Key: []string{"k"}},
+		{Name: "nul\x00table", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}}, Key: []string{"k"}},
+		{Name: "t", Columns: []export.Column{{Name: "k\x00", Type: export.ColumnInteger}}, Key: []string{"k\x00"}},
+		{Name: "", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}}, Key: []string{"k"}},
+		{Name: "_imednet_forms", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}}, Key: []string{"k"}},
 	} {
 		if err := s.Prepare(ctx, []export.Table{bad}); err == nil {
 			t.Errorf("Prepare accepted table %q", bad.Name)
@@ -673,8 +673,8 @@ func TestLedgerRoundTrip(t *testing.T) {
 
 // wideTable has n columns of mixed types after its key, and wideRow fills one of its rows.
 func wideTable(name string, n int) export.Table {
-	t := export.Table{Name: name, Key: []string{"recordId"}, Columns: []export.Column{{Name: "recordId", Type: export.Integer}}}
-	types := []export.ColumnType{export.Text, export.Integer, export.Real, export.Boolean, export.Date, export.Timestamp, export.Text, export.JSON}
+	t := export.Table{Name: name, Key: []string{"recordId"}, Columns: []export.Column{{Name: "recordId", Type: export.ColumnInteger}}}
+	types := []export.ColumnType{export.ColumnText, export.ColumnInteger, export.ColumnReal, export.ColumnBoolean, export.ColumnDate, export.ColumnTimestamp, export.ColumnText, export.ColumnJSON}
 	for i := range n {
 		t.Columns = append(t.Columns, export.Column{Name: fmt.Sprintf("VAR_%03d", i), Type: types[i%len(types)]})
 	}
@@ -690,19 +690,19 @@ func wideRow(t export.Table, id int64, version int) export.Row {
 			continue
 		}
 		switch c.Type {
-		case export.Text:
+		case export.ColumnText:
 			row = append(row, fmt.Sprintf("value %d/%d/%d 'q' \"dq\"", id, i, version))
-		case export.Integer:
+		case export.ColumnInteger:
 			row = append(row, id*int64(i+1)+int64(version))
-		case export.Real:
+		case export.ColumnReal:
 			row = append(row, float64(id)/7+float64(i)+float64(version))
-		case export.Boolean:
+		case export.ColumnBoolean:
 			row = append(row, (int(id)+i+version)%2 == 0)
-		case export.Date:
+		case export.ColumnDate:
 			row = append(row, base.AddDate(0, 0, int(id)%3000+version))
-		case export.Timestamp:
+		case export.ColumnTimestamp:
 			row = append(row, base.Add(time.Duration(id)*time.Second+time.Duration(i+version)*time.Microsecond))
-		case export.JSON:
+		case export.ColumnJSON:
 			row = append(row, json.RawMessage(fmt.Sprintf(`{"id": %d, "i": %d, "v": %d, "s": "x\u00e9"}`, id, i, version)))
 		}
 	}
@@ -855,12 +855,12 @@ func TestFullRows(t *testing.T) {
 		return string(b)
 	}
 	layouts := map[string][]export.ColumnType{
-		"text":  {export.Text},
-		"json":  {export.JSON},
-		"mixed": {export.Text, export.JSON, export.Real, export.Timestamp, export.Integer, export.Date, export.Boolean},
+		"text":  {export.ColumnText},
+		"json":  {export.ColumnJSON},
+		"mixed": {export.ColumnText, export.ColumnJSON, export.ColumnReal, export.ColumnTimestamp, export.ColumnInteger, export.ColumnDate, export.ColumnBoolean},
 	}
 	for name, types := range layouts {
-		tab := export.Table{Name: "records_FULL_" + name, Key: []string{"recordId"}, Columns: []export.Column{{Name: "recordId", Type: export.Integer}}}
+		tab := export.Table{Name: "records_FULL_" + name, Key: []string{"recordId"}, Columns: []export.Column{{Name: "recordId", Type: export.ColumnInteger}}}
 		for i := range s.MaxColumns() - 1 {
 			tab.Columns = append(tab.Columns, export.Column{Name: fmt.Sprintf("V%d", i), Type: types[i%len(types)]})
 		}
@@ -873,19 +873,19 @@ func TestFullRows(t *testing.T) {
 			row := export.Row{int64(id)}
 			for _, c := range tab.Columns[1:] {
 				switch c.Type {
-				case export.Text:
+				case export.ColumnText:
 					row = append(row, letters(size))
-				case export.JSON:
+				case export.ColumnJSON:
 					row = append(row, json.RawMessage(`"`+letters(size)+`"`))
-				case export.Real:
+				case export.ColumnReal:
 					row = append(row, rnd.Float64())
-				case export.Timestamp:
+				case export.ColumnTimestamp:
 					row = append(row, time.Unix(rnd.Int64N(1e9), 0))
-				case export.Integer:
+				case export.ColumnInteger:
 					row = append(row, rnd.Int64())
-				case export.Date:
+				case export.ColumnDate:
 					row = append(row, date(2024, 1, 1))
-				case export.Boolean:
+				case export.ColumnBoolean:
 					row = append(row, true)
 				}
 			}

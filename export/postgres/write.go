@@ -185,7 +185,7 @@ func convertValue(t export.ColumnType, v any) (any, bool, error) {
 		return nil, false, nil
 	}
 	switch t {
-	case export.Text:
+	case export.ColumnText:
 		s, ok := v.(string)
 		if !ok {
 			return nil, false, wrongType(v, "string")
@@ -194,22 +194,22 @@ func convertValue(t export.ColumnType, v any) (any, bool, error) {
 			return v, false, nil
 		}
 		return cleanText(s), true, nil
-	case export.Integer:
+	case export.ColumnInteger:
 		if _, ok := v.(int64); ok {
 			return v, false, nil
 		}
 		return nil, false, wrongType(v, "int64")
-	case export.Real:
+	case export.ColumnReal:
 		if _, ok := v.(float64); ok {
 			return v, false, nil
 		}
 		return nil, false, wrongType(v, "float64")
-	case export.Boolean:
+	case export.ColumnBoolean:
 		if _, ok := v.(bool); ok {
 			return v, false, nil
 		}
 		return nil, false, wrongType(v, "bool")
-	case export.Date:
+	case export.ColumnDate:
 		d, ok := v.(time.Time)
 		if !ok {
 			return nil, false, wrongType(v, "time.Time")
@@ -220,12 +220,12 @@ func convertValue(t export.ColumnType, v any) (any, bool, error) {
 		}
 		d = d.UTC()
 		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC), false, nil
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		if _, ok := v.(time.Time); ok {
 			return v, false, nil // pgx sends the instant, whatever the location
 		}
 		return nil, false, wrongType(v, "time.Time")
-	case export.JSON:
+	case export.ColumnJSON:
 		var b []byte
 		switch j := v.(type) {
 		case json.RawMessage:
@@ -277,7 +277,7 @@ func textOf(t export.ColumnType, v any) string {
 	case bool:
 		return strconv.FormatBool(v)
 	case time.Time:
-		if t == export.Date {
+		if t == export.ColumnDate {
 			return v.Format(time.DateOnly)
 		}
 		return v.UTC().Format("2006-01-02 15:04:05.999999") + "+00"

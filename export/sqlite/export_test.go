@@ -278,7 +278,7 @@ func TestFilePermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.Prepare(context.Background(), []export.Table{{Name: "t", Columns: []export.Column{{Name: "a", Type: export.Integer}}, Key: []string{"a"}}}); err != nil {
+	if err := s.Prepare(context.Background(), []export.Table{{Name: "t", Columns: []export.Column{{Name: "a", Type: export.ColumnInteger}}, Key: []string{"a"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Write(context.Background(), "t", []export.Row{{int64(1)}}); err != nil {

@@ -13,9 +13,9 @@ import (
 
 func TestWidestTable(t *testing.T) {
 	s := open(t, "wide.db")
-	cols := []export.Column{{Name: "recordId", Type: export.Integer}}
+	cols := []export.Column{{Name: "recordId", Type: export.ColumnInteger}}
 	for i := 1; i < sqlite.MaxColumns; i++ {
-		cols = append(cols, export.Column{Name: "v" + itoa(i), Type: export.Real})
+		cols = append(cols, export.Column{Name: "v" + itoa(i), Type: export.ColumnReal})
 	}
 	table := export.Table{Name: "form_W", Columns: cols, Key: []string{"recordId"}, Form: "W"}
 	ctx := context.Background()
@@ -41,7 +41,7 @@ func TestWidestTable(t *testing.T) {
 	if err := s.DB().QueryRow(`SELECT v1999 FROM form_W WHERE recordId = 2`).Scan(&v); err != nil || v != 37*10000+1999 {
 		t.Errorf("v1999 of record 2: %v (%v), want the later row's", v, err)
 	}
-	table.Columns = append(table.Columns, export.Column{Name: "one_too_many", Type: export.Text})
+	table.Columns = append(table.Columns, export.Column{Name: "one_too_many", Type: export.ColumnText})
 	if err := s.Prepare(ctx, []export.Table{table}); err == nil {
 		t.Error("a table of 2,001 columns was prepared")
 	}
@@ -50,7 +50,7 @@ func TestWidestTable(t *testing.T) {
 func TestPrepareAltersAndChecks(t *testing.T) {
 	s := open(t, "alter.db")
 	ctx := context.Background()
-	t1 := export.Table{Name: `odd "name"; DROP TABLE x`, Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "a b", Type: export.Text}}, Key: []string{"id"}}
+	t1 := export.Table{Name: `odd "name"; DROP TABLE x`, Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "a b", Type: export.ColumnText}}, Key: []string{"id"}}
 	if err := s.Prepare(ctx, []export.Table{t1}); err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +58,8 @@ func TestPrepareAltersAndChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A form that gained a variable: the column is added, the rows stay.
-	t1.Columns = append(t1.Columns, export.Column{Name: "when", Type: export.Timestamp}, export.Column{Name: "day", Type: export.Date},
-		export.Column{Name: "ok", Type: export.Boolean}, export.Column{Name: "doc", Type: export.JSON})
+	t1.Columns = append(t1.Columns, export.Column{Name: "when", Type: export.ColumnTimestamp}, export.Column{Name: "day", Type: export.ColumnDate},
+		export.Column{Name: "ok", Type: export.ColumnBoolean}, export.Column{Name: "doc", Type: export.ColumnJSON})
 	if err := s.Prepare(ctx, []export.Table{t1}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +79,10 @@ func TestPrepareAltersAndChecks(t *testing.T) {
 	for _, bad := range []export.Table{
 		{Name: "", Columns: t1.Columns, Key: []string{"id"}},
 		{Name: "t", Key: []string{"id"}},
-		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}}},
-		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}}, Key: []string{"nope"}},
-		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "ID", Type: export.Text}}, Key: []string{"id"}},
-		{Name: "_imednet_forms", Columns: []export.Column{{Name: "id", Type: export.Integer}}, Key: []string{"id"}},
+		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}},
+		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}, Key: []string{"nope"}},
+		{Name: "t", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "ID", Type: export.ColumnText}}, Key: []string{"id"}},
+		{Name: "_imednet_forms", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}}, Key: []string{"id"}},
 	} {
 		if err := s.Prepare(ctx, []export.Table{bad}); err == nil {
 			t.Errorf("table %+v was prepared", bad)
@@ -145,8 +145,8 @@ func TestNullKeyRefused(t *testing.T) {
 	s := open(t, "nullkey.db")
 	ctx := context.Background()
 	tables := []export.Table{
-		{Name: "one", Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "v", Type: export.Text}}, Key: []string{"id"}},
-		{Name: "two", Columns: []export.Column{{Name: "a", Type: export.Integer}, {Name: "b", Type: export.Text}}, Key: []string{"a", "b"}},
+		{Name: "one", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "v", Type: export.ColumnText}}, Key: []string{"id"}},
+		{Name: "two", Columns: []export.Column{{Name: "a", Type: export.ColumnInteger}, {Name: "b", Type: export.ColumnText}}, Key: []string{"a", "b"}},
 	}
 	if err := s.Prepare(ctx, tables); err != nil {
 		t.Fatal(err)

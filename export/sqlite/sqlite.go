@@ -148,15 +148,15 @@ func Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`
 
 func sqlType(t export.ColumnType) string {
 	switch t {
-	case export.Integer:
+	case export.ColumnInteger:
 		return "BIGINT" // integer affinity, but never an alias of the rowid: see createOrAlter
-	case export.Real:
+	case export.ColumnReal:
 		return "REAL"
-	case export.Boolean:
+	case export.ColumnBoolean:
 		return "BOOLEAN"
-	case export.Date:
+	case export.ColumnDate:
 		return "DATE"
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		return "TIMESTAMP"
 	}
 	return "TEXT" // text and json (a declared JSON type would have numeric affinity)
@@ -398,34 +398,34 @@ func value(c export.Column, v any) (any, error) {
 	}
 	// Values that pass unchanged are returned as they came, without boxing them again.
 	switch c.Type {
-	case export.Text:
+	case export.ColumnText:
 		if _, ok := v.(string); ok {
 			return v, nil
 		}
-	case export.Integer:
+	case export.ColumnInteger:
 		if _, ok := v.(int64); ok {
 			return v, nil
 		}
-	case export.Real:
+	case export.ColumnReal:
 		if _, ok := v.(float64); ok {
 			return v, nil
 		}
-	case export.Boolean:
+	case export.ColumnBoolean:
 		if b, ok := v.(bool); ok {
 			if b {
 				return int64(1), nil
 			}
 			return int64(0), nil
 		}
-	case export.Date:
+	case export.ColumnDate:
 		if t, ok := v.(time.Time); ok {
 			return t.UTC().Format(dateLayout), nil
 		}
-	case export.Timestamp:
+	case export.ColumnTimestamp:
 		if t, ok := v.(time.Time); ok {
 			return t.UTC().Format(timestampLayout), nil
 		}
-	case export.JSON:
+	case export.ColumnJSON:
 		if j, ok := v.(json.RawMessage); ok {
 			return string(j), nil
 		}

@@ -14,7 +14,7 @@
 //	internal/cli/study/        study structure
 //	internal/cli/auth/         auth check
 //	internal/cli/sandbox/      sandbox serve
-//	internal/cli/export/       export and sync
+//	internal/cli/exportcmd/    export and sync
 //
 // # Adding a command
 //

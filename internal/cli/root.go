@@ -14,7 +14,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
-	"github.com/imednet/imednet-go/internal/cli/export"
+	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/records"
 	"github.com/imednet/imednet-go/internal/cli/resource"
@@ -173,7 +173,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 
 	// The extraction commands (see doc.go). EXPORT-AND-SYNC-REGISTRATION
 	root.AddGroup(&cobra.Group{ID: "extract", Title: "Extraction:"})
-	for _, cmd := range []*cobra.Command{export.NewCmd(f, nil), export.NewSyncCmd(f, nil)} {
+	for _, cmd := range []*cobra.Command{exportcmd.NewCmd(f, nil), exportcmd.NewSyncCmd(f, nil)} {
 		cmd.GroupID = "extract"
 		root.AddCommand(cmd)
 	}

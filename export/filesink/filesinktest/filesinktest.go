@@ -69,15 +69,15 @@ func Run(t *testing.T, s Suite) {
 var AllTypesTable = export.Table{
 	Name: "all_types",
 	Columns: []export.Column{
-		{Name: "id", Type: export.Integer},
-		{Name: "text", Type: export.Text},
-		{Name: "int", Type: export.Integer},
-		{Name: "real", Type: export.Real},
-		{Name: "bool", Type: export.Boolean},
-		{Name: "date", Type: export.Date},
-		{Name: "ts", Type: export.Timestamp},
-		{Name: "json", Type: export.JSON},
-		{Name: "étiquette", Type: export.Text},
+		{Name: "id", Type: export.ColumnInteger},
+		{Name: "text", Type: export.ColumnText},
+		{Name: "int", Type: export.ColumnInteger},
+		{Name: "real", Type: export.ColumnReal},
+		{Name: "bool", Type: export.ColumnBoolean},
+		{Name: "date", Type: export.ColumnDate},
+		{Name: "ts", Type: export.ColumnTimestamp},
+		{Name: "json", Type: export.ColumnJSON},
+		{Name: "étiquette", Type: export.ColumnText},
 	},
 	Key: []string{"id"},
 }
@@ -192,7 +192,7 @@ func (s Suite) expect(tbl export.Table, rows []export.Row) []export.Row {
 		out[i] = slices.Clone(row)
 		for j, v := range row {
 			typ := tbl.Columns[j].Type
-			if typ == export.Timestamp && v != nil {
+			if typ == export.ColumnTimestamp && v != nil {
 				v = v.(time.Time).UTC()
 			}
 			if s.Expect != nil && v != nil {
@@ -211,11 +211,11 @@ func EqualValue(typ export.ColumnType, a, b any) bool {
 		return a == nil && b == nil
 	}
 	switch typ {
-	case export.Date, export.Timestamp:
+	case export.ColumnDate, export.ColumnTimestamp:
 		ta, ok1 := a.(time.Time)
 		tb, ok2 := b.(time.Time)
 		return ok1 && ok2 && ta.Equal(tb)
-	case export.JSON:
+	case export.ColumnJSON:
 		ra, ok1 := a.(json.RawMessage)
 		rb, ok2 := b.(json.RawMessage)
 		if !ok1 || !ok2 {
@@ -226,7 +226,7 @@ func EqualValue(typ export.ColumnType, a, b any) bool {
 			return false
 		}
 		return reflect.DeepEqual(va, vb)
-	case export.Real:
+	case export.ColumnReal:
 		fa, ok1 := a.(float64)
 		fb, ok2 := b.(float64)
 		return ok1 && ok2 && (fa == fb || math.IsNaN(fa) && math.IsNaN(fb))
@@ -325,7 +325,7 @@ func testEmptyTable(t *testing.T, s Suite) {
 var kv = export.Table{
 	Name:    "kv",
 	Form:    "F1",
-	Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "name", Type: export.Text}, {Name: "score", Type: export.Real}},
+	Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "name", Type: export.ColumnText}, {Name: "score", Type: export.ColumnReal}},
 	Key:     []string{"id"},
 }
 
@@ -376,8 +376,8 @@ func testCompositeKey(t *testing.T, s Suite) {
 		Name: "long",
 		Form: "AE",
 		Columns: []export.Column{
-			{Name: "recordId", Type: export.Integer}, {Name: "variable", Type: export.Text},
-			{Name: "day", Type: export.Date}, {Name: "value", Type: export.Text},
+			{Name: "recordId", Type: export.ColumnInteger}, {Name: "variable", Type: export.ColumnText},
+			{Name: "day", Type: export.ColumnDate}, {Name: "value", Type: export.ColumnText},
 		},
 		Key: []string{"recordId", "variable", "day"},
 	}
@@ -406,11 +406,11 @@ func testSchemaEvolution(t *testing.T, s Suite) {
 	v1 := export.Table{
 		Name:    "records_VS",
 		Form:    "VS",
-		Columns: []export.Column{{Name: "recordId", Type: export.Integer}, {Name: "HEIGHT", Type: export.Real}},
+		Columns: []export.Column{{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}},
 		Key:     []string{"recordId"},
 	}
 	v2 := v1
-	v2.Columns = append(slices.Clone(v1.Columns), export.Column{Name: "WEIGHT", Type: export.Real}, export.Column{Name: "VSDT", Type: export.Date})
+	v2.Columns = append(slices.Clone(v1.Columns), export.Column{Name: "WEIGHT", Type: export.ColumnReal}, export.Column{Name: "VSDT", Type: export.ColumnDate})
 	dir := t.TempDir()
 	sink := open(t, s, dir)
 	prepare(t, sink, v1)
@@ -432,7 +432,7 @@ func testSchemaEvolution(t *testing.T, s Suite) {
 
 	// A gained column with no new rows is added too.
 	v3 := v2
-	v3.Columns = append(slices.Clone(v2.Columns), export.Column{Name: "NOTE", Type: export.Text})
+	v3.Columns = append(slices.Clone(v2.Columns), export.Column{Name: "NOTE", Type: export.ColumnText})
 	sink = open(t, s, dir)
 	prepare(t, sink, v3)
 	closeSink(t, sink)
@@ -456,7 +456,7 @@ func testSchemaEvolution(t *testing.T, s Suite) {
 
 func testTypeChange(t *testing.T, s Suite) {
 	table := func(typ export.ColumnType) export.Table {
-		return export.Table{Name: "changing", Columns: []export.Column{{Name: "id", Type: export.Integer}, {Name: "v", Type: typ}}, Key: []string{"id"}}
+		return export.Table{Name: "changing", Columns: []export.Column{{Name: "id", Type: export.ColumnInteger}, {Name: "v", Type: typ}}, Key: []string{"id"}}
 	}
 	dir := t.TempDir()
 	session := func(tbl export.Table, rows ...export.Row) string {
@@ -467,25 +467,25 @@ func testTypeChange(t *testing.T, s Suite) {
 		closeSink(t, sink)
 		return path
 	}
-	session(table(export.Integer), export.Row{int64(1), int64(10)}, export.Row{int64(2), int64(-20)})
+	session(table(export.ColumnInteger), export.Row{int64(1), int64(10)}, export.Row{int64(2), int64(-20)})
 
 	// Integer to real: the old values convert.
-	path := session(table(export.Real), export.Row{int64(3), 2.5})
-	names, got := readTable(t, s, path, table(export.Real))
-	compare(t, table(export.Real), names, got, []export.Row{{int64(1), 10.0}, {int64(2), -20.0}, {int64(3), 2.5}})
+	path := session(table(export.ColumnReal), export.Row{int64(3), 2.5})
+	names, got := readTable(t, s, path, table(export.ColumnReal))
+	compare(t, table(export.ColumnReal), names, got, []export.Row{{int64(1), 10.0}, {int64(2), -20.0}, {int64(3), 2.5}})
 
 	// Real to text: the old values convert.
-	session(table(export.Text), export.Row{int64(4), "abc"})
-	names, got = readTable(t, s, path, table(export.Text))
+	session(table(export.ColumnText), export.Row{int64(4), "abc"})
+	names, got = readTable(t, s, path, table(export.ColumnText))
 	want := []export.Row{{int64(1), "10"}, {int64(2), "-20"}, {int64(3), "2.5"}, {int64(4), "abc"}}
-	compare(t, table(export.Text), names, got, s.expect(table(export.Text), want))
+	compare(t, table(export.ColumnText), names, got, s.expect(table(export.ColumnText), want))
 
 	// Text to integer: "abc" and "2.5" are no integers, so the column stays text and the new
 	// row's value is written as text.
-	session(table(export.Integer), export.Row{int64(5), int64(7)})
-	names, got = readTable(t, s, path, table(export.Text))
+	session(table(export.ColumnInteger), export.Row{int64(5), int64(7)})
+	names, got = readTable(t, s, path, table(export.ColumnText))
 	want = append(want, export.Row{int64(5), "7"})
-	compare(t, table(export.Text), names, got, s.expect(table(export.Text), want))
+	compare(t, table(export.ColumnText), names, got, s.expect(table(export.ColumnText), want))
 }
 
 // crashChild plays an export that dies: it commits form F1 through SaveForm, then writes more
@@ -858,11 +858,11 @@ func testErrors(t *testing.T, s Suite) {
 func WideTable(cols int) export.Table {
 	tbl := export.Table{Name: "records_WIDE", Form: "WIDE", Key: []string{"recordId"}}
 	tbl.Columns = append(tbl.Columns,
-		export.Column{Name: "recordId", Type: export.Integer},
-		export.Column{Name: "subjectKey", Type: export.Text},
-		export.Column{Name: "dateModified", Type: export.Timestamp},
+		export.Column{Name: "recordId", Type: export.ColumnInteger},
+		export.Column{Name: "subjectKey", Type: export.ColumnText},
+		export.Column{Name: "dateModified", Type: export.ColumnTimestamp},
 	)
-	types := []export.ColumnType{export.Text, export.Real, export.Date, export.Boolean, export.Text, export.Integer}
+	types := []export.ColumnType{export.ColumnText, export.ColumnReal, export.ColumnDate, export.ColumnBoolean, export.ColumnText, export.ColumnInteger}
 	for i := len(tbl.Columns); i < cols; i++ {
 		tbl.Columns = append(tbl.Columns, export.Column{Name: fmt.Sprintf("VAR%03d", i), Type: types[i%len(types)]})
 	}
@@ -880,15 +880,15 @@ func WideRow(tbl export.Table, i int) export.Row {
 			continue
 		}
 		switch tbl.Columns[j].Type {
-		case export.Text:
+		case export.ColumnText:
 			row[j] = fmt.Sprintf("value %d of %d", j, i%97)
-		case export.Real:
+		case export.ColumnReal:
 			row[j] = float64(i%1000) / 10
-		case export.Date:
+		case export.ColumnDate:
 			row[j] = date(2024, time.Month(1+j%12), 1+i%28)
-		case export.Boolean:
+		case export.ColumnBoolean:
 			row[j] = i%3 == 0
-		case export.Integer:
+		case export.ColumnInteger:
 			row[j] = int64(i * j)
 		}
 	}

@@ -19,8 +19,8 @@ import (
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
-// Query holds the list parameters the flags give, ready for the SDK.
-type Query struct {
+// ListParams holds the list parameters the flags give, ready for the SDK.
+type ListParams struct {
 	imednet.ListOptions
 	RecordDataFilter imednet.Filter // --record-data-filter; only for records
 	IncludeInactive  bool           // --include-inactive; only for users
@@ -45,7 +45,7 @@ type Spec[T any] struct {
 	// Columns describe the fields for the table and CSV; JSON encodes the item itself.
 	Columns []output.Column[T]
 	// List iterates over the items the query selects.
-	List func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[T, error]
+	List func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[T, error]
 	// Get returns the item with the given id; a malformed id is a usage error.
 	Get func(ctx context.Context, c *imednet.Client, study, id string) (*T, error)
 	// FilterExample, SortExample and ExampleID are used in the help's examples, which run on
@@ -214,7 +214,7 @@ func refusedBeforeSending(err error) bool {
 }
 
 // query checks the flags and builds the SDK's parameters.
-func (o *ListOptions[T]) query() (*Query, error) {
+func (o *ListOptions[T]) query() (*ListParams, error) {
 	if err := cmdutil.CheckPageSize(o.PageSize); err != nil {
 		return nil, err
 	}
@@ -225,7 +225,7 @@ func (o *ListOptions[T]) query() (*Query, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Query{IncludeInactive: o.IncludeInactive}
+	q := &ListParams{IncludeInactive: o.IncludeInactive}
 	q.Sort = sorts
 	q.PageSize = o.PageSize
 	if q.PageSize == 0 && o.Limit > 0 {

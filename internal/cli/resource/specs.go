@@ -47,7 +47,7 @@ var Studies = &Spec[imednet.Study]{
 		col("dateCreated", false, func(s *imednet.Study) string { return ts(s.DateCreated) }),
 		col("dateModified", true, func(s *imednet.Study) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, _ string, q *Query) iter.Seq2[imednet.Study, error] {
+	List: func(ctx context.Context, c *imednet.Client, _ string, q *ListParams) iter.Seq2[imednet.Study, error] {
 		return c.Studies.All(ctx, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, _ string, id string) (*imednet.Study, error) {
@@ -68,7 +68,7 @@ var Sites = &Spec[imednet.Site]{
 		col("dateCreated", false, func(s *imednet.Site) string { return ts(s.DateCreated) }),
 		col("dateModified", true, func(s *imednet.Site) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Site, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Site, error] {
 		return c.Sites.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Site, error) {
@@ -100,7 +100,7 @@ var Subjects = &Spec[imednet.Subject]{
 		col("dateModified", true, func(s *imednet.Subject) string { return ts(s.DateModified) }),
 		col("keywords", false, func(s *imednet.Subject) string { return compact(s.Keywords) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Subject, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Subject, error] {
 		return c.Subjects.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Subject, error) {
@@ -145,7 +145,7 @@ var Forms = &Spec[imednet.Form]{
 		col("dateCreated", false, func(s *imednet.Form) string { return ts(s.DateCreated) }),
 		col("dateModified", true, func(s *imednet.Form) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Form, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Form, error] {
 		return c.Forms.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Form, error) {
@@ -191,7 +191,7 @@ var Intervals = &Spec[imednet.Interval]{
 		col("dateCreated", false, func(s *imednet.Interval) string { return ts(s.DateCreated) }),
 		col("dateModified", false, func(s *imednet.Interval) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Interval, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Interval, error] {
 		return c.Intervals.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Interval, error) {
@@ -225,7 +225,7 @@ var Visits = &Spec[imednet.Visit]{
 		col("dateCreated", false, func(s *imednet.Visit) string { return ts(s.DateCreated) }),
 		col("dateModified", true, func(s *imednet.Visit) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Visit, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Visit, error] {
 		return c.Visits.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Visit, error) {
@@ -260,7 +260,7 @@ var Variables = &Spec[imednet.Variable]{
 		col("dateCreated", false, func(s *imednet.Variable) string { return ts(s.DateCreated) }),
 		col("dateModified", false, func(s *imednet.Variable) string { return ts(s.DateModified) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Variable, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Variable, error] {
 		return c.Variables.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Variable, error) {
@@ -299,7 +299,7 @@ var Records = &Spec[imednet.Record]{
 		col("keywords", false, func(s *imednet.Record) string { return compact(s.Keywords) }),
 		col("recordData", false, func(s *imednet.Record) string { return compact(s.RecordData) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Record, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Record, error] {
 		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: q.ListOptions, RecordDataFilter: q.RecordDataFilter})
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Record, error) {
@@ -336,7 +336,7 @@ var Revisions = &Spec[imednet.RecordRevision]{
 		col("deleted", false, func(s *imednet.RecordRevision) string { return btoa(s.Deleted) }),
 		col("dateCreated", true, func(s *imednet.RecordRevision) string { return ts(s.DateCreated) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.RecordRevision, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.RecordRevision, error] {
 		return c.RecordRevisions.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.RecordRevision, error) {
@@ -368,7 +368,7 @@ var Queries = &Spec[imednet.Query]{
 		col("dateModified", true, func(s *imednet.Query) string { return ts(s.DateModified) }),
 		col("queryComments", false, func(s *imednet.Query) string { return compact(s.QueryComments) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Query, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Query, error] {
 		return c.Queries.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Query, error) {
@@ -395,7 +395,7 @@ var Users = &Spec[imednet.User]{
 		col("userActiveInStudy", true, func(s *imednet.User) string { return btoa(s.UserActiveInStudy) }),
 		col("roles", false, func(s *imednet.User) string { return compact(s.Roles) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.User, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.User, error] {
 		return c.Users.All(ctx, study, &imednet.UserListOptions{ListOptions: q.ListOptions, IncludeInactive: q.IncludeInactive})
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.User, error) {
@@ -429,7 +429,7 @@ var Codings = &Spec[imednet.Coding]{
 		col("dictionaryVersion", false, func(s *imednet.Coding) string { return s.DictionaryVersion }),
 		col("dateCoded", false, func(s *imednet.Coding) string { return ts(s.DateCoded) }),
 	},
-	List: func(ctx context.Context, c *imednet.Client, study string, q *Query) iter.Seq2[imednet.Coding, error] {
+	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Coding, error] {
 		return c.Codings.All(ctx, study, &q.ListOptions)
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Coding, error) {

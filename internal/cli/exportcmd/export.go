@@ -1,7 +1,7 @@
 // Package export is "imednet export" and "imednet sync": a whole study copied into a
 // database or a directory of files by the export engine (package export of the module), and
 // brought up to date incrementally.
-package export
+package exportcmd
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	imednet "github.com/imednet/imednet-go"
-	exp "github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export"
 	_ "github.com/imednet/imednet-go/export/sqlite" // registers sqlite:
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
 	"github.com/imednet/imednet-go/internal/cli/output"
@@ -127,7 +127,7 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.StringVar(&o.To, "to", "", "the target: sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR (default sqlite:<study>.db)")
 	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
 	fl.StringSliceVar(&o.Forms, "forms", nil, "only these form keys, comma-separated (default all)")
-	fl.IntVar(&o.Concurrency, "concurrency", exp.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
+	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
 	fl.Float64Var(&o.RateLimit, "rate-limit", 0, "at most this many requests per second (0: no limit beyond the API's own)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
 	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
@@ -140,7 +140,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	layout, err := exp.ParseLayout(o.Layout)
+	layout, err := export.ParseLayout(o.Layout)
 	if err != nil {
 		return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
 	}
@@ -164,34 +164,34 @@ func Run(ctx context.Context, o *Options) error {
 	if strings.TrimSpace(to) == "" {
 		to = "sqlite:" + study + ".db"
 	}
-	target, err := exp.ParseTarget(to, study)
+	target, err := export.ParseTarget(to, study)
 	if err != nil {
 		return cmdutil.Usage(fmt.Errorf("--to: %w", err))
 	}
 	if !knownScheme(target.Scheme) {
-		return cmdutil.UsageErrorf("--to: unknown target %q (known: %s)", target.Scheme, strings.Join(exp.TargetSchemes(), ", "))
+		return cmdutil.UsageErrorf("--to: unknown target %q (known: %s)", target.Scheme, strings.Join(export.TargetSchemes(), ", "))
 	}
 	// Check the study and the form keys before the target is created, so that a mistyped
 	// --forms (or credentials the API refuses) leaves no empty database or directory behind.
 	if err := checkForms(ctx, c, study, forms); err != nil {
 		return err
 	}
-	sink, err := exp.OpenTarget(ctx, to, study)
+	sink, err := export.OpenTarget(ctx, to, study)
 	if err != nil {
 		return err
 	}
 
-	opts := exp.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
+	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
 	verb := "Exported"
 	if o.Sync {
-		opts.Mode, verb = exp.ModeSync, "Synced"
+		opts.Mode, verb = export.ModeSync, "Synced"
 	}
 	var prog *progress
 	if f.IO.ErrTTY {
 		prog = newProgress(f.IO.ErrOut, time.Now)
 		opts.OnEvent = prog.event
 	}
-	sum, runErr := exp.Run(ctx, c, study, sink, opts)
+	sum, runErr := export.Run(ctx, c, study, sink, opts)
 	if prog != nil {
 		prog.done()
 	}
@@ -210,8 +210,8 @@ func Run(ctx context.Context, o *Options) error {
 			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(sum.Replaced), "value", "values"))
 	}
 	if runErr != nil {
-		var re *exp.RunError
-		if errors.Is(runErr, exp.ErrUnknownForm) {
+		var re *export.RunError
+		if errors.Is(runErr, export.ErrUnknownForm) {
 			return cmdutil.Usage(fmt.Errorf("--forms: %w", runErr))
 		}
 		if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
@@ -279,7 +279,7 @@ func checkForms(ctx context.Context, c *imednet.Client, study string, want []str
 }
 
 func knownScheme(s string) bool {
-	for _, k := range exp.TargetSchemes() {
+	for _, k := range export.TargetSchemes() {
 		if k == s {
 			return true
 		}
@@ -308,7 +308,7 @@ var summaryColumns = []output.Column[line]{
 
 // writeSummary writes the run's forms, then the reference tables that failed, in format; a
 // table fits width characters (0: no limit).
-func writeSummary(w io.Writer, format output.Format, width int, sum *exp.Summary) error {
+func writeSummary(w io.Writer, format output.Format, width int, sum *export.Summary) error {
 	list := output.NewList(w, format, summaryColumns, "form", "forms").FitTo(width)
 	for _, fr := range sum.Forms {
 		l := line{Name: fr.FormKey, Kind: "form", Records: fr.Records, Status: string(fr.Status)}
@@ -330,7 +330,7 @@ func writeSummary(w io.Writer, format output.Format, width int, sum *exp.Summary
 		if t.Err == nil {
 			continue // reference tables are listed only when they failed
 		}
-		l := line{Name: t.Table, Kind: "table", Records: t.Rows, Status: string(exp.Failed), Error: cmdutil.ErrorMessage(t.Err)}
+		l := line{Name: t.Table, Kind: "table", Records: t.Rows, Status: string(export.Failed), Error: cmdutil.ErrorMessage(t.Err)}
 		if err := list.Add(&l); err != nil {
 			list.Close()
 			return err
@@ -359,32 +359,32 @@ func newProgress(w io.Writer, now func() time.Time) *progress {
 	return &progress{w: w, now: now, start: now(), records: map[string]int64{}, totals: map[string]int64{}}
 }
 
-func (p *progress) event(e exp.Event) {
+func (p *progress) event(e export.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e.Kind {
-	case exp.RunStarted:
+	case export.RunStarted:
 		p.forms = int(e.Total)
-	case exp.FormStarted:
+	case export.FormStarted:
 		p.started++
-	case exp.PageWritten, exp.FormFinished:
+	case export.PageWritten, export.FormFinished:
 		p.records[e.Form] = e.Records
 		if e.Total > 0 {
 			p.totals[e.Form] = e.Total
 		}
-		if e.Kind == exp.FormFinished {
+		if e.Kind == export.FormFinished {
 			p.finished++
 		}
-	case exp.FormSkipped:
+	case export.FormSkipped:
 		p.started++
 		p.finished++
-	case exp.FormFailed:
+	case export.FormFailed:
 		p.finished++
 		p.failed++
 	default:
 		return
 	}
-	if t := p.now(); e.Kind != exp.PageWritten || t.Sub(p.last) >= 100*time.Millisecond {
+	if t := p.now(); e.Kind != export.PageWritten || t.Sub(p.last) >= 100*time.Millisecond {
 		p.last = t
 		p.draw(t)
 	}

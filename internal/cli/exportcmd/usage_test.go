@@ -1,4 +1,4 @@
-package export_test
+package exportcmd_test
 
 import (
 	"context"
