@@ -104,48 +104,27 @@ func FormatFilterValue(v any) (string, error) {
 // And returns a filter that matches when f and every one of others match. (AND binds tighter
 // than OR in the API's grammar, so an And of Ors is expanded into an Or of Ands.)
 func (f Filter) And(others ...Filter) Filter {
-	out := f
-	for _, g := range others {
-		if out.err != nil {
-			return out
-		}
-		switch {
-		case g.err != nil:
-			return g
-		case out.raw != "" || g.raw != "":
-			return Filter{err: fmt.Errorf("imednet: a RawFilter cannot be combined with And or Or")}
-		case g.expr.IsZero():
-			continue
-		case out.expr.IsZero():
-			out = g
-			continue
-		}
-		var branches [][]filterexpr.Term
-		for _, a := range out.expr.Or {
-			for _, b := range g.expr.Or {
-				branch := append(append([]filterexpr.Term(nil), a...), b...)
-				branches = append(branches, branch)
-			}
-		}
-		out = Filter{expr: filterexpr.Expr{Or: branches}}
-	}
-	return out
+	return f.combine(others, filterexpr.Conjoin)
 }
 
 // Or returns a filter that matches when f or any one of others matches.
 func (f Filter) Or(others ...Filter) Filter {
+	return f.combine(others, func(a, b filterexpr.Expr) filterexpr.Expr { return filterexpr.Or(a, b) })
+}
+
+// combine joins f and others, left to right, with join; the first error wins.
+func (f Filter) combine(others []Filter, join func(a, b filterexpr.Expr) filterexpr.Expr) Filter {
 	out := f
 	for _, g := range others {
-		if out.err != nil {
-			return out
-		}
 		switch {
+		case out.err != nil:
+			return out
 		case g.err != nil:
 			return g
 		case out.raw != "" || g.raw != "":
 			return Filter{err: fmt.Errorf("imednet: a RawFilter cannot be combined with And or Or")}
 		}
-		out = Filter{expr: filterexpr.Or(out.expr, g.expr)}
+		out = Filter{expr: join(out.expr, g.expr)}
 	}
 	return out
 }

@@ -109,6 +109,25 @@ func Or(exprs ...Expr) Expr {
 	return out
 }
 
+// Conjoin returns the conjunction of a and b in disjunctive normal form: every conjunction
+// of a joined with every conjunction of b, in order. A zero Expr constrains nothing here, so
+// Conjoin(Expr{}, b) equals b. The terms are copied.
+func Conjoin(a, b Expr) Expr {
+	switch {
+	case a.IsZero():
+		return Or(b)
+	case b.IsZero():
+		return Or(a)
+	}
+	out := Expr{Or: make([][]Term, 0, len(a.Or)*len(b.Or))}
+	for _, x := range a.Or {
+		for _, y := range b.Or {
+			out.Or = append(out.Or, append(slices.Clone(x), y...))
+		}
+	}
+	return out
+}
+
 // IsZero reports whether e is the zero Expr, that is, has no conjunctions.
 func (e Expr) IsZero() bool {
 	return len(e.Or) == 0

@@ -346,6 +346,32 @@ func TestConstructors(t *testing.T) {
 	}
 }
 
+func TestConjoin(t *testing.T) {
+	a, b, c, d := tm("a", Eq, "1"), tm("b", Eq, "2"), tm("c", Eq, "3"), tm("d", Eq, "4")
+	if e := Conjoin(Expr{}, Expr{}); !e.IsZero() {
+		t.Errorf("Conjoin(zero, zero) = %#v, want zero", e)
+	}
+	if got, want := Conjoin(Expr{}, And(a)), dnf(ts(a)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Conjoin(zero, a) = %#v, want %#v", got, want)
+	}
+	if got, want := Conjoin(And(a), Expr{}), dnf(ts(a)); !reflect.DeepEqual(got, want) {
+		t.Errorf("Conjoin(a, zero) = %#v, want %#v", got, want)
+	}
+	// (a,b);(c,d) distributes to a;c,a;d,b;c,b;d.
+	got := Conjoin(Or(And(a), And(b)), Or(And(c), And(d)))
+	want := dnf(ts(a, c), ts(a, d), ts(b, c), ts(b, d))
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Conjoin distribution = %#v, want %#v", got, want)
+	}
+	// The result shares no memory with the arguments.
+	x := And(a, b)
+	y := Conjoin(x, And(c))
+	x.Or[0][0] = d
+	if y.Or[0][0] != a {
+		t.Error("Conjoin aliases its arguments' conjunctions")
+	}
+}
+
 func TestConnectors(t *testing.T) {
 	tests := []struct {
 		in             string
