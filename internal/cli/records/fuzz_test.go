@@ -121,7 +121,7 @@ func checkPipeline(t *testing.T, in *input, dict *dictionary.Dictionary) {
 func FuzzReadJSON(f *testing.F) {
 	dict := fuzzDictionary(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := readInput("in.json", data)
+		in := mustRead(t, "in.json", data)
 		if in.csv || in.raw != nil {
 			t.Fatal("a .json file was read as CSV")
 		}
@@ -174,7 +174,7 @@ func FuzzReadJSON(f *testing.F) {
 func FuzzReadCSV(f *testing.F) {
 	dict := fuzzDictionary(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		in := readInput("in.csv", data)
+		in := mustRead(t, "in.csv", data)
 		if !in.csv {
 			t.Fatal("a .csv file was not read as CSV")
 		}

@@ -2,6 +2,7 @@ package records
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -43,21 +44,31 @@ var identifiers = map[string]bool{
 
 // readInput reads a file of record requests: a JSON array of objects, or CSV. The format is
 // the file's extension (.json, .csv), or else what the content starts with ('[' for JSON).
-func readInput(name string, data []byte) *input {
+//
+// Reading takes time linear in the file's size, and stops with ctx's error soon after ctx is
+// done.
+func readInput(ctx context.Context, name string, data []byte) (*input, error) {
 	in := &input{name: name}
 	lower := strings.ToLower(name)
+	var err error
 	switch {
 	case strings.HasSuffix(lower, ".json"):
-		in.readJSON(data)
+		err = in.readJSON(ctx, data)
 	case strings.HasSuffix(lower, ".csv"):
-		in.readCSV(data)
+		err = in.readCSV(ctx, data)
 	case bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("[")):
-		in.readJSON(data)
+		err = in.readJSON(ctx, data)
 	default:
-		in.readCSV(data)
+		err = in.readCSV(ctx, data)
 	}
-	return in
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
 }
+
+// checkEvery is how many items are read between two looks at the context.
+const checkEvery = 256
 
 // issue records a problem found at line, described by where ("item 3 (line 12)").
 func (in *input) issue(line int, where, format string, args ...any) {
@@ -69,33 +80,58 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:min(int(off), len(data))], []byte("\n")) + 1
 }
 
+// lineCounter returns the 1-based lines of increasing byte offsets of data, counting the
+// newlines between one offset and the next only once, so that numbering every item of a
+// file costs time linear in its size.
+type lineCounter struct {
+	data  []byte
+	off   int // the offset counted up to
+	lines int // the newlines before off
+}
+
+// at returns the line of the byte offset off; an offset before the last one asked for is
+// counted from the start.
+func (c *lineCounter) at(off int64) int {
+	o := min(int(off), len(c.data))
+	if o < c.off {
+		return lineAt(c.data, off)
+	}
+	c.lines += bytes.Count(c.data[c.off:o], []byte("\n"))
+	c.off = o
+	return c.lines + 1
+}
+
 // readJSON reads a JSON array of record requests. Each element must be an object with the
 // fields of a record request and nothing else (a misspelt "subjectkey" or a "recordData"
 // is an error rather than something silently dropped).
-func (in *input) readJSON(data []byte) {
+func (in *input) readJSON(ctx context.Context, data []byte) error {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	lines := lineCounter{data: data}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	tok, err := dec.Token()
 	if err != nil {
 		in.jsonIssue(data, err, dec.InputOffset())
-		return
+		return nil
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		in.issue(1, "line 1", "expected a JSON array of record requests ([{\"formKey\": ...}, ...])")
-		return
+		return nil
 	}
 	for i := 1; dec.More(); i++ {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		// The element starts after the separator and spaces that follow the previous one.
 		off := dec.InputOffset()
 		for off < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[off]) >= 0 {
 			off++
 		}
-		line := lineAt(data, off)
+		line := lines.at(off)
 		where := fmt.Sprintf("item %d (line %d)", i, line)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			in.jsonIssue(data, err, dec.InputOffset())
-			return
+			return nil
 		}
 		var req imednet.RecordRequest
 		if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
@@ -119,12 +155,13 @@ func (in *input) readJSON(data []byte) {
 	}
 	if _, err := dec.Token(); err != nil {
 		in.jsonIssue(data, err, dec.InputOffset())
-		return
+		return nil
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		line := lineAt(data, dec.InputOffset())
 		in.issue(line, fmt.Sprintf("line %d", line), "unexpected content after the array")
 	}
+	return nil
 }
 
 // unknownKeys checks the member names of a request object exactly (encoding/json would
@@ -198,18 +235,18 @@ func truncate(s string, n int) string {
 // as record request fields (formKey, siteName, subjectKey, intervalName, recordId, ...) are
 // the identifiers; every other column is a variable of the row's form. An empty cell leaves
 // the field or variable out of the request.
-func (in *input) readCSV(data []byte) {
+func (in *input) readCSV(ctx context.Context, data []byte) error {
 	in.csv = true
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(data, []byte("\ufeff"))))
 	r.FieldsPerRecord = 0
 	header, err := r.Read()
 	if err == io.EOF {
 		in.issue(1, "line 1", "the file is empty: expected a header line (formKey,siteName,subjectKey,intervalName,recordId,VARIABLE...)")
-		return
+		return nil
 	}
 	if err != nil {
 		in.issue(1, "line 1", "%v", csvError(err))
-		return
+		return nil
 	}
 	seen := map[string]int{}
 	hasForm := false
@@ -231,12 +268,15 @@ func (in *input) readCSV(data []byte) {
 		in.issue(1, "line 1", "no formKey column: the header must name formKey (or formId), then the identifiers and variables")
 	}
 	if len(in.issues) > 0 {
-		return
+		return nil
 	}
-	for {
+	for n := 1; ; n++ {
+		if n%checkEvery == 0 && ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		row, err := r.Read()
 		if err == io.EOF {
-			return
+			return nil
 		}
 		// FieldPos panics after an error that left the row without fields (a bare quote in
 		// its first cell): the line of an error is the one the ParseError names.
@@ -253,7 +293,7 @@ func (in *input) readCSV(data []byte) {
 			if errors.Is(err, csv.ErrFieldCount) {
 				continue
 			}
-			return
+			return nil
 		}
 		req := imednet.RecordRequest{Data: map[string]any{}}
 		vars := map[string]string{}

@@ -131,7 +131,10 @@ func CreateRun(ctx context.Context, o *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	in := readInput(name, data)
+	in, err := readInput(ctx, name, data)
+	if err != nil {
+		return err
+	}
 	if len(in.reqs) == 0 {
 		if len(in.issues) > 0 {
 			return report(f, name, in.issues)
