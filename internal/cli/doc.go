@@ -54,6 +54,14 @@
 // Register the command in NewRootCmd (root.go). The export and sync commands have their
 // place marked EXPORT-AND-SYNC-REGISTRATION there.
 //
+// # Adding an export target
+//
+// The targets of export and sync (--to) are one table, targets in exportcmd/targets.go: the
+// scheme, its aliases, how the help writes it, a line of help and the sink package's
+// OpenTarget (each sink package has one, of the shape export.Target describes). The help
+// texts, the error that lists the known targets and the reading of --to derive from it, so a
+// new sink is one entry there and a check in TestEveryTargetOpensItsSink.
+//
 // # Output
 //
 // Results go to f.IO.Out through package output: describe the items as []output.Column[T]
