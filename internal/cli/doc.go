@@ -44,9 +44,10 @@
 //	func ExportRun(ctx context.Context, o *ExportOptions) error
 //
 // It gets everything from the Factory, never from globals: f.Format() for the output
-// format, f.Client() for the SDK client (built from the flags and the environment, or wired
-// to the in-process sandbox), f.IO for the streams (Out for results, ErrOut for progress
-// and warnings; ErrTTY says whether progress may be shown). A study-scoped command gets the
+// format, f.Client() for the SDK client (built from the environment, read by imednet.ReadEnv
+// as the SDK reads it, then from the global flags, which win; or wired to the in-process
+// sandbox), f.IO for the streams (Out for results, ErrOut for progress and warnings; ErrTTY
+// says whether progress may be shown). A study-scoped command gets the
 // client and the study key at once from f.StudyClient(o.Study), which reports missing
 // credentials before a missing study. ctx is cancelled on SIGINT and SIGTERM (see Errors and
 // exit codes).
