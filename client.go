@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -31,14 +30,6 @@ const (
 // APIPrefix is the path under which every resource of the API lives; it is appended to the
 // base URL.
 const APIPrefix = "/api/v1/edc"
-
-// Environment variables read by [NewFromEnv].
-const (
-	EnvAPIKey      = "IMEDNET_API_KEY"
-	EnvSecurityKey = "IMEDNET_SECURITY_KEY"
-	EnvBaseURL     = "IMEDNET_BASE_URL"
-	EnvTimeout     = "IMEDNET_TIMEOUT"
-)
 
 // Client talks to the iMednet EDC REST API. Build one with [New] or [NewFromEnv].
 //
@@ -130,78 +121,33 @@ func New(opts ...Option) (*Client, error) {
 	return cfg.build()
 }
 
-// NewFromEnv builds a Client from the environment, then applies opts (which win over the
-// environment):
+// NewFromEnv builds a Client from the process's environment, read by [ReadEnv], then applies
+// opts (which win over the environment):
 //
 //	IMEDNET_API_KEY       the API key (required unless opts give an Authenticator)
 //	IMEDNET_SECURITY_KEY  the security key (required likewise)
 //	IMEDNET_BASE_URL      the base URL (default https://edc.prod.imednetapi.com)
-//	IMEDNET_TIMEOUT       per-attempt timeout, in seconds ("30", "2.5") or as a Go duration ("45s")
+//	IMEDNET_TIMEOUT       per-attempt timeout, in seconds ("30", "2.5") or as a Go duration
+//	                      ("45s"), at most 24h
 //
-// A missing key or an unreadable value is an error that names the variable.
+// A missing key or an invalid value is an error that names the variable.
 func NewFromEnv(opts ...Option) (*Client, error) {
-	return newFromLookup(os.LookupEnv, opts...)
+	return newFromEnv(os.Getenv, opts...)
 }
 
-func newFromLookup(lookup func(string) (string, bool), opts ...Option) (*Client, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return strings.TrimSpace(v)
-	}
-	var envOpts []Option
-	var missing []string
-	apiKey, securityKey := get(EnvAPIKey), get(EnvSecurityKey)
-	if apiKey == "" {
-		missing = append(missing, EnvAPIKey)
-	}
-	if securityKey == "" {
-		missing = append(missing, EnvSecurityKey)
-	}
-	if len(missing) == 0 {
-		envOpts = append(envOpts, envOption(EnvAPIKey+"/"+EnvSecurityKey, WithAPIKey(apiKey, securityKey)))
-	}
-	if base := get(EnvBaseURL); base != "" {
-		envOpts = append(envOpts, envOption(EnvBaseURL, WithBaseURL(base)))
-	}
-	if raw := get(EnvTimeout); raw != "" {
-		d, err := parseSeconds(raw)
-		if err != nil {
-			return nil, fmt.Errorf("imednet: %s=%q: %w", EnvTimeout, raw, err)
-		}
-		envOpts = append(envOpts, envOption(EnvTimeout, WithTimeout(d)))
+// newFromEnv is NewFromEnv over the environment getenv reads.
+func newFromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
+	env, err := ReadEnv(getenv)
+	if err != nil {
+		return nil, err
 	}
 	// The environment comes first and the caller's options after, so that explicit options
 	// win; credentials must then have come from one or the other.
-	c, err := New(append(envOpts, opts...)...)
-	if errors.Is(err, errNoCredentials) && len(missing) > 0 {
+	c, err := New(append(env.Options(), opts...)...)
+	if missing := env.missingKeys(); errors.Is(err, errNoCredentials) && len(missing) > 0 {
 		return nil, fmt.Errorf("imednet: %s not set: export the iMednet API key and security key, or pass WithAPIKey", strings.Join(missing, " and "))
 	}
 	return c, err
-}
-
-// envOption labels an option's error with the variable it came from.
-func envOption(name string, opt Option) Option {
-	return func(c *config) error {
-		if err := opt(c); err != nil {
-			return fmt.Errorf("imednet: %s: %s", name, strings.TrimPrefix(err.Error(), "imednet: "))
-		}
-		return nil
-	}
-}
-
-// parseSeconds reads a duration written as seconds ("30", "2.5") or as a Go duration ("45s").
-func parseSeconds(s string) (time.Duration, error) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f <= 0 || f > 24*3600 {
-			return 0, fmt.Errorf("timeout must be between 0 and 86400 seconds")
-		}
-		return time.Duration(f * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("not a timeout: write seconds (30) or a duration (45s)")
-	}
-	return d, nil
 }
 
 var errNoCredentials = errors.New("imednet: no credentials: use WithAPIKey or WithAuthenticator, or NewFromEnv")
@@ -269,6 +215,10 @@ func newTransport() http.RoundTripper {
 // "/api" or the full "/api/v1/edc" prefix.
 func normalizeBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil && strings.Contains(raw, "@") {
+		// The URL may hold a password, which url.Parse's error could quote.
+		return nil, errors.New("imednet: base URL: not a valid URL, and one that must not carry user information")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("imednet: base URL %q: %w", raw, errors.Unwrap(err))
 	}

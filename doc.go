@@ -21,6 +21,23 @@
 // /api/v1/edc, which the client adds itself (a base URL that already ends in /api or
 // /api/v1/edc is accepted and normalised).
 //
+// # The environment
+//
+// [ReadEnv] is the one reader of the environment, used by NewFromEnv and by the imednet
+// command alike: IMEDNET_API_KEY and IMEDNET_SECURITY_KEY (the keys), IMEDNET_BASE_URL and
+// IMEDNET_TIMEOUT (seconds such as "30" or "2.5", or a Go duration such as "45s"; above 0 and
+// at most 24h). It takes a lookup function (os.Getenv, or a map in a test), removes
+// surrounding space, and refuses an invalid value with an error that names the variable and
+// what it should hold, never a key. [Env.Options] turns what it read into options; options
+// after them win, which is how NewFromEnv's arguments and the command's flags override the
+// environment:
+//
+//	env, err := imednet.ReadEnv(os.Getenv)
+//	if err != nil {
+//		return err // imednet: IMEDNET_TIMEOUT="100000": want a timeout above 0 and at most 24h ...
+//	}
+//	c, err := imednet.New(append(env.Options(), imednet.WithTimeout(time.Minute))...)
+//
 // # Resources
 //
 // Each of the API's resources has a service on the client: Studies, Sites, Subjects, Forms,

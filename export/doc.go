@@ -18,9 +18,11 @@
 //		log.Printf("forms that failed: %v", failed.Failed) // the others were exported
 //	}
 //
-// [Sync] (or Options.Mode ModeSync) brings the same target up to date later. [OpenTarget]
-// opens a sink from a target string such as "sqlite:DEMO.db" or "postgres://...", for the
-// sink packages that registered their scheme with [RegisterTarget].
+// [Sync] (or Options.Mode ModeSync) brings the same target up to date later. [ParseTarget]
+// reads a target string such as "sqlite:DEMO.db" or "postgres://...", and each sink
+// package's OpenTarget opens it (sqlite.OpenTarget, postgres.OpenTarget, parquet.OpenTarget,
+// csv.OpenTarget, jsonl.OpenTarget: one shape, see [Target]); the command line maps the
+// schemes of --to to them in one table.
 //
 // # What lands in the target
 //

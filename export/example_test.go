@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go/export"
-	_ "github.com/imednet/imednet-go/export/sqlite" // registers sqlite:
+	"github.com/imednet/imednet-go/export/sqlite"
 	"github.com/imednet/imednet-go/imednettest"
 )
 
@@ -30,7 +30,7 @@ func Example() {
 	defer os.RemoveAll(dir)
 
 	ctx := context.Background()
-	sink, err := export.OpenTarget(ctx, "sqlite:"+filepath.Join(dir, "DEMO.db"), "DEMO")
+	sink, err := sqlite.Open(filepath.Join(dir, "DEMO.db"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -1,116 +1,70 @@
 package export
 
 import (
-	"context"
 	"fmt"
-	"slices"
+	"net/url"
 	"strings"
-	"sync"
 )
 
-// Target is a parsed target of an export, as the command line's --to gives it:
-// sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR.
+// Target is the target of an export as the command line's --to writes it: "scheme:LOCATION",
+// such as sqlite:DEMO.db, csv:out or postgres://user@host/db. [ParseTarget] reads one.
+//
+// Every sink package opens its own targets with a function of the same shape,
+//
+//	func OpenTarget(ctx context.Context, t export.Target) (*Sink, error)
+//
+// beside its Open, which takes the sink's own arguments: sqlite.OpenTarget opens the file at
+// t.Location, postgres.OpenTarget the database of the URL t.Scheme:t.Location for the study
+// t.Study, parquet.OpenTarget, csv.OpenTarget and jsonl.OpenTarget the directory at
+// t.Location. OpenTarget does not check t.Scheme: the caller has chosen the sink for it (the
+// command line's table of targets maps each scheme to a sink).
 type Target struct {
-	Scheme string // in lower case: "sqlite", "postgres", "parquet", "csv", "jsonl", ...
-	// Location is what follows "scheme:": a file or a directory. For a URL scheme (postgres://
-	// and postgresql://) it is the whole URL.
+	// Scheme is what precedes the first colon, in lower case ("sqlite", "postgresql", ...);
+	// empty for a bare location that names no scheme (out/DEMO.db).
+	Scheme string
+	// Location is what follows "scheme:": a file, a directory, or for a URL the rest of it
+	// after the scheme's colon (//user@host/db?sslmode=require).
 	Location string
 	Study    string // the study being exported, for sinks that name things after it
 }
 
-// String returns the target as it was written, such as "sqlite:DEMO.db".
+// String returns the target as written, with its scheme in lower case and, when it is a URL,
+// without its password: "sqlite:DEMO.db", "postgres://etl:xxxxx@host/db".
 func (t Target) String() string {
-	if strings.Contains(t.Location, "://") {
+	if t.Scheme == "" {
 		return t.Location
 	}
-	return t.Scheme + ":" + t.Location
+	s := t.Scheme + ":" + t.Location
+	if !strings.HasPrefix(t.Location, "//") {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return t.Scheme + "://..." // a URL that does not parse may still hold a password
+	}
+	return u.Redacted()
 }
 
-// Opener opens a Sink for a target. Sink packages register one per scheme with
-// [RegisterTarget], typically in an init function:
+// ParseTarget reads a target written "scheme:location", where the scheme (folded to lower
+// case) holds no '/', '\', '.' or space. A URL such as postgres://host/db is the scheme
+// postgres with the location //host/db. A string without a scheme, such as the path
+// out/DEMO.db, gives a Target whose Scheme is empty: what it names is the caller's choice
+// (the command line takes a path ending in .db as a SQLite file).
 //
-//	func init() { export.RegisterTarget("sqlite", func(ctx context.Context, t export.Target) (export.Sink, error) { ... }) }
-type Opener func(ctx context.Context, t Target) (Sink, error)
-
-var (
-	openersMu sync.RWMutex
-	openers   = map[string]Opener{}
-)
-
-// aliases are other spellings of schemes.
-var aliases = map[string]string{"postgresql": "postgres", "sqlite3": "sqlite"}
-
-// RegisterTarget makes the sinks of a scheme available to [OpenTarget]. It panics when the
-// scheme is empty, not lower case letters and digits, or registered twice, as
-// database/sql.Register does.
-func RegisterTarget(scheme string, open Opener) {
-	if scheme == "" || strings.Trim(scheme, "abcdefghijklmnopqrstuvwxyz0123456789") != "" || open == nil {
-		panic("export: RegisterTarget: invalid scheme " + scheme)
-	}
-	openersMu.Lock()
-	defer openersMu.Unlock()
-	if _, dup := openers[scheme]; dup {
-		panic("export: RegisterTarget: scheme " + scheme + " registered twice")
-	}
-	openers[scheme] = open
-}
-
-// TargetSchemes returns the registered schemes, sorted.
-func TargetSchemes() []string {
-	openersMu.RLock()
-	defer openersMu.RUnlock()
-	var out []string
-	for s := range openers {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// ParseTarget reads a target: "scheme:location", or a URL "postgres://..." (kept whole as the
-// location). A bare path ending in .db, .sqlite or .sqlite3 is a SQLite file. The scheme
-// need not be registered.
+// ParseTarget knows no scheme in particular: it fails only on an empty target or an empty
+// location after the scheme.
 func ParseTarget(s, study string) (Target, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Target{}, fmt.Errorf("export: the target is empty: want sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR")
+		return Target{}, fmt.Errorf("export: the target is empty")
 	}
 	scheme, rest, ok := strings.Cut(s, ":")
 	if !ok || scheme == "" || strings.ContainsAny(scheme, `/\. `) {
-		l := strings.ToLower(s)
-		if strings.HasSuffix(l, ".db") || strings.HasSuffix(l, ".sqlite") || strings.HasSuffix(l, ".sqlite3") {
-			return Target{Scheme: "sqlite", Location: s, Study: study}, nil
-		}
-		return Target{}, fmt.Errorf("export: target %q has no scheme: want sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR", s)
+		return Target{Location: s, Study: study}, nil
 	}
 	scheme = strings.ToLower(scheme)
-	if a, ok := aliases[scheme]; ok {
-		scheme = a
-	}
 	if strings.TrimSpace(strings.TrimPrefix(rest, "//")) == "" {
-		return Target{}, fmt.Errorf("export: target %q: the %s location is empty", s, scheme)
+		return Target{}, fmt.Errorf("export: target %q: nothing follows %q", s, scheme+":")
 	}
-	t := Target{Scheme: scheme, Location: rest, Study: study}
-	if strings.HasPrefix(rest, "//") && scheme == "postgres" {
-		t.Location = s
-	}
-	return t, nil
-}
-
-// OpenTarget parses a target and opens a Sink for it with the Opener registered for its
-// scheme. The packages of the sinks register themselves when imported (export/sqlite for
-// sqlite:, and so on), so a program imports those it offers.
-func OpenTarget(ctx context.Context, target, study string) (Sink, error) {
-	t, err := ParseTarget(target, study)
-	if err != nil {
-		return nil, err
-	}
-	openersMu.RLock()
-	open := openers[t.Scheme]
-	openersMu.RUnlock()
-	if open == nil {
-		known := TargetSchemes()
-		return nil, fmt.Errorf("export: target %q: unknown scheme %q (known: %s)", target, t.Scheme, strings.Join(known, ", "))
-	}
-	return open(ctx, t)
+	return Target{Scheme: scheme, Location: rest, Study: study}, nil
 }

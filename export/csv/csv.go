@@ -35,6 +35,7 @@ package csv
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -44,10 +45,15 @@ import (
 	"github.com/imednet/imednet-go/export/filesink"
 )
 
-// Open opens (creating it if needed) the directory dir as a CSV sink. The export target
-// csv:DIR maps to Open(DIR).
+// Open opens (creating it if needed) the directory dir as a CSV sink.
 func Open(dir string) (*filesink.Sink, error) {
 	return filesink.Open(dir, Format{}, "csv")
+}
+
+// OpenTarget opens the sink of an export target csv:DIR: Open(t.Location). It has the
+// shape every sink package's OpenTarget has (see [export.Target]).
+func OpenTarget(ctx context.Context, t export.Target) (*filesink.Sink, error) {
+	return Open(t.Location)
 }
 
 // Format is the CSV [filesink.Format].

@@ -26,6 +26,7 @@ package jsonl
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,10 +40,15 @@ import (
 	"github.com/imednet/imednet-go/internal/wire"
 )
 
-// Open opens (creating it if needed) the directory dir as a JSON Lines sink. The export target
-// jsonl:DIR maps to Open(DIR).
+// Open opens (creating it if needed) the directory dir as a JSON Lines sink.
 func Open(dir string) (*filesink.Sink, error) {
 	return filesink.Open(dir, Format{}, "jsonl")
+}
+
+// OpenTarget opens the sink of an export target jsonl:DIR: Open(t.Location). It has the
+// shape every sink package's OpenTarget has (see [export.Target]).
+func OpenTarget(ctx context.Context, t export.Target) (*filesink.Sink, error) {
+	return Open(t.Location)
 }
 
 // Format is the JSON Lines [filesink.Format].

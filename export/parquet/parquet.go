@@ -41,6 +41,7 @@
 package parquet
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,10 +60,15 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// Open opens (creating it if needed) the directory dir as a Parquet sink. The export target
-// parquet:DIR maps to Open(DIR).
+// Open opens (creating it if needed) the directory dir as a Parquet sink.
 func Open(dir string) (*filesink.Sink, error) {
 	return filesink.Open(dir, Format{}, "parquet")
+}
+
+// OpenTarget opens the sink of an export target parquet:DIR: Open(t.Location). It has the
+// shape every sink package's OpenTarget has (see [export.Target]).
+func OpenTarget(ctx context.Context, t export.Target) (*filesink.Sink, error) {
+	return Open(t.Location)
 }
 
 // Format is the Parquet [filesink.Format].

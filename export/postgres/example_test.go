@@ -32,11 +32,15 @@ func Example() {
 	}
 }
 
-// Open a target as the command line's --to gives it: importing the package registers the
-// postgres:// and postgresql:// schemes.
-func Example_target() {
+// Open a target as the command line's --to gives it: a connection URL whose schema
+// parameter chooses the schema.
+func ExampleOpenTarget() {
 	ctx := context.Background()
-	sink, err := export.OpenTarget(ctx, "postgresql://etl@db.example.org/trials?schema=trial_a&sslmode=require", "PHARMADEMO")
+	target, err := export.ParseTarget("postgresql://etl@db.example.org/trials?schema=trial_a&sslmode=require", "PHARMADEMO")
+	if err != nil {
+		log.Fatal(err)
+	}
+	sink, err := postgres.OpenTarget(ctx, target)
 	if err != nil {
 		log.Fatal(err)
 	}

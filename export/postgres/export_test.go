@@ -38,15 +38,18 @@ func demoServer(t *testing.T) (*imednettest.Server, *imednet.Client) {
 	return srv, c
 }
 
-// demoSink opens the demo study's sink in a schema of its own, through the target registry.
+// demoSink opens the demo study's sink in a schema of its own, through its target.
 func demoSink(t *testing.T) *Sink {
 	t.Helper()
 	schema := strings.ToLower(uniqueStudy("e2e"))
-	sink, err := export.OpenTarget(context.Background(), connURL(t)+sep(connURL(t))+"schema="+schema, demo)
+	target, err := export.ParseTarget(connURL(t)+sep(connURL(t))+"schema="+schema, demo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sink.(*Sink)
+	s, err := OpenTarget(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		if _, err := s.pool.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+quoteIdent(s.schema)+" CASCADE"); err != nil {
 			t.Errorf("dropping schema %q: %v", s.schema, err)

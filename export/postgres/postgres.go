@@ -56,11 +56,9 @@
 //
 // # Targets
 //
-// Importing the package registers the scheme postgres (postgresql is its alias) with
-// export.RegisterTarget, so that export.OpenTarget, and with it the command line's --to,
-// opens postgres://... and postgresql://... targets with [OpenTarget]: a libpq connection
-// URL, optionally with a schema query parameter that chooses the schema
-// (postgres://user@host/db?schema=trial_a).
+// [OpenTarget] opens an export target written as a libpq connection URL, postgres://... or
+// postgresql://..., as the command line's --to gives it, optionally with a schema query
+// parameter that chooses the schema (postgres://user@host/db?schema=trial_a).
 package postgres
 
 import (
@@ -210,11 +208,12 @@ func Open(ctx context.Context, connString, study string, opts ...Option) (*Sink,
 	return s, nil
 }
 
-// OpenTarget opens the sink for an export target of the command line: a postgres:// or
-// postgresql:// connection URL. A schema query parameter in the URL is taken out of it and
-// names the schema (see [WithSchema]); the other parameters go to pgx. The CLI's target
-// registry maps both schemes to this function.
-func OpenTarget(ctx context.Context, target, study string) (export.Sink, error) {
+// OpenTarget opens the sink of an export target, a postgres:// or postgresql:// connection
+// URL (t.Scheme:t.Location), for the study t.Study. A schema query parameter in the URL is
+// taken out of it and names the schema (see [WithSchema]); the other parameters go to pgx.
+// It has the shape every sink package's OpenTarget has (see [export.Target]).
+func OpenTarget(ctx context.Context, t export.Target) (*Sink, error) {
+	target := t.Scheme + ":" + t.Location
 	if !IsTarget(target) {
 		return nil, fmt.Errorf("postgres: target %q is not a postgres:// or postgresql:// URL", redact(target))
 	}
@@ -229,19 +228,7 @@ func OpenTarget(ctx context.Context, target, study string) (export.Sink, error) 
 		q.Del("schema")
 		u.RawQuery = q.Encode()
 	}
-	s, err := Open(ctx, u.String(), study, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
-// init registers the scheme postgres (and its alias postgresql) with export.OpenTarget, so
-// that a program importing this package opens postgres://... targets with [OpenTarget].
-func init() {
-	export.RegisterTarget("postgres", func(ctx context.Context, t export.Target) (export.Sink, error) {
-		return OpenTarget(ctx, t.Location, t.Study)
-	})
+	return Open(ctx, u.String(), t.Study, opts...)
 }
 
 // IsTarget reports whether an export target names a PostgreSQL database: a URL with the

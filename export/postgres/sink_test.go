@@ -949,10 +949,18 @@ func TestOpenTarget(t *testing.T) {
 			t.Errorf("IsTarget(%q) = %v, want %v", target, got, want)
 		}
 	}
-	if _, err := OpenTarget(ctx, "sqlite:x.db", "S"); err == nil {
+	open := func(target, study string) (*Sink, error) {
+		t.Helper()
+		parsed, err := export.ParseTarget(target, study)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return OpenTarget(ctx, parsed)
+	}
+	if _, err := open("sqlite:x.db", "S"); err == nil {
 		t.Error("OpenTarget accepted a sqlite target")
 	}
-	_, err := OpenTarget(ctx, "postgres://user:s3cret@127.0.0.1:1/db?connect_timeout=1", "S")
+	_, err := open("postgres://user:s3cret@127.0.0.1:1/db?connect_timeout=1", "S")
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("unreachable server: error %v (must not show the password)", err)
 	}
@@ -964,11 +972,10 @@ func TestOpenTarget(t *testing.T) {
 	}
 	study := uniqueStudy("TARGET")
 	schema := "custom schema " + strings.ToLower(study)
-	sink, err := OpenTarget(ctx, u+sep+"schema="+strings.ReplaceAll(schema, " ", "%20"), study)
+	s, err := open(u+sep+"schema="+strings.ReplaceAll(schema, " ", "%20"), study)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sink.(*Sink)
 	defer s.Close()
 	if s.Schema() != schema {
 		t.Errorf("schema %q, want %q", s.Schema(), schema)

@@ -74,6 +74,10 @@ func (t *table) close() {
 var _ export.Sink = (*Sink)(nil)
 var _ export.ColumnLimiter = (*Sink)(nil)
 
+// OpenTarget opens the sink of an export target such as sqlite:DEMO.db: Open(t.Location).
+// It has the shape every sink package's OpenTarget has (see [export.Target]).
+func OpenTarget(ctx context.Context, t export.Target) (*Sink, error) { return Open(t.Location) }
+
 // Open opens the database file at path, creating it (mode 0600) when it does not exist, and
 // makes sure the ledger's tables exist.
 func Open(path string) (*Sink, error) {
@@ -630,12 +634,4 @@ func (s *Sink) Close() error {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}
 	return nil
-}
-
-// init registers the scheme sqlite: with export.OpenTarget: sqlite:FILE opens (or creates)
-// FILE.
-func init() {
-	export.RegisterTarget("sqlite", func(ctx context.Context, t export.Target) (export.Sink, error) {
-		return Open(t.Location)
-	})
 }

@@ -154,7 +154,8 @@ func TestHelp(t *testing.T) {
 
 func TestSandboxServe(t *testing.T) {
 	io, _, out, _ := cmdutil.TestStreams()
-	vars := map[string]string{imednet.EnvAPIKey: "script-api-key", imednet.EnvSecurityKey: "script-sec-key"}
+	// The server reads the keys as the clients do (imednet.ReadEnv): without surrounding space.
+	vars := map[string]string{imednet.EnvAPIKey: " script-api-key ", imednet.EnvSecurityKey: "script-sec-key\n"}
 	f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return vars[k] }}
 	ready := make(chan string, 1)
 	o := &sandbox.ServeOptions{Factory: f, Addr: "127.0.0.1:0", Seed: 7, Subjects: 3, Records: 5, Latency: "1ms-2ms",

@@ -44,15 +44,24 @@
 //	func ExportRun(ctx context.Context, o *ExportOptions) error
 //
 // It gets everything from the Factory, never from globals: f.Format() for the output
-// format, f.Client() for the SDK client (built from the flags and the environment, or wired
-// to the in-process sandbox), f.IO for the streams (Out for results, ErrOut for progress
-// and warnings; ErrTTY says whether progress may be shown). A study-scoped command gets the
+// format, f.Client() for the SDK client (built from the environment, read by imednet.ReadEnv
+// as the SDK reads it, then from the global flags, which win; or wired to the in-process
+// sandbox), f.IO for the streams (Out for results, ErrOut for progress and warnings; ErrTTY
+// says whether progress may be shown). A study-scoped command gets the
 // client and the study key at once from f.StudyClient(o.Study), which reports missing
 // credentials before a missing study. ctx is cancelled on SIGINT and SIGTERM (see Errors and
 // exit codes).
 //
 // Register the command in NewRootCmd (root.go). The export and sync commands have their
 // place marked EXPORT-AND-SYNC-REGISTRATION there.
+//
+// # Adding an export target
+//
+// The targets of export and sync (--to) are one table, targets in exportcmd/targets.go: the
+// scheme, its aliases, how the help writes it, a line of help and the sink package's
+// OpenTarget (each sink package has one, of the shape export.Target describes). The help
+// texts, the error that lists the known targets and the reading of --to derive from it, so a
+// new sink is one entry there and a check in TestEveryTargetOpensItsSink.
 //
 // # Output
 //

@@ -103,8 +103,8 @@ func isCobraUsage(err error) bool {
 }
 
 const rootLong = `Work with the iMednet EDC REST API: list any resource of a study, submit records,
-follow their jobs, see a study's structure, and export a whole study into SQLite,
-PostgreSQL, Parquet, CSV or JSON Lines, then keep it up to date with sync.
+follow their jobs, see a study's structure, and export a whole study into a database or a
+directory of files (see "imednet export --help"), then keep it up to date with sync.
 
 Credentials come from the environment:
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/dictionary"
@@ -66,19 +65,6 @@ func TestParseSort(t *testing.T) {
 	for _, bad := range []string{"", ",desc", "a,up"} {
 		if _, err := ParseSort([]string{bad}); ExitCode(err) != ExitUsage {
 			t.Errorf("%q: %v", bad, err)
-		}
-	}
-}
-
-func TestParseTimeout(t *testing.T) {
-	for in, want := range map[string]time.Duration{"30": 30 * time.Second, "2.5": 2500 * time.Millisecond, "45s": 45 * time.Second} {
-		if got, err := parseTimeout(in); err != nil || got != want {
-			t.Errorf("%q: %v %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"0", "-1", "soon", "-5s"} {
-		if _, err := parseTimeout(bad); err == nil {
-			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -195,25 +195,17 @@ func (f *Factory) sandboxLocked() (*imednettest.Server, error) {
 	return srv, nil
 }
 
-// Client returns the API client, built on first use from the global flags and the
-// environment, or wired to the sandbox with --sandbox. Missing keys are a usage error naming
-// the variable to set.
+// Client returns the API client, built on first use from the environment and the global
+// flags, which win over it, or wired to the sandbox with --sandbox (which reads no
+// environment). Missing keys and invalid variables are usage errors naming the variable.
 func (f *Factory) Client() (*imednet.Client, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.client != nil {
 		return f.client, nil
 	}
-	opts := []imednet.Option{imednet.WithUserAgent("imednet-cli/" + f.Version)}
-	if f.Flags.Debug {
-		h := slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug})
-		opts = append(opts, imednet.WithLogger(slog.New(h)))
-	}
 	if f.Flags.Timeout < 0 {
 		return nil, UsageErrorf("--timeout: %s is negative", f.Flags.Timeout)
-	}
-	if f.Flags.Timeout > 0 {
-		opts = append(opts, imednet.WithTimeout(f.Flags.Timeout))
 	}
 	var c *imednet.Client
 	var err error
@@ -222,9 +214,9 @@ func (f *Factory) Client() (*imednet.Client, error) {
 		if serr != nil {
 			return nil, serr
 		}
-		c, err = srv.Client(opts...)
+		c, err = srv.Client(f.flagOptions()...)
 	} else {
-		c, err = f.remoteClient(opts)
+		c, err = f.remoteClient()
 	}
 	if err != nil {
 		return nil, err
@@ -233,38 +225,41 @@ func (f *Factory) Client() (*imednet.Client, error) {
 	return c, nil
 }
 
-func (f *Factory) remoteClient(opts []imednet.Option) (*imednet.Client, error) {
-	apiKey, secKey := f.Flags.APIKey, f.Flags.SecurityKey
-	if apiKey == "" {
-		apiKey = f.Env(imednet.EnvAPIKey)
+// flagOptions are the client's options that the global flags give besides the keys and the
+// base URL: the User-Agent, the --debug logger and --timeout.
+func (f *Factory) flagOptions() []imednet.Option {
+	opts := []imednet.Option{imednet.WithUserAgent("imednet-cli/" + f.Version)}
+	if f.Flags.Debug {
+		h := slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug})
+		opts = append(opts, imednet.WithLogger(slog.New(h)))
 	}
-	if secKey == "" {
-		secKey = f.Env(imednet.EnvSecurityKey)
+	if f.Flags.Timeout > 0 {
+		opts = append(opts, imednet.WithTimeout(f.Flags.Timeout))
 	}
+	return opts
+}
+
+// remoteClient builds the client of the API: the environment's options (imednet.ReadEnv),
+// then the flags' options after them, so that a flag wins over its variable. A key flag
+// replaces its own key only: --api-key with $IMEDNET_SECURITY_KEY is a pair.
+func (f *Factory) remoteClient() (*imednet.Client, error) {
+	env, err := imednet.ReadEnv(f.Env)
+	if err != nil {
+		return nil, Usage(err)
+	}
+	apiKey, secKey := flagOr(f.Flags.APIKey, env.APIKey), flagOr(f.Flags.SecurityKey, env.SecurityKey)
 	switch {
-	case strings.TrimSpace(apiKey) == "":
+	case apiKey == "":
 		return nil, UsageErrorf("%s is not set: export it with your API key (or use --sandbox to try the command)", imednet.EnvAPIKey)
-	case strings.TrimSpace(secKey) == "":
+	case secKey == "":
 		return nil, UsageErrorf("%s is not set: export it with your security key (or use --sandbox to try the command)", imednet.EnvSecurityKey)
 	}
-	opts = append(opts, imednet.WithAPIKey(apiKey, secKey))
-	base := f.Flags.BaseURL
-	if base == "" {
-		base = f.Env(imednet.EnvBaseURL)
-	}
-	if base != "" {
+	opts := append(env.Options(), imednet.WithAPIKey(apiKey, secKey))
+	base := flagOr(f.Flags.BaseURL, env.BaseURL)
+	if base != env.BaseURL {
 		opts = append(opts, imednet.WithBaseURL(base))
 	}
-	if f.Flags.Timeout == 0 {
-		if s := strings.TrimSpace(f.Env(imednet.EnvTimeout)); s != "" {
-			d, err := parseTimeout(s)
-			if err != nil {
-				return nil, UsageErrorf("%s: %v", imednet.EnvTimeout, err)
-			}
-			opts = append(opts, imednet.WithTimeout(d))
-		}
-	}
-	c, err := imednet.New(opts...)
+	c, err := imednet.New(append(opts, f.flagOptions()...)...)
 	if errors.Is(err, imednet.ErrPlainHTTP) {
 		shown := base
 		if u, perr := url.Parse(base); perr == nil {
@@ -278,17 +273,10 @@ func (f *Factory) remoteClient(opts []imednet.Option) (*imednet.Client, error) {
 	return c, nil
 }
 
-// parseTimeout reads a timeout as seconds ("30", "2.5") or a Go duration ("45s").
-func parseTimeout(s string) (time.Duration, error) {
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		if secs <= 0 {
-			return 0, fmt.Errorf("%q is not a positive number of seconds", s)
-		}
-		return time.Duration(secs * float64(time.Second)), nil
+// flagOr returns a flag's value, or fallback when the flag is not given (or blank).
+func flagOr(flag, fallback string) string {
+	if strings.TrimSpace(flag) == "" {
+		return fallback
 	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%q is neither seconds (30) nor a positive duration (45s)", s)
-	}
-	return d, nil
+	return flag
 }

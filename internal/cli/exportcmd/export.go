@@ -1,4 +1,4 @@
-// Package export is "imednet export" and "imednet sync": a whole study copied into a
+// Package exportcmd is "imednet export" and "imednet sync": a whole study copied into a
 // database or a directory of files by the export engine (package export of the module), and
 // brought up to date incrementally.
 package exportcmd
@@ -18,7 +18,6 @@ import (
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/export"
-	_ "github.com/imednet/imednet-go/export/sqlite" // registers sqlite:
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
@@ -38,14 +37,8 @@ type Options struct {
 	Full        bool // export only: fetch every form even after an interrupted run
 }
 
-const targetHelp = `Targets (--to):
-  sqlite:FILE       a SQLite database file (the default: sqlite:<study>.db), created 0600
-  postgres://...    a PostgreSQL database, one schema per study
-  parquet:DIR       Parquet files, Hive-partitioned by form (DIR/<table>/form=KEY/part-N.parquet)
-  csv:DIR           one CSV file per table
-  jsonl:DIR         one JSON Lines file per table
-
-What lands in the target:
+// landingHelp says what an export writes into its target, for the long help.
+const landingHelp = `What lands in the target:
   form_<KEY>        per form, one row per record: recordId, subjectKey, subjectId, siteId,
                     intervalId, visitId, recordStatus, recordType, deleted, dateCreated,
                     dateModified, then one column per variable, typed by the dictionary
@@ -73,10 +66,10 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 	o := &Options{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Export a whole study into SQLite, PostgreSQL, Parquet, CSV or JSON Lines",
+		Short: shortHelp(),
 		Long: "Export every form's records of a study, its raw JSON, and the study's reference tables into\n" +
 			"a target, fetching forms and pages concurrently. Progress is shown on a terminal; the\n" +
-			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetHelp,
+			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetsHelp() + "\n" + landingHelp,
 		Example: `  imednet --sandbox export --to sqlite:"$TMPDIR/demo.db"
   imednet --sandbox export --forms AE,CM --layout both --to sqlite:"$TMPDIR/ae.db"
   imednet export --study MYSTUDY --concurrency 8 --rate-limit 20
@@ -104,7 +97,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Long: "Fetch per form only the records modified since the last export or sync (with a few\n" +
 			"minutes of overlap), upsert them (deleted records arrive marked deleted), and refresh the\n" +
 			"reference tables: the target then holds what a fresh export would. A form that was never\n" +
-			"exported is fetched whole.\n\n" + targetHelp,
+			"exported is fetched whole.\n\n" + targetsHelp() + "\n" + landingHelp,
 		Example: `  imednet --sandbox sync --to sqlite:"$TMPDIR/demo.db"
   imednet sync --study MYSTUDY
   imednet sync --study MYSTUDY --records-only   # the data alone, without the reference tables
@@ -124,7 +117,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 func addFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
-	fl.StringVar(&o.To, "to", "", "the target: sqlite:FILE, postgres://..., parquet:DIR, csv:DIR or jsonl:DIR (default sqlite:<study>.db)")
+	fl.StringVar(&o.To, "to", "", toFlagHelp())
 	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
 	fl.StringSliceVar(&o.Forms, "forms", nil, "only these form keys, comma-separated (default all)")
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
@@ -162,21 +155,18 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	to := o.To
 	if strings.TrimSpace(to) == "" {
-		to = "sqlite:" + study + ".db"
+		to = defaultTo(study)
 	}
-	target, err := export.ParseTarget(to, study)
+	target, entry, err := parseTarget(to, study)
 	if err != nil {
-		return cmdutil.Usage(fmt.Errorf("--to: %w", err))
-	}
-	if !knownScheme(target.Scheme) {
-		return cmdutil.UsageErrorf("--to: unknown target %q (known: %s)", target.Scheme, strings.Join(export.TargetSchemes(), ", "))
+		return err
 	}
 	// Check the study and the form keys before the target is created, so that a mistyped
 	// --forms (or credentials the API refuses) leaves no empty database or directory behind.
 	if err := checkForms(ctx, c, study, forms); err != nil {
 		return err
 	}
-	sink, err := export.OpenTarget(ctx, to, study)
+	sink, err := entry.open(ctx, target)
 	if err != nil {
 		return err
 	}
@@ -276,15 +266,6 @@ func checkForms(ctx context.Context, c *imednet.Client, study string, want []str
 		}
 	}
 	return cmdutil.UsageErrorf("--forms: study %s has no form %s (%s)", study, strings.Join(unknown, ", "), listed)
-}
-
-func knownScheme(s string) bool {
-	for _, k := range export.TargetSchemes() {
-		if k == s {
-			return true
-		}
-	}
-	return false
 }
 
 // line is one line of the summary: a form, or a reference listing.

@@ -14,6 +14,7 @@ import (
 	"github.com/imednet/imednet-go/imednettest"
 	"github.com/imednet/imednet-go/internal/cli"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 )
 
 type result struct {
@@ -144,17 +145,14 @@ func (f failing) Write(ctx context.Context, table string, rows []export.Row) err
 	return f.Sink.Write(ctx, table, rows)
 }
 
-func init() {
-	export.RegisterTarget("failae", func(ctx context.Context, t export.Target) (export.Sink, error) {
-		s, err := sqlite.Open(t.Location)
+func TestFailedFormExitCode(t *testing.T) {
+	exportcmd.AddTarget(t, "failae", func(ctx context.Context, target export.Target) (export.Sink, error) {
+		s, err := sqlite.Open(target.Location)
 		if err != nil {
 			return nil, err
 		}
 		return failing{s, "form_AE"}, nil
 	})
-}
-
-func TestFailedFormExitCode(t *testing.T) {
 	srv := newSandbox(t)
 	db := filepath.Join(t.TempDir(), "f.db")
 	r := run(t, srv, false, "--sandbox", "export", "--to", "failae:"+db)

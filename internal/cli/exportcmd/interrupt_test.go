@@ -14,6 +14,7 @@ import (
 	"github.com/imednet/imednet-go/imednettest"
 	"github.com/imednet/imednet-go/internal/cli"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 )
 
 // blocking is a SQLite sink whose first write to one form's table tells the test it has
@@ -47,33 +48,18 @@ func (b blocking) SaveForm(ctx context.Context, st export.FormState) error {
 	return err
 }
 
-// block is the "blockae" target's sink before it is opened: tests that use the target set
-// it (newBlock) before they run the command.
-var (
-	blockMu sync.Mutex
-	block   blocking
-)
-
-func init() {
-	export.RegisterTarget("blockae", func(ctx context.Context, t export.Target) (export.Sink, error) {
-		s, err := sqlite.Open(t.Location)
+// newBlock sets the "blockae" target up until the test ends: its writes to form_AE block.
+func newBlock(t *testing.T) blocking {
+	b := blocking{table: "form_AE", started: make(chan struct{}), once: &sync.Once{}, succeeded: make(chan string, 256)}
+	exportcmd.AddTarget(t, "blockae", func(ctx context.Context, target export.Target) (export.Sink, error) {
+		s, err := sqlite.Open(target.Location)
 		if err != nil {
 			return nil, err
 		}
-		blockMu.Lock()
-		defer blockMu.Unlock()
-		b := block
-		b.Sink = s
-		return b, nil
+		opened := b
+		opened.Sink = s
+		return opened, nil
 	})
-}
-
-// newBlock sets the "blockae" target up for the next command: its writes to form_AE block.
-func newBlock() blocking {
-	b := blocking{table: "form_AE", started: make(chan struct{}), once: &sync.Once{}, succeeded: make(chan string, 256)}
-	blockMu.Lock()
-	block = b
-	blockMu.Unlock()
 	return b
 }
 
@@ -82,7 +68,7 @@ func newBlock() blocking {
 // cancel, before it returns what the command gave.
 func runBlocked(t *testing.T, srv *imednettest.Server, ctx context.Context, cancel func(), others int, args ...string) result {
 	t.Helper()
-	b := newBlock()
+	b := newBlock(t)
 	io, _, out, errOut := cmdutil.TestStreams()
 	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" },
 		NewSandbox: func() (*imednettest.Server, error) { return srv, nil }}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/imednet/imednet-go/export"
 	"github.com/imednet/imednet-go/export/sqlite"
+	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 )
 
 // replacing is a SQLite sink that claims to have altered one value per write to records_raw,
@@ -28,9 +29,11 @@ func (r replacing) Write(ctx context.Context, table string, rows []export.Row) e
 
 func (r replacing) Replaced() int64 { return r.n.Load() }
 
-func init() {
-	export.RegisterTarget("replacing", func(ctx context.Context, t export.Target) (export.Sink, error) {
-		s, err := sqlite.Open(t.Location)
+// TestReplacedValuesAreReported: when the sink altered values, the command says how many,
+// counting only this run's.
+func TestReplacedValuesAreReported(t *testing.T) {
+	exportcmd.AddTarget(t, "replacing", func(ctx context.Context, target export.Target) (export.Sink, error) {
+		s, err := sqlite.Open(target.Location)
 		if err != nil {
 			return nil, err
 		}
@@ -38,11 +41,6 @@ func init() {
 		n.Store(5) // counted before this run: not the run's
 		return replacing{Sink: s, n: n}, nil
 	})
-}
-
-// TestReplacedValuesAreReported: when the sink altered values, the command says how many,
-// counting only this run's.
-func TestReplacedValuesAreReported(t *testing.T) {
 	srv := newSandbox(t)
 	dir := t.TempDir()
 	r := run(t, srv, false, "--sandbox", "export", "--forms", "AE,VS", "--to", "replacing:"+filepath.Join(dir, "r.db"))

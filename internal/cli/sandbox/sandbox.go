@@ -113,11 +113,15 @@ func (o *ServeOptions) Options() ([]imednettest.Option, error) {
 		imednettest.WithStudy(imednettest.StudyConfig{Key: imednettest.DemoStudyKey, Subjects: o.Subjects, RecordsPerSubject: o.Records}),
 		imednettest.WithFaults(faults),
 	}
-	apiKey, secKey := o.Factory.Env(imednet.EnvAPIKey), o.Factory.Env(imednet.EnvSecurityKey)
+	// The keys are read as the clients that will call the server read them.
+	env, err := imednet.ReadEnv(o.Factory.Env)
+	if err != nil {
+		return nil, cmdutil.Usage(err)
+	}
 	switch {
-	case apiKey != "" && secKey != "":
-		opts = append(opts, imednettest.WithKeys(apiKey, secKey))
-	case apiKey != "" || secKey != "":
+	case env.APIKey != "" && env.SecurityKey != "":
+		opts = append(opts, imednettest.WithKeys(env.APIKey, env.SecurityKey))
+	case env.APIKey != "" || env.SecurityKey != "":
 		return nil, cmdutil.UsageErrorf("set both %s and %s for the sandbox to accept them, or neither for the demo keys",
 			imednet.EnvAPIKey, imednet.EnvSecurityKey)
 	}
@@ -164,12 +168,11 @@ func ServeRun(ctx context.Context, o *ServeOptions) error {
 	w := f.IO.Out
 	fmt.Fprintf(w, "iMednet sandbox serving study %s at %s\n\n", imednettest.DemoStudyKey, url)
 	fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvBaseURL, url)
-	if f.Env(imednet.EnvAPIKey) != "" {
-		fmt.Fprintf(w, "  (accepting the keys in $%s and $%s)\n", imednet.EnvAPIKey, imednet.EnvSecurityKey)
-	} else {
-		apiKey, secKey := srv.Keys()
+	if apiKey, secKey := srv.Keys(); apiKey == imednettest.DemoAPIKey && secKey == imednettest.DemoSecurityKey {
 		fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvAPIKey, apiKey)
 		fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvSecurityKey, secKey)
+	} else { // the environment's keys, which are not printed
+		fmt.Fprintf(w, "  (accepting the keys in $%s and $%s)\n", imednet.EnvAPIKey, imednet.EnvSecurityKey)
 	}
 	fmt.Fprintf(w, "  export %s=%s\n\nPress Ctrl+C to stop.\n", cmdutil.EnvStudy, imednettest.DemoStudyKey)
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
