@@ -74,10 +74,13 @@
 //   - [*APIError]: the API answered with an error status. It carries the HTTP status, the
 //     API's own status and code ("1000" invalid value, "9000" unknown error, "9001"
 //     insufficient permission), the description, the offending field, the request's method
-//     and path, and the start of the body. Test its class with errors.Is: [ErrBadRequest] and
-//     [ErrValidation] (400), [ErrUnauthorized] (401), [ErrForbidden] (403, often an unknown
-//     study key), [ErrNotFound] (404), [ErrConflict] (409), [ErrRateLimited] (429, with
-//     RetryAfter) and [ErrServer] (5xx).
+//     and path, and the start of the body. Test its class with errors.Is: [ErrBadRequest]
+//     (400), [ErrUnauthorized] (401), [ErrForbidden] (403, often an unknown study key),
+//     [ErrNotFound] (404), [ErrConflict] (409), [ErrRateLimited] (429, with RetryAfter) and
+//     [ErrServer] (5xx). [ErrValidation] is narrower than ErrBadRequest: a 400 that names
+//     an invalid value (code "1000" or an offending field), and also a record submission
+//     refused before sending ([*CreateValidationError]); a 400 that does not say what was
+//     invalid is not one.
 //   - [*RequestError]: no usable response arrived after the allowed attempts (network
 //     failure, timeout, malformed or oversized body, cancelled context). It records the
 //     number of attempts and wraps the cause, so errors.Is(err, context.Canceled) works.
