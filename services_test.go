@@ -432,15 +432,19 @@ func (sc serviceCase[T]) listOptions() (*ListOptions, url.Values) {
 
 func (sc serviceCase[T]) testListSendsOptions(t *testing.T) {
 	ex := sc.example(t)
-	c, api := newFakeAPI(t, serve(ex.body))
+	var label string // what logs and traces call the request
+	c, api := newFakeAPI(t, serve(ex.body), WithObserver(ObserverFunc(func(ctx context.Context, info RequestInfo, _ *url.URL) (context.Context, func(*Response, error)) {
+		label = info.Pattern
+		return nil, nil
+	})))
 	opts, want := sc.listOptions()
 	page, err := sc.list(c)(t.Context(), "PHARMADEMO", opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := api.only(t)
-	if r.Method != http.MethodGet || r.Path != sc.path("PHARMADEMO") {
-		t.Errorf("%s %s, want GET %s", r.Method, r.Path, sc.path("PHARMADEMO"))
+	if r.Method != http.MethodGet || r.Path != sc.path("PHARMADEMO") || label != sc.pattern {
+		t.Errorf("%s %s labelled %s, want GET %s labelled %s", r.Method, r.Path, label, sc.path("PHARMADEMO"), sc.pattern)
 	}
 	checkQuery(t, r.Query, want)
 	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], sc.want) {
