@@ -2,33 +2,16 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 )
 
-func TestCodingsFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleCodingsList")))
-	codings := edcCollect(t, c.Codings.All(t.Context(), "PHARMADEMO", &ListOptions{
-		PageSize: 25, Filter: Eq("dictionaryName", "MedDRA").And(Eq("siteName", "Chicago Hope Hospital")),
-	}))
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/codings" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {`dictionaryName==MedDRA;siteName=="Chicago Hope Hospital"`}})
-	want := Coding{
-		StudyKey: "PHARMADEMO", SiteName: "Chicago Hope Hospital", SiteID: 128, SubjectID: 247, SubjectKey: "111-005",
-		FormID: 1, FormName: "Adverse Event", FormKey: "AE", Revision: 2, RecordID: 1, Variable: "AETERM", Value: "Angina",
-		CodingID: "1", Code: "Angina agranulocytic", CodedBy: "John Smith", Reason: "Typo fix", DictionaryName: "MedDRA",
-		DictionaryVersion: "24.0", DateCoded: ts("2025-06-05 21:12:10"),
-	}
-	if len(codings) != 1 || !reflect.DeepEqual(codings[0], want) {
-		t.Errorf("codings\n got %+v\nwant %+v", codings, want)
-	}
+// catalogFixtureCoding is the coding of ExampleCodingsList, field by field.
+var catalogFixtureCoding = Coding{
+	StudyKey: "PHARMADEMO", SiteName: "Chicago Hope Hospital", SiteID: 128, SubjectID: 247, SubjectKey: "111-005",
+	FormID: 1, FormName: "Adverse Event", FormKey: "AE", Revision: 2, RecordID: 1, Variable: "AETERM", Value: "Angina",
+	CodingID: "1", Code: "Angina agranulocytic", CodedBy: "John Smith", Reason: "Typo fix", DictionaryName: "MedDRA",
+	DictionaryVersion: "24.0", DateCoded: ts("2025-06-05 21:12:10"),
 }
 
 func TestCodingQuirksDecode(t *testing.T) {
@@ -60,31 +43,5 @@ func TestCodingQuirksDecode(t *testing.T) {
 		Extra:     Extra{"llt": json.RawMessage(`{"code":10002383}`)}}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("coding\n got %+v\nwant %+v", c, want)
-	}
-}
-
-func TestCodingsGet(t *testing.T) {
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		switch r.URL.Query().Get("filter") {
-		case "codingId==1":
-			return 200, fixture(t, "ExampleCodingsList")
-		case "codingId==C1":
-			return 200, envelope(`{"codingId":"C1","code":"Angina"}`)
-		}
-		return 200, envelope()
-	})
-	got, err := c.Codings.Get(t.Context(), "PHARMADEMO", "1")
-	if err != nil || got.CodingID != "1" || got.Code != "Angina agranulocytic" {
-		t.Fatalf("coding %+v err %v", got, err)
-	}
-	got, err = c.Codings.Get(t.Context(), "PHARMADEMO", "C1")
-	if err != nil || got.CodingID != "C1" || got.Code != "Angina" {
-		t.Fatalf("coding %+v err %v", got, err)
-	}
-	reqs := api.requests()
-	checkQuery(t, reqs[0].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"codingId==1"}})
-	checkQuery(t, reqs[1].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"codingId==C1"}})
-	if _, err := c.Codings.Get(t.Context(), "PHARMADEMO", "C2"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "coding C2 not found") {
-		t.Errorf("missing coding: %v", err)
 	}
 }

@@ -91,10 +91,13 @@
 //   - [*APIError]: the API answered with an error status. It carries the HTTP status, the
 //     API's own status and code ("1000" invalid value, "9000" unknown error, "9001"
 //     insufficient permission), the description, the offending field, the request's method
-//     and path, and the start of the body. Test its class with errors.Is: [ErrBadRequest] and
-//     [ErrValidation] (400), [ErrUnauthorized] (401), [ErrForbidden] (403, often an unknown
-//     study key), [ErrNotFound] (404), [ErrConflict] (409), [ErrRateLimited] (429, with
-//     RetryAfter) and [ErrServer] (5xx).
+//     and path, and the start of the body. Test its class with errors.Is: [ErrBadRequest]
+//     (400), [ErrUnauthorized] (401), [ErrForbidden] (403, often an unknown study key),
+//     [ErrNotFound] (404), [ErrConflict] (409), [ErrRateLimited] (429, with RetryAfter) and
+//     [ErrServer] (5xx). [ErrValidation] is narrower than ErrBadRequest: a 400 that names
+//     an invalid value (code "1000" or an offending field), and also a record submission
+//     refused before sending ([*CreateValidationError]); a 400 that does not say what was
+//     invalid is not one.
 //   - [*RequestError]: no usable response arrived after the allowed attempts (network
 //     failure, timeout, malformed or oversized body, cancelled context). It records the
 //     number of attempts and wraps the cause, so errors.Is(err, context.Canceled) works.
@@ -139,15 +142,20 @@
 //		fmt.Println(site.SiteName)
 //	}
 //
-// Pages are requested 0, 1, ... up to totalPages-1, 100 items at a time by default
-// ([PageOptions], at most 500). Anything that could make the loop skip or repeat items
-// (a missing or non-integer totalPages after a full page, a page number that does not match,
-// data that is not a list) stops it with a [*PaginationError]. Breaking out of the loop makes
-// no further request. With PageOptions.Prefetch the pager fetches several pages concurrently
-// once the first one has told how many there are, and still yields them in order while
-// holding at most that many pages in memory. A page is decoded in one pass over its body;
-// with PageOptions.KeepRaw each page also carries its items' JSON exactly as the API sent it
-// ([Page].Raw). [ArrayPager] reads endpoints that answer with a bare JSON array.
+// One options type, [ListOptions], configures every listing: the services' List and All
+// and a Pager built with [NewPager]. Pages are requested 0, 1, ... up to totalPages-1, 100
+// items at a time by default (ListOptions.PageSize, at most 500); invalid options are an
+// error naming the field, before anything is sent. Anything that could make the loop skip or
+// repeat items (a missing or non-integer totalPages after a full page, a page number that
+// does not match, data that is not a list) stops it with a [*PaginationError]. Breaking out
+// of the loop makes no further request. With ListOptions.Prefetch the pager fetches several
+// pages concurrently once the first one has told how many there are, and still yields them
+// in order while holding at most that many pages in memory. A page is decoded in one pass
+// over its body; with ListOptions.KeepRaw each page also carries its items' JSON exactly as
+// the API sent it ([Page].Raw), and ListOptions.Gate lets a caller that runs many listings
+// hold each page request back (to bound or pace them). [ArrayPager] reads endpoints that
+// answer with a bare JSON array. Logs and traces name a listing's requests by its path's
+// template, the study key written {studyKey}.
 //
 // # Study context
 //

@@ -15,16 +15,33 @@ import (
 //
 //	if errors.Is(err, imednet.ErrNotFound) { ... }
 var (
-	ErrBadRequest   = errors.New("imednet: bad request")      // 400
-	ErrValidation   = errors.New("imednet: validation error") // 400: the request had an invalid value
-	ErrUnauthorized = errors.New("imednet: unauthorized")     // 401: keys missing or wrong
-	ErrForbidden    = errors.New("imednet: forbidden")        // 403: unknown study, or no rights to it
-	ErrNotFound     = errors.New("imednet: not found")        // 404
-	ErrConflict     = errors.New("imednet: conflict")         // 409
-	ErrRateLimited  = errors.New("imednet: rate limited")     // 429: see APIError.RetryAfter
-	ErrServer       = errors.New("imednet: server error")     // 5xx
+	ErrBadRequest   = errors.New("imednet: bad request")  // 400, whatever the cause (ErrValidation narrows it)
+	ErrUnauthorized = errors.New("imednet: unauthorized") // 401: keys missing or wrong
+	ErrForbidden    = errors.New("imednet: forbidden")    // 403: unknown study, or no rights to it
+	ErrNotFound     = errors.New("imednet: not found")    // 404
+	ErrConflict     = errors.New("imednet: conflict")     // 409
+	ErrRateLimited  = errors.New("imednet: rate limited") // 429: see APIError.RetryAfter
+	ErrServer       = errors.New("imednet: server error") // 5xx
 	ErrNoStudy      = errors.New("imednet: no study key: pass one or attach one to the context with imednet.WithStudy")
 )
+
+// ErrValidation matches a request refused because a value in it is invalid, wherever the
+// refusal came from:
+//
+//   - an [*APIError] of status 400 that says so: the API's code "1000" ("the request contains
+//     an invalid value") or an error.field naming the offending attribute ([APIError.Field]);
+//   - a record submission that [RecordsService.Create] refused before sending
+//     ([*CreateValidationError]), and a [*RecordRequestError] from [RecordRequest.Check]
+//     (package dictionary's ValidationError matches too).
+//
+// It is narrower than [ErrBadRequest], which every 400 matches: a 400 that does not say what
+// was invalid (the OpenAPI contract's generic message, a body that is not JSON) matches
+// ErrBadRequest only. Test for ErrValidation to show the caller a value to correct; test for
+// ErrBadRequest for any rejected request.
+var ErrValidation = errors.New("imednet: validation error")
+
+// codeInvalidValue is the API's error code for a request with an invalid value.
+const codeInvalidValue = "1000"
 
 // ErrResponseTooLarge is returned when a response body exceeds the limit set with
 // [WithMaxResponseBytes].
@@ -90,11 +107,14 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Is reports whether e belongs to the class target (one of the Err* variables).
+// Is reports whether e belongs to the class target (one of the Err* variables; see
+// [ErrValidation] for when a 400 is a validation error).
 func (e *APIError) Is(target error) bool {
 	switch target {
-	case ErrBadRequest, ErrValidation:
+	case ErrBadRequest:
 		return e.StatusCode == http.StatusBadRequest
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest && (e.Code == codeInvalidValue || e.Field != nil)
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

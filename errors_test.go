@@ -15,7 +15,7 @@ var allClasses = []error{ErrBadRequest, ErrValidation, ErrUnauthorized, ErrForbi
 
 func TestErrorClassesForEveryStatus(t *testing.T) {
 	classes := map[int][]error{
-		400: {ErrBadRequest, ErrValidation},
+		400: {ErrBadRequest}, // and ErrValidation for the vendor's body, which names the field
 		401: {ErrUnauthorized},
 		403: {ErrForbidden},
 		404: {ErrNotFound},
@@ -44,10 +44,14 @@ func TestErrorClassesForEveryStatus(t *testing.T) {
 				if !errors.As(err, &apiErr) {
 					t.Fatalf("got %T %v, want *APIError", err, err)
 				}
+				wantClasses := want
+				if status == 400 && shape == "vendor" {
+					wantClasses = append(want[:len(want):len(want)], ErrValidation)
+				}
 				for _, class := range allClasses {
 					is := errors.Is(err, class)
 					wanted := false
-					for _, w := range want {
+					for _, w := range wantClasses {
 						wanted = wanted || w == class
 					}
 					if is != wanted {
@@ -93,6 +97,67 @@ func TestErrorClassesForEveryStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestErrValidationIsNarrowerThanBadRequest checks that ErrValidation matches what says a
+// value is invalid, from the API or before sending, and nothing else; ErrBadRequest matches
+// every 400.
+func TestErrValidationIsNarrowerThanBadRequest(t *testing.T) {
+	api := []struct {
+		name       string
+		status     int
+		body       string
+		validation bool
+	}{
+		{"code 1000 with a field", 400, `{"metadata":{"status":"BAD_REQUEST","error":{"code":"1000","description":"Field raised validation errors","field":{"attribute":"page","value":"XX"}}}}`, true},
+		{"code 1000 alone", 400, `{"metadata":{"status":"BAD_REQUEST","error":{"code":"1000","description":"bad filter"}}}`, true},
+		{"numeric code 1000", 400, `{"metadata":{"error":{"code":1000}}}`, true},
+		{"a field without a code", 400, `{"metadata":{"error":{"field":{"attribute":"size","value":"900"}}}}`, true},
+		{"unknown error code", 400, `{"metadata":{"status":"BAD_REQUEST","error":{"code":"9000","description":"Unknown error"}}}`, false},
+		{"the contract's generic message", 400, `{"metadata":{"status":"ERROR","error":{"message":"The request was malformed or contains invalid parameters."}}}`, false},
+		{"not JSON", 400, `Bad Request`, false},
+		{"code 1000 on a 403", 403, `{"metadata":{"error":{"code":"1000","field":{"attribute":"studyKey","value":"X"}}}}`, false},
+		{"code 1000 on a 500", 500, `{"metadata":{"error":{"code":"1000"}}}`, false},
+	}
+	for _, tc := range api {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newFakeAPI(t, func(*http.Request) (int, string) { return tc.status, tc.body }, WithMaxRetries(0))
+			_, err := c.Do(t.Context(), &Request{Path: "/studies"}, nil)
+			if got := errors.Is(err, ErrValidation); got != tc.validation {
+				t.Errorf("errors.Is(%v, ErrValidation) = %v", err, got)
+			}
+			if got := errors.Is(err, ErrBadRequest); got != (tc.status == 400) {
+				t.Errorf("errors.Is(%v, ErrBadRequest) = %v", err, got)
+			}
+		})
+	}
+
+	// Refused before sending: the request's own check, and Create with or without a validator.
+	c, fake := newFakeAPI(t, serve(`{}`))
+	bad := RecordRequest{FormKey: "AE"} // no data, no target
+	checkErr := bad.Check()
+	_, createErr := c.Records.Create(t.Context(), "S", []RecordRequest{bad}, nil)
+	good := NewRecord("AE", "01-001", map[string]any{"AETERM": "x"})
+	_, validatorErr := c.Records.Create(t.Context(), "S", []RecordRequest{good},
+		&CreateOptions{Validator: validatorFunc(func([]RecordRequest) error { return errors.New("unknown variable AETERM") })})
+	for name, err := range map[string]error{"Check": checkErr, "Create": createErr, "Create with a validator": validatorErr} {
+		if !errors.Is(err, ErrValidation) || errors.Is(err, ErrBadRequest) {
+			t.Errorf("%s: %v: ErrValidation %v, ErrBadRequest %v", name, err, errors.Is(err, ErrValidation), errors.Is(err, ErrBadRequest))
+		}
+	}
+	if n := len(fake.requests()); n != 0 {
+		t.Errorf("%d refused submissions reached the server", n)
+	}
+	for _, err := range []error{ErrNoStudy, errors.New("imednet: other"), &RequestError{Err: errors.New("reset")}, &PaginationError{}} {
+		if errors.Is(err, ErrValidation) {
+			t.Errorf("%v matches ErrValidation", err)
+		}
+	}
+}
+
+// validatorFunc adapts a function to the Validator interface.
+type validatorFunc func([]RecordRequest) error
+
+func (f validatorFunc) Validate(reqs []RecordRequest) error { return f(reqs) }
 
 func TestErrorBodyQuirks(t *testing.T) {
 	cases := []struct {

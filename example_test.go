@@ -63,7 +63,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	pager, err := imednet.NewPager[study](c, "/studies", nil, imednet.PageOptions{Size: 2})
+	pager, err := imednet.NewPager[study](c, "/studies", nil, &imednet.ListOptions{PageSize: 2})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func ExamplePager_Page() {
 	defer srv.Close()
 	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
 
-	pager, _ := imednet.NewPager[study](c, "/studies", nil, imednet.PageOptions{Size: 2})
+	pager, _ := imednet.NewPager[study](c, "/studies", nil, &imednet.ListOptions{PageSize: 2})
 	page, err := pager.Page(context.Background(), 1)
 	if err != nil {
 		log.Fatal(err)
@@ -113,14 +113,49 @@ func ExamplePager_Page() {
 	// ONCO-04
 }
 
+// One ListOptions configures a service's List and All and a Pager made with NewPager alike.
+func ExampleListOptions() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
+	ctx := context.Background()
+
+	opts := &imednet.ListOptions{PageSize: 2}
+	page, err := c.Studies.List(ctx, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("first page:", len(page.Items), "studies of", page.Pagination.TotalElements)
+
+	pager, err := imednet.NewPager[study](c, "/studies", nil, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	n := 0
+	for _, err := range pager.All(ctx) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		n++
+	}
+	fmt.Println("all pages:", n, "studies")
+
+	_, err = c.Studies.List(ctx, &imednet.ListOptions{PageSize: 1000})
+	fmt.Println(err)
+	// Output:
+	// first page: 2 studies of 5
+	// all pages: 5 studies
+	// imednet: ListOptions.PageSize 1000 is outside 1..500
+}
+
 // Keep each item's JSON exactly as the API sent it, beside its decoded form, for an archive
 // or an audit trail.
-func ExamplePageOptions_keepRaw() {
+func ExampleListOptions_keepRaw() {
 	srv := exampleServer()
 	defer srv.Close()
 	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
 
-	pager, _ := imednet.NewPager[study](c, "/studies", nil, imednet.PageOptions{Size: 2, KeepRaw: true})
+	pager, _ := imednet.NewPager[study](c, "/studies", nil, &imednet.ListOptions{PageSize: 2, KeepRaw: true})
 	for page, err := range pager.Pages(context.Background()) {
 		if err != nil {
 			log.Fatal(err)

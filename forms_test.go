@@ -2,11 +2,7 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -17,36 +13,6 @@ var catalogFixtureForm = Form{
 	EmbeddedLog: false, EnforceOwnership: false, UserAgreement: false, SubjectRecordReport: false, UnscheduledVisit: false,
 	OtherForms: false, EproForm: false, AllowCopy: true, Disabled: false,
 	DateCreated: ts("2025-06-05 21:12:09"), DateModified: ts("2025-06-05 21:12:10"),
-}
-
-func TestFormsListFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleFormsList")))
-	opts := &ListOptions{PageSize: 500, Sort: []Sort{Asc("formKey")},
-		Filter: Eq("formType", "SUBJECT").And(Eq("disabled", false)).Or(Eq("formId", 1))}
-	page, err := c.Forms.List(t.Context(), "PHARMADEMO", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/forms" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"500"}, "sort": {"formKey,ASC"},
-		"filter": {"formType==SUBJECT;disabled==false,formId==1"}})
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureForm) {
-		t.Errorf("forms\n got %+v\nwant %+v", page.Items, catalogFixtureForm)
-	}
-
-	c, api = newFakeAPI(t, serve(fixture(t, "ExampleFormsList")))
-	forms := catalogAll(t, c.Forms.All(t.Context(), "PHARMADEMO", &ListOptions{PageSize: 10, Page: 7}))
-	r = api.only(t)
-	if r.Path != "/api/v1/edc/studies/PHARMADEMO/forms" {
-		t.Errorf("path %s", r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"10"}}) // All ignores Page
-	if len(forms) != 1 || !reflect.DeepEqual(forms[0], catalogFixtureForm) {
-		t.Errorf("forms %+v", forms)
-	}
 }
 
 func TestFormQuirksDecode(t *testing.T) {
@@ -101,53 +67,6 @@ func TestFormQuirksDecode(t *testing.T) {
 	var f2 Form
 	if err := json.Unmarshal([]byte(`{"formId":1,}`), &f2); err == nil {
 		t.Error("malformed JSON decoded")
-	}
-}
-
-func TestFormsGetAndGetByKey(t *testing.T) {
-	body := fixture(t, "ExampleFormsList")
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		switch r.URL.Query().Get("filter") {
-		case "formId==1", "formKey==FORM_1":
-			return 200, body
-		case `formKey=="My Form; v2"`:
-			return 200, envelope(`{"formId":5,"formKey":"OTHER"}`, `{"formId":6,"formKey":"My Form; v2"}`)
-		}
-		return 200, envelope()
-	})
-	ctx := t.Context()
-	f, err := c.Forms.Get(ctx, "PHARMADEMO", 1)
-	if err != nil || !reflect.DeepEqual(*f, catalogFixtureForm) {
-		t.Fatalf("Get: %+v, %v", f, err)
-	}
-	r := api.requests()[0]
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/forms" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"formId==1"}})
-	if _, err := c.Forms.Get(ctx, "PHARMADEMO", 99); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "form 99 not found") {
-		t.Errorf("missing form: %v", err)
-	}
-
-	f, err = c.Forms.GetByKey(ctx, "PHARMADEMO", "FORM_1")
-	if err != nil || !reflect.DeepEqual(*f, catalogFixtureForm) {
-		t.Fatalf("GetByKey: %+v, %v", f, err)
-	}
-	checkQuery(t, api.requests()[2].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"formKey==FORM_1"}})
-	f, err = c.Forms.GetByKey(ctx, "PHARMADEMO", "My Form; v2")
-	if err != nil || f.FormID != 6 {
-		t.Fatalf("GetByKey with spaces: %+v, %v", f, err)
-	}
-	checkQuery(t, api.requests()[3].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {`formKey=="My Form; v2"`}})
-	if _, err := c.Forms.GetByKey(ctx, "PHARMADEMO", "form_1"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("missing key: %v", err)
-	}
-	n := len(api.requests())
-	if _, err := c.Forms.GetByKey(ctx, "PHARMADEMO", ""); err == nil {
-		t.Error("empty key accepted")
-	}
-	if len(api.requests()) != n {
-		t.Error("an empty key reached the server")
 	}
 }
 

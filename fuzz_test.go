@@ -443,7 +443,8 @@ func FuzzAPIError(f *testing.F) {
 		classes := map[error]bool{
 			ErrBadRequest: code == 400, ErrUnauthorized: code == 401, ErrForbidden: code == 403,
 			ErrNotFound: code == 404, ErrConflict: code == 409, ErrRateLimited: code == 429,
-			ErrServer: code >= 500,
+			ErrServer:     code >= 500,
+			ErrValidation: code == 400 && (e.Code == "1000" || e.Field != nil),
 		}
 		for class, want := range classes {
 			if errors.Is(e, class) != want {

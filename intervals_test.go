@@ -2,11 +2,7 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -19,36 +15,6 @@ var catalogFixtureInterval = Interval{
 	DueDateWillBeIn: 30, NegativeSlack: 7, PositiveSlack: 7, EproGracePeriod: 2,
 	Forms:    []IntervalForm{{FormID: 123, FormKey: "MY-FORM-KEY", FormName: "myFormName"}},
 	Disabled: true, DateCreated: ts("2025-06-05 21:12:08"), DateModified: ts("2025-06-05 21:12:09"),
-}
-
-func TestIntervalsListFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleIntervalsList")))
-	opts := &ListOptions{PageSize: 25, Sort: []Sort{Asc("intervalSequence")},
-		Filter: Eq("intervalGroupName", "ePRO").And(Ge("dateModified", time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)))}
-	page, err := c.Intervals.List(t.Context(), "PHARMADEMO", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/intervals" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"intervalSequence,ASC"},
-		"filter": {"intervalGroupName==ePRO;dateModified>=2025-01-02T03:04:05Z"}})
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureInterval) {
-		t.Errorf("intervals\n got %+v\nwant %+v", page.Items, catalogFixtureInterval)
-	}
-
-	c, api = newFakeAPI(t, serve(fixture(t, "ExampleIntervalsList")))
-	intervals := catalogAll(t, c.Intervals.All(t.Context(), "PHARMADEMO", nil))
-	r = api.only(t)
-	if r.Path != "/api/v1/edc/studies/PHARMADEMO/intervals" {
-		t.Errorf("path %s", r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"100"}})
-	if len(intervals) != 1 || !reflect.DeepEqual(intervals[0], catalogFixtureInterval) {
-		t.Errorf("intervals %+v", intervals)
-	}
 }
 
 func TestIntervalQuirksDecode(t *testing.T) {
@@ -113,33 +79,6 @@ func TestIntervalQuirksDecode(t *testing.T) {
 	var f IntervalForm
 	if err := json.Unmarshal([]byte(`"FORM"`), &f); err == nil {
 		t.Error("a string decoded as an interval form")
-	}
-}
-
-func TestIntervalsGet(t *testing.T) {
-	body := fixture(t, "ExampleIntervalsList")
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		if r.URL.Query().Get("filter") == "intervalId==1" {
-			return 200, body
-		}
-		return 200, envelope()
-	})
-	iv, err := c.Intervals.Get(t.Context(), "PHARMADEMO", 1)
-	if err != nil || !reflect.DeepEqual(*iv, catalogFixtureInterval) {
-		t.Fatalf("Get: %+v, %v", iv, err)
-	}
-	r := api.requests()[0]
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/intervals" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"intervalId==1"}})
-	if _, err := c.Intervals.Get(t.Context(), "PHARMADEMO", 13); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "interval 13 not found") {
-		t.Errorf("missing interval: %v", err)
-	}
-	// A server that ignores the filter: the id must match.
-	c, _ = newFakeAPI(t, serve(body))
-	if _, err := c.Intervals.Get(t.Context(), "PHARMADEMO", 10); !errors.Is(err, ErrNotFound) {
-		t.Errorf("inexact id matched: %v", err)
 	}
 }
 

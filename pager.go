@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/imednet/imednet-go/internal/wire"
@@ -71,7 +72,7 @@ type SortOrder struct {
 // Page is one page of a list endpoint.
 type Page[T any] struct {
 	Items []T
-	// Raw holds, with PageOptions.KeepRaw, each item's JSON exactly as the API sent it,
+	// Raw holds, with ListOptions.KeepRaw, each item's JSON exactly as the API sent it,
 	// Raw[i] for Items[i]. The slices share the response body's memory (as may the raw values
 	// inside the items, such as a Record's RecordData): read them, do not modify them.
 	Raw        []json.RawMessage
@@ -84,25 +85,73 @@ type Page[T any] struct {
 // HasNext reports whether pages follow this one.
 func (p *Page[T]) HasNext() bool { return p.more }
 
-// PageOptions configures a [Pager].
-type PageOptions struct {
-	// Size is the number of items per page, 1 to MaxPageSize; 0 means DefaultPageSize.
-	Size int
-	// Prefetch is how many pages All and Pages fetch concurrently ahead of the caller once the
-	// first page has told how many there are; 0 or 1 fetches one page at a time. Pages still
-	// come out in order, and at most Prefetch pages are held in memory.
+// ListOptions configures a listing: the services' List and All methods and [NewPager]. A
+// nil *ListOptions means the defaults: all items, DefaultPageSize per page, the endpoint's
+// default sort, no filter. Invalid options are an error, naming the field, before anything is
+// sent.
+type ListOptions struct {
+	// Page is the 0-based page that List returns. All, the iterators and NewPager ignore it and
+	// start at 0.
+	Page int
+	// PageSize is the number of items per page, 1 to MaxPageSize; 0 means DefaultPageSize.
+	PageSize int
+	// Sort orders the items, most significant key first; empty means the endpoint's default.
+	Sort []Sort
+	// Filter selects items; see [Filter]. The users endpoint takes none.
+	Filter Filter
+	// Prefetch is how many pages the iterators fetch concurrently ahead of the loop once the
+	// first page has told how many there are, 0 to 64; 0 or 1 fetches one page at a time.
+	// Pages still come out in order, and at most Prefetch pages are held in memory.
 	Prefetch int
-	// Pattern is the path template for logs and traces, e.g. "/studies/{studyKey}/sites".
-	Pattern string
+
+	// The fields below are advanced: they serve callers that run many listings at once and
+	// keep what they read as sent, such as the export engine.
+
 	// Gate, when set, is called before each page request and may hold it back (to bound the
-	// requests in flight across several pagers, or to pace them); the function it returns is
-	// called once the page is fetched, retries included. An error from Gate is the page's
+	// requests in flight across several listings, or to pace them); the function it returns
+	// is called once the page is fetched, retries included. An error from Gate is the page's
 	// error.
 	Gate func(ctx context.Context) (done func(), err error)
 	// KeepRaw fills each page's Raw with the items' JSON as the API sent it, without copying
 	// it (see Page.Raw). The items' raw values (a Record's RecordData) then share the body's
 	// memory too instead of being copied: holding any of them holds the whole page.
 	KeepRaw bool
+}
+
+// check reports the first invalid option, naming its field.
+func (o *ListOptions) check() error {
+	switch {
+	case o.Page < 0:
+		return fmt.Errorf("imednet: ListOptions.Page %d is negative", o.Page)
+	case o.PageSize < 0 || o.PageSize > MaxPageSize:
+		return fmt.Errorf("imednet: ListOptions.PageSize %d is outside 1..%d", o.PageSize, MaxPageSize)
+	case o.Prefetch < 0 || o.Prefetch > maxPrefetch:
+		return fmt.Errorf("imednet: ListOptions.Prefetch %d is outside 0..%d", o.Prefetch, maxPrefetch)
+	}
+	for _, s := range o.Sort {
+		if err := validAttr(s.Property); err != nil {
+			return fmt.Errorf("imednet: ListOptions.Sort: %w", err)
+		}
+	}
+	return o.Filter.Err() // names the filter already
+}
+
+// query returns the query parameters of the options' sort and filter, followed by those of
+// extra except page and size.
+func (o *ListOptions) query(extra url.Values) url.Values {
+	q := make(url.Values, len(extra)+2)
+	for _, s := range o.Sort {
+		q.Add("sort", s.String())
+	}
+	if f := o.Filter.String(); f != "" {
+		q.Set("filter", f)
+	}
+	for k, vs := range extra {
+		if k != "page" && k != "size" {
+			q[k] = append(q[k], vs...)
+		}
+	}
+	return q
 }
 
 // Pager pages through a list endpoint: the envelope {metadata, pagination, data} with pages
@@ -113,7 +162,7 @@ type PageOptions struct {
 type Pager[T any] struct {
 	c        *Client
 	path     string
-	pattern  string
+	pattern  string // path's template, for logs and traces
 	query    url.Values
 	size     int
 	prefetch int
@@ -121,25 +170,37 @@ type Pager[T any] struct {
 	keepRaw  bool
 }
 
-// NewPager returns a Pager over the list at path (under the API prefix, segments escaped),
-// sending query with every page request. query is copied; its page and size are ignored.
-func NewPager[T any](c *Client, path string, query url.Values, opts PageOptions) (*Pager[T], error) {
-	if opts.Size == 0 {
-		opts.Size = DefaultPageSize
+// NewPager returns a Pager over the list at path (under the API prefix, segments escaped)
+// that sends opts' sort and filter, then query's parameters (copied; page and size ignored),
+// with every page request. opts may be nil; its Page is ignored. Logs and traces name the
+// request by path's template, with the study key as {studyKey}.
+func NewPager[T any](c *Client, path string, query url.Values, opts *ListOptions) (*Pager[T], error) {
+	if opts == nil {
+		opts = &ListOptions{}
 	}
-	if opts.Size < 1 || opts.Size > MaxPageSize {
-		return nil, fmt.Errorf("imednet: page size %d is outside 1..%d", opts.Size, MaxPageSize)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	if opts.Prefetch < 0 || opts.Prefetch > maxPrefetch {
-		return nil, fmt.Errorf("imednet: prefetch %d is outside 0..%d", opts.Prefetch, maxPrefetch)
+	size := opts.PageSize
+	if size == 0 {
+		size = DefaultPageSize
 	}
-	q := make(url.Values, len(query)+2)
-	for k, v := range query {
-		if k != "page" && k != "size" {
-			q[k] = append([]string(nil), v...)
-		}
+	return &Pager[T]{c: c, path: path, pattern: pathTemplate(path), query: opts.query(query), size: size,
+		prefetch: opts.Prefetch, gate: opts.Gate, keepRaw: opts.KeepRaw}, nil
+}
+
+// pathTemplate is the template of a path under the API prefix, for logs and traces: the
+// segment after "/studies/" is a study key and becomes {studyKey}, as in the path patterns
+// of the services ("/studies/{studyKey}/records"). Other paths are their own template.
+func pathTemplate(path string) string {
+	rest, ok := strings.CutPrefix(path, "/studies/")
+	if !ok || rest == "" {
+		return path
 	}
-	return &Pager[T]{c: c, path: path, pattern: opts.Pattern, query: q, size: opts.Size, prefetch: opts.Prefetch, gate: opts.Gate, keepRaw: opts.KeepRaw}, nil
+	if _, tail, more := strings.Cut(rest, "/"); more {
+		return "/studies/{studyKey}/" + tail
+	}
+	return "/studies/{studyKey}"
 }
 
 // Page fetches page n (0-based).
@@ -382,7 +443,7 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 // types, so that a caller's type that embeds a model and decodes itself is decoded its own
 // way.
 //
-// Sharing is for callers that keep the page's raw bytes anyway (PageOptions.KeepRaw): a
+// Sharing is for callers that keep the page's raw bytes anyway (ListOptions.KeepRaw): a
 // record that shared the body would otherwise keep the whole page in memory for as long as
 // it is kept.
 func decodeItemAt[T any](data []byte, at int, item *T, shared bool) (int, error) {
@@ -494,17 +555,18 @@ func (d *pageDecoder[T]) checkPagination(v wire.Value) error {
 type ArrayPager[T any] struct {
 	c       *Client
 	path    string
-	pattern string
+	pattern string // path's template, for logs and traces
 	query   url.Values
 }
 
-// NewArrayPager returns an ArrayPager over the array at path, sending query (copied).
-func NewArrayPager[T any](c *Client, path, pattern string, query url.Values) *ArrayPager[T] {
+// NewArrayPager returns an ArrayPager over the array at path, sending query (copied). Logs
+// and traces name the request by path's template, as for [NewPager].
+func NewArrayPager[T any](c *Client, path string, query url.Values) *ArrayPager[T] {
 	q := make(url.Values, len(query))
 	for k, v := range query {
 		q[k] = append([]string(nil), v...)
 	}
-	return &ArrayPager[T]{c: c, path: path, pattern: pattern, query: q}
+	return &ArrayPager[T]{c: c, path: path, pattern: pathTemplate(path), query: q}
 }
 
 // List fetches the whole array.

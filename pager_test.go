@@ -213,7 +213,7 @@ func newPagerTestClient(t *testing.T, h http.Handler, opts ...Option) *Client {
 	return c
 }
 
-func mustPager[T any](t *testing.T, c *Client, path string, q url.Values, opts PageOptions) *Pager[T] {
+func mustPager[T any](t *testing.T, c *Client, path string, q url.Values, opts *ListOptions) *Pager[T] {
 	t.Helper()
 	p, err := NewPager[T](c, path, q, opts)
 	if err != nil {
@@ -366,7 +366,7 @@ func TestPagerPagesThroughList(t *testing.T) {
 					"page":             {"7"},
 					"size":             {"3"},
 				}
-				p := mustPager[pagerItem](t, c, pagerPath, query, PageOptions{Size: tc.size, Prefetch: tc.prefetch})
+				p := mustPager[pagerItem](t, c, pagerPath, query, &ListOptions{PageSize: tc.size, Prefetch: tc.prefetch})
 
 				var d pagerDrained[pagerItem]
 				if mode == "All" {
@@ -429,7 +429,7 @@ func TestPagerPageMethod(t *testing.T) {
 	t.Parallel()
 	srv := &pagerServer{n: 23}
 	c := newPagerTestClient(t, srv)
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 5})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 5})
 
 	pg, err := p.Page(t.Context(), 2)
 	if err != nil {
@@ -601,7 +601,7 @@ func TestPagerEnvelopeVariants(t *testing.T) {
 			t.Parallel()
 			srv := &pagerServer{body: func(page, _, _ int) string { return tc.body(page) }}
 			c := newPagerTestClient(t, srv)
-			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: tc.size})
+			p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: tc.size})
 			var pages []*Page[pagerItem]
 			var items []pagerItem
 			for pg, err := range p.Pages(t.Context()) {
@@ -633,7 +633,7 @@ func TestPagerItemTypes(t *testing.T) {
 	t.Run("map", func(t *testing.T) {
 		t.Parallel()
 		c := newPagerTestClient(t, &pagerServer{n: 5})
-		p := mustPager[map[string]any](t, c, pagerPath, nil, PageOptions{Size: 2})
+		p := mustPager[map[string]any](t, c, pagerPath, nil, &ListOptions{PageSize: 2})
 		var got []map[string]any
 		for m, err := range p.All(t.Context()) {
 			if err != nil {
@@ -648,7 +648,7 @@ func TestPagerItemTypes(t *testing.T) {
 	t.Run("raw", func(t *testing.T) {
 		t.Parallel()
 		c := newPagerTestClient(t, &pagerServer{n: 3})
-		p := mustPager[json.RawMessage](t, c, pagerPath, nil, PageOptions{Size: 2})
+		p := mustPager[json.RawMessage](t, c, pagerPath, nil, &ListOptions{PageSize: 2})
 		var got []string
 		for m, err := range p.All(t.Context()) {
 			if err != nil {
@@ -667,7 +667,7 @@ func TestPagerItemTypes(t *testing.T) {
 			return pagerBody(`{"currentPage":0,"size":2,"totalPages":1,"totalElements":2}`, `[{"id":0},[1]]`)
 		}}
 		c := newPagerTestClient(t, srv)
-		p := mustPager[map[string]any](t, c, pagerPath, nil, PageOptions{Size: 2})
+		p := mustPager[map[string]any](t, c, pagerPath, nil, &ListOptions{PageSize: 2})
 		d := pagerDrain(p.All(t.Context()))
 		if len(d.errs) != 1 || len(d.vals) != 0 {
 			t.Fatalf("items %v, errors %v", d.vals, d.errs)
@@ -739,7 +739,7 @@ func TestPagerMalformedEnvelope(t *testing.T) {
 				t.Parallel()
 				srv := &pagerServer{n: 10, body: func(page, _, _ int) string { return tc.bad[page] }}
 				c := newPagerTestClient(t, srv)
-				p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+				p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 				d := pagerDrain(p.All(t.Context()))
 				if len(d.errs) != 1 {
 					t.Fatalf("%d errors, want 1: %v", len(d.errs), d.errs)
@@ -772,7 +772,7 @@ func TestPagerPageReturnsPaginationError(t *testing.T) {
 	t.Parallel()
 	srv := &pagerServer{body: func(int, int, int) string { return pagerItemsJSON(0, 2) }}
 	c := newPagerTestClient(t, srv)
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2})
 	pg, err := p.Page(t.Context(), 3)
 	if pg != nil {
 		t.Errorf("page %+v returned with the error", pg)
@@ -794,7 +794,7 @@ func TestPagerErrorPathUnderBasePathPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{})
 	d := pagerDrain(p.All(t.Context()))
 	if len(d.errs) != 1 {
 		t.Fatalf("errors %v", d.errs)
@@ -842,7 +842,7 @@ func TestPagerMalformedBodyIsRetried(t *testing.T) {
 					},
 				}
 				c := newPagerTestClient(t, srv)
-				p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+				p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 				d := pagerDrain(p.All(t.Context()))
 				if len(d.errs) != 0 {
 					t.Fatalf("errors: %v", d.errs)
@@ -869,7 +869,7 @@ func TestPagerRetryKeepsNothingFromTheBrokenAttempt(t *testing.T) {
 		return `{"pagination":{"currentPage":0,"size":2,"totalPages":1,"totalElements":1},"data":[{"id":0}]}`
 	}}
 	c := newPagerTestClient(t, srv)
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2})
 	pg, err := p.Page(t.Context(), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -898,7 +898,7 @@ func TestPagerAlwaysMalformedEndsInRequestError(t *testing.T) {
 				return ""
 			}}
 			c := newPagerTestClient(t, srv, WithMaxRetries(maxRetries))
-			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+			p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 			d := pagerDrain(p.All(t.Context()))
 			if len(d.errs) != 1 || d.afterErr != 0 {
 				t.Fatalf("errors %v, %d yields after the error", d.errs, d.afterErr)
@@ -947,7 +947,7 @@ func TestPagerIteratorYieldsErrorOnceAndStops(t *testing.T) {
 						return 0
 					}}
 					c := newPagerTestClient(t, srv)
-					p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+					p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 					var errs []error
 					var d pagerDrained[pagerItem]
 					if mode == "All" {
@@ -1008,7 +1008,7 @@ func TestPagerBreakMakesNoFurtherRequest(t *testing.T) {
 			t.Parallel()
 			srv := &pagerServer{n: 50}
 			c := newPagerTestClient(t, srv)
-			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 5})
+			p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 5})
 			if tc.pages {
 				n := 0
 				for _, err := range p.Pages(t.Context()) {
@@ -1043,7 +1043,7 @@ func TestPagerAllTwiceStartsOver(t *testing.T) {
 			t.Parallel()
 			srv := &pagerServer{n: 7}
 			c := newPagerTestClient(t, srv)
-			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 3, Prefetch: prefetch})
+			p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 3, Prefetch: prefetch})
 			seq := p.All(t.Context()) // the same iterator value, ranged twice
 			first := pagerDrain(seq)
 			second := pagerDrain(seq)
@@ -1079,7 +1079,7 @@ func TestPagerQueryCopiedNotMutated(t *testing.T) {
 	for k, v := range query {
 		snapshot[k] = slices.Clone(v)
 	}
-	p := mustPager[pagerItem](t, c, pagerPath, query, PageOptions{Size: 3, Prefetch: 2})
+	p := mustPager[pagerItem](t, c, pagerPath, query, &ListOptions{PageSize: 3, Prefetch: 2})
 	for range 2 {
 		if d := pagerDrain(p.All(t.Context())); len(d.errs) != 0 || len(d.vals) != 7 {
 			t.Fatalf("items %v, errors %v", pagerIDs(d.vals), d.errs)
@@ -1114,18 +1114,18 @@ func TestPagerOptionsValidation(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
-		opts     PageOptions
+		opts     *ListOptions
 		wantSize int // 0: NewPager must fail
 	}{
-		{"zero size means the default", PageOptions{}, DefaultPageSize},
-		{"size 1", PageOptions{Size: 1}, 1},
-		{"size 500", PageOptions{Size: MaxPageSize}, MaxPageSize},
-		{"size 501", PageOptions{Size: MaxPageSize + 1}, 0},
-		{"size -1", PageOptions{Size: -1}, 0},
-		{"prefetch -1", PageOptions{Prefetch: -1}, 0},
-		{"prefetch 1", PageOptions{Prefetch: 1}, DefaultPageSize},
-		{"prefetch 64", PageOptions{Prefetch: 64}, DefaultPageSize},
-		{"prefetch 65", PageOptions{Prefetch: 65}, 0},
+		{"zero size means the default", &ListOptions{}, DefaultPageSize},
+		{"size 1", &ListOptions{PageSize: 1}, 1},
+		{"size 500", &ListOptions{PageSize: MaxPageSize}, MaxPageSize},
+		{"size 501", &ListOptions{PageSize: MaxPageSize + 1}, 0},
+		{"size -1", &ListOptions{PageSize: -1}, 0},
+		{"prefetch -1", &ListOptions{Prefetch: -1}, 0},
+		{"prefetch 1", &ListOptions{Prefetch: 1}, DefaultPageSize},
+		{"prefetch 64", &ListOptions{Prefetch: 64}, DefaultPageSize},
+		{"prefetch 65", &ListOptions{Prefetch: 65}, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1152,6 +1152,87 @@ func TestPagerOptionsValidation(t *testing.T) {
 	}
 }
 
+func TestPagerSendsTheOptionsSortAndFilterBeforeTheQuery(t *testing.T) {
+	t.Parallel()
+	srv := &pagerServer{n: 3}
+	c := newPagerTestClient(t, srv)
+	opts := &ListOptions{PageSize: 2, Page: 5, Sort: []Sort{Desc("recordId"), Asc("formKey")}, Filter: Eq("formKey", "AE")}
+	p := mustPager[pagerItem](t, c, pagerPath, url.Values{"sort": {"subjectKey,ASC"}, "recordDataFilter": {"AESER==Y"}, "page": {"9"}}, opts)
+	if d := pagerDrain(p.All(t.Context())); len(d.errs) != 0 || len(d.vals) != 3 {
+		t.Fatalf("items %v, errors %v", pagerIDs(d.vals), d.errs)
+	}
+	for i, q := range srv.allQueries() { // opts.Page and the query's page are ignored
+		want := url.Values{"sort": {"recordId,DESC", "formKey,ASC", "subjectKey,ASC"}, "filter": {"formKey==AE"},
+			"recordDataFilter": {"AESER==Y"}, "page": {strconv.Itoa(i)}, "size": {"2"}}
+		if !reflect.DeepEqual(q, want) {
+			t.Errorf("request %d: query %v, want %v", i, q, want)
+		}
+	}
+
+	p = mustPager[pagerItem](t, c, pagerPath, nil, nil) // nil options: the defaults
+	if _, err := p.Page(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	qs := srv.allQueries()
+	if got, want := qs[len(qs)-1], (url.Values{"page": {"0"}, "size": {strconv.Itoa(DefaultPageSize)}}); !reflect.DeepEqual(got, want) {
+		t.Errorf("nil options: query %v, want %v", got, want)
+	}
+}
+
+func TestPathTemplate(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]string{
+		"/studies":                      "/studies",
+		"/studies/":                     "/studies/",
+		"/studies/DEMO":                 "/studies/{studyKey}",
+		"/studies/DEMO/records":         "/studies/{studyKey}/records",
+		"/studies/A%2FB%20C/sites":      "/studies/{studyKey}/sites",
+		"/studies/DEMO/jobs/b-1":        "/studies/{studyKey}/jobs/b-1",
+		"/studiesX/DEMO/records":        "/studiesX/DEMO/records",
+		"/other/studies/DEMO/records":   "/other/studies/DEMO/records",
+		"/studies/DEMO/recordRevisions": "/studies/{studyKey}/recordRevisions",
+	} {
+		if got := pathTemplate(path); got != want {
+			t.Errorf("pathTemplate(%q) = %q, want %q", path, got, want)
+		}
+	}
+}
+
+// TestPagersNameRequestsByTemplate checks what observers (and so logs and traces) see of a
+// listing made with NewPager or NewArrayPager: the template, never the study key.
+func TestPagersNameRequestsByTemplate(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var seen []string
+	watch := ObserverFunc(func(ctx context.Context, info RequestInfo, _ *url.URL) (context.Context, func(*Response, error)) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, info.Pattern)
+		return nil, nil
+	})
+	c := newPagerTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/intervals") {
+			io.WriteString(w, `[]`)
+			return
+		}
+		io.WriteString(w, pagerBody(`{"currentPage":0,"size":100,"totalPages":0,"totalElements":0}`, `[]`))
+	}), WithObserver(watch))
+	p := mustPager[pagerItem](t, c, "/studies/S%2F1/records", nil, nil)
+	if _, err := p.Page(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewArrayPager[pagerItem](c, "/studies/S%2F1/intervals", nil).List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mustPager[pagerItem](t, c, "/studies", nil, nil).Page(t.Context(), 0); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"/studies/{studyKey}/records", "/studies/{studyKey}/intervals", "/studies"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("observed\n %q\nwant\n %q", seen, want)
+	}
+}
+
 // ---------------------------------------------------------------------------------------
 // 4. Prefetch
 // ---------------------------------------------------------------------------------------
@@ -1166,7 +1247,7 @@ func TestPrefetchInOrderUnderRandomLatency(t *testing.T) {
 				t.Parallel()
 				srv := &pagerServer{n: n, before: pagerLatency}
 				c := newPagerTestClient(t, srv)
-				p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Prefetch: prefetch})
+				p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: size, Prefetch: prefetch})
 				var d pagerDrained[pagerItem]
 				if mode == "All" {
 					d = pagerDrain(p.All(t.Context()))
@@ -1219,7 +1300,7 @@ func TestPrefetchFetchesConcurrently(t *testing.T) {
 		}
 	}}
 	c := newPagerTestClient(t, srv)
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 	d := pagerDrain(p.All(t.Context()))
 	if len(d.errs) != 0 || !slices.Equal(pagerIDs(d.vals), pagerRange(0, 40)) {
 		t.Fatalf("items %v, errors %v", pagerIDs(d.vals), d.errs)
@@ -1249,7 +1330,7 @@ func TestPrefetchBreakCancelsInFlightRequests(t *testing.T) {
 	var rt pagerRoundTripCounter
 	c := newPagerTestClient(t, srv, WithMiddleware(rt.middleware))
 	t.Cleanup(func() { close(stop) }) // runs before the server's Close
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Prefetch: prefetch})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: size, Prefetch: prefetch})
 
 	var got []int
 	done := make(chan struct{})
@@ -1360,7 +1441,7 @@ func TestPrefetchErrorOnPage7(t *testing.T) {
 				}
 				var rt pagerRoundTripCounter
 				c := newPagerTestClient(t, srv, WithMiddleware(rt.middleware))
-				p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: 2, Prefetch: prefetch})
+				p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: 2, Prefetch: prefetch})
 				var d pagerDrained[pagerItem]
 				if mode == "All" {
 					d = pagerDrain(p.All(t.Context()))
@@ -1410,7 +1491,7 @@ func TestPrefetchListChangesDuringIteration(t *testing.T) {
 						return pagerPage(pagerFullPath, page, size, tc.items(page), 0)
 					}}
 					c := newPagerTestClient(t, srv)
-					p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Prefetch: prefetch})
+					p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: size, Prefetch: prefetch})
 					var d pagerDrained[pagerItem]
 					if mode == "All" {
 						d = pagerDrain(p.All(t.Context()))
@@ -1499,7 +1580,7 @@ func TestArrayPager(t *testing.T) {
 			}))
 			query := url.Values{"sort": {"intervalId,ASC", "name,DESC"}, "filter": {"x==1"}}
 			snapshot := url.Values{"sort": {"intervalId,ASC", "name,DESC"}, "filter": {"x==1"}}
-			ap := NewArrayPager[pagerItem](c, path, "/studies/{studyKey}/intervals", query)
+			ap := NewArrayPager[pagerItem](c, path, query)
 			query.Set("filter", "changed") // copied: does not reach the pager
 
 			items, err := ap.List(t.Context())
@@ -1539,7 +1620,7 @@ func TestArrayPagerAll(t *testing.T) {
 			hits.Add(1)
 			io.WriteString(w, pagerItemsJSON(0, 5))
 		}))
-		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", "", nil)
+		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", nil)
 		d := pagerDrain(ap.All(t.Context()))
 		if len(d.errs) != 0 || !slices.Equal(pagerIDs(d.vals), pagerRange(0, 5)) {
 			t.Errorf("items %v, errors %v", pagerIDs(d.vals), d.errs)
@@ -1564,7 +1645,7 @@ func TestArrayPagerAll(t *testing.T) {
 			hits.Add(1)
 			io.WriteString(w, `{"data":[]}`)
 		}))
-		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", "", nil)
+		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", nil)
 		d := pagerDrain(ap.All(t.Context()))
 		if len(d.errs) != 1 || d.afterErr != 0 || d.nonZeroErr || len(d.vals) != 0 {
 			t.Fatalf("items %v, errors %v, %d after", d.vals, d.errs, d.afterErr)
@@ -1581,7 +1662,7 @@ func TestArrayPagerAll(t *testing.T) {
 			hits.Add(1)
 			io.WriteString(w, `[{"id":0},`)
 		}), WithMaxRetries(1))
-		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", "", nil)
+		ap := NewArrayPager[pagerItem](c, "/studies/S1/intervals", nil)
 		_, err := ap.List(t.Context())
 		var re *RequestError
 		if !errors.As(err, &re) || re.Attempts != 2 || hits.Load() != 2 {
@@ -1615,7 +1696,7 @@ func TestPagerConcurrentIterationsShareOneClient(t *testing.T) {
 		time.Sleep(rand.N(500 * time.Microsecond))
 		io.WriteString(w, pagerPage(r.URL.Path, page, size, itemsOf(study), study*1000))
 	}))
-	shared := mustPager[pagerItem](t, c, "/studies/S99/records", nil, PageOptions{Size: 7, Prefetch: 3})
+	shared := mustPager[pagerItem](t, c, "/studies/S99/records", nil, &ListOptions{PageSize: 7, Prefetch: 3})
 	check := func(p *Pager[pagerItem], study int) {
 		var got []int
 		for it, err := range p.All(t.Context()) {
@@ -1634,7 +1715,7 @@ func TestPagerConcurrentIterationsShareOneClient(t *testing.T) {
 	for i := range workers {
 		wg.Go(func() {
 			p, err := NewPager[pagerItem](c, fmt.Sprintf("/studies/S%d/records", i), nil,
-				PageOptions{Size: 3 + i%5, Prefetch: (i % 3) * 2})
+				&ListOptions{PageSize: 3 + i%5, Prefetch: (i % 3) * 2})
 			if err != nil {
 				t.Error(err)
 				return
@@ -1671,7 +1752,7 @@ func TestPagerGate(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Prefetch: 4, Gate: gate})
+			p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: size, Prefetch: 4, Gate: gate})
 			d := pagerDrain(p.All(t.Context()))
 			if len(d.errs) != 0 || !slices.Equal(pagerIDs(d.vals), pagerRange(0, n)) {
 				t.Errorf("items %v, errors %v", pagerIDs(d.vals), d.errs)
@@ -1687,7 +1768,7 @@ func TestPagerGate(t *testing.T) {
 	}
 
 	closed := errors.New("gate closed")
-	p := mustPager[pagerItem](t, c, pagerPath, nil, PageOptions{Size: size, Gate: func(context.Context) (func(), error) { return nil, closed }})
+	p := mustPager[pagerItem](t, c, pagerPath, nil, &ListOptions{PageSize: size, Gate: func(context.Context) (func(), error) { return nil, closed }})
 	d := pagerDrain(p.All(t.Context()))
 	if len(d.errs) != 1 || !errors.Is(d.errs[0], closed) || len(d.vals) != 0 {
 		t.Errorf("items %v, errors %v; want only the gate's error", pagerIDs(d.vals), d.errs)
@@ -1713,7 +1794,7 @@ func TestPagerKeepRaw(t *testing.T) {
 	srv := &pagerServer{body: func(int, int, int) string { return body }}
 	c := newPagerTestClient(t, srv)
 	for _, keep := range []bool{false, true} {
-		p := mustPager[Record](t, c, pagerPath, nil, PageOptions{Size: 5, KeepRaw: keep})
+		p := mustPager[Record](t, c, pagerPath, nil, &ListOptions{PageSize: 5, KeepRaw: keep})
 		page, err := p.Page(t.Context(), 0)
 		if err != nil {
 			t.Fatal(err)
@@ -1766,7 +1847,7 @@ func TestPagerTypeEmbeddingAModelDecodesItself(t *testing.T) {
 	t.Parallel()
 	body := `{"data":[` + strings.Join(rawItems, ",") + `]}`
 	c := newPagerTestClient(t, &pagerServer{body: func(int, int, int) string { return body }})
-	page, err := mustPager[selfDecoding](t, c, pagerPath, nil, PageOptions{Size: 5}).Page(t.Context(), 0)
+	page, err := mustPager[selfDecoding](t, c, pagerPath, nil, &ListOptions{PageSize: 5}).Page(t.Context(), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,44 +2,18 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
 
-func TestQueriesFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleQueriesList")))
-	page, err := c.Queries.List(t.Context(), "PHARMADEMO", &ListOptions{
-		PageSize: 25, Sort: []Sort{Desc("dateCreated")},
-		Filter: Eq("queryComments.closed", false).And(Eq("annotationType", "subject")),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/queries" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"dateCreated,DESC"},
-		"filter": {"queryComments.closed==false;annotationType==subject"}})
-	want := Query{
-		StudyKey: "PHARMADEMO", SubjectID: 1, SubjectOID: "OID-1", AnnotationType: "subject", AnnotationID: 1,
-		Type: "", Description: "Monitor Query", RecordID: 123, Variable: "aeterm", SubjectKey: "123-005",
-		DateCreated: ts("2025-06-05 21:12:09"), DateModified: ts("2025-06-05 21:12:10"),
-		QueryComments: []QueryComment{{Sequence: 1, AnnotationStatus: "Monitor Query Open", User: "john",
-			Comment: "Added comment to study", Closed: false, Date: ts("2025-06-05 21:12:09")}},
-	}
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], want) {
-		t.Errorf("queries\n got %+v\nwant %+v", page.Items, want)
-	}
-	// The contract's example carries a wrong metadata.path; it is reported as sent.
-	if page.Metadata.Path != "/api/v1/edc/studies/batchId/queries" {
-		t.Errorf("metadata %+v", page.Metadata)
-	}
+// catalogFixtureQuery is the query of ExampleQueriesList, field by field.
+var catalogFixtureQuery = Query{
+	StudyKey: "PHARMADEMO", SubjectID: 1, SubjectOID: "OID-1", AnnotationType: "subject", AnnotationID: 1,
+	Type: "", Description: "Monitor Query", RecordID: 123, Variable: "aeterm", SubjectKey: "123-005",
+	DateCreated: ts("2025-06-05 21:12:09"), DateModified: ts("2025-06-05 21:12:10"),
+	QueryComments: []QueryComment{{Sequence: 1, AnnotationStatus: "Monitor Query Open", User: "john",
+		Comment: "Added comment to study", Closed: false, Date: ts("2025-06-05 21:12:09")}},
 }
 
 func TestQueryQuirksDecode(t *testing.T) {
@@ -93,25 +67,5 @@ func TestQueryQuirksDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"sequence":"first","closed":"maybe"}`), &qc); err != nil ||
 		string(qc.Extra["sequence"]) != `"first"` || string(qc.Extra["closed"]) != `"maybe"` || qc.Closed {
 		t.Errorf("comment %+v err %v", qc, err)
-	}
-}
-
-func TestQueriesGet(t *testing.T) {
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		if r.URL.Query().Get("filter") == "annotationId==1" {
-			return 200, fixture(t, "ExampleQueriesList")
-		}
-		return 200, envelope()
-	})
-	q, err := c.Queries.Get(t.Context(), "PHARMADEMO", 1)
-	if err != nil || q.AnnotationID != 1 || len(q.QueryComments) != 1 {
-		t.Fatalf("query %+v err %v", q, err)
-	}
-	checkQuery(t, api.requests()[0].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"annotationId==1"}})
-	if _, err := c.Queries.Get(t.Context(), "PHARMADEMO", 2); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "annotation 2 not found") {
-		t.Errorf("missing query: %v", err)
-	}
-	if _, err := c.Queries.Get(t.Context(), "", 1); !errors.Is(err, ErrNoStudy) {
-		t.Errorf("no study: %v", err)
 	}
 }

@@ -250,6 +250,9 @@ func (e *RecordRequestError) Error() string {
 	return fmt.Sprintf("imednet: record request %d: %s", e.Index, strings.Join(e.Problems, "; "))
 }
 
+// Is reports whether target is [ErrValidation], which every RecordRequestError matches.
+func (e *RecordRequestError) Is(target error) bool { return target == ErrValidation }
+
 // Validator checks record requests before [RecordsService.Create] sends any, for example
 // against the study's forms and variables. It gets every request at once and must not
 // modify them; a non-nil error stops the submission.
@@ -293,6 +296,10 @@ func (e *CreateValidationError) Error() string {
 	}
 	return b.String()
 }
+
+// Is reports whether target is [ErrValidation], which every CreateValidationError matches,
+// whatever the validator returned.
+func (e *CreateValidationError) Is(target error) bool { return target == ErrValidation }
 
 // Unwrap returns the per-request errors and the validator's error.
 func (e *CreateValidationError) Unwrap() []error {

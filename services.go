@@ -59,21 +59,6 @@ func (c *Client) initServices() {
 	c.Jobs = (*JobsService)(s)
 }
 
-// ListOptions are the parameters every list endpoint takes. A nil *ListOptions means the
-// defaults: all items, DefaultPageSize per page, the endpoint's default sort, no filter.
-type ListOptions struct {
-	// Page is the 0-based page that List returns. All and the iterators ignore it and start at 0.
-	Page int
-	// PageSize is the number of items per page, 1 to MaxPageSize; 0 means DefaultPageSize.
-	PageSize int
-	// Sort orders the items, most significant key first; empty means the endpoint's default.
-	Sort []Sort
-	// Filter selects items; see [Filter]. The users endpoint takes none.
-	Filter Filter
-	// Prefetch is how many pages the iterators fetch concurrently ahead of the loop.
-	Prefetch int
-}
-
 // endpoint describes one list endpoint of the API.
 type endpoint struct {
 	pattern string // path template under the API prefix, e.g. "/studies/{studyKey}/sites"
@@ -94,44 +79,13 @@ func (e endpoint) path(ctx context.Context, study string) (string, error) {
 	return strings.Replace(e.pattern, "{studyKey}", PathEscape(key), 1), nil
 }
 
-// query returns the query parameters for opts, plus extra.
-func (o *ListOptions) query(extra url.Values) (url.Values, error) {
-	q := url.Values{}
-	if o != nil {
-		for _, s := range o.Sort {
-			if err := validAttr(s.Property); err != nil {
-				return nil, fmt.Errorf("imednet: sort: %w", err)
-			}
-			q.Add("sort", s.String())
-		}
-		if err := o.Filter.Err(); err != nil {
-			return nil, err
-		}
-		if f := o.Filter.String(); f != "" {
-			q.Set("filter", f)
-		}
-	}
-	for k, vs := range extra {
-		q[k] = append(q[k], vs...)
-	}
-	return q, nil
-}
-
 // listPager builds the Pager for one call of a list endpoint.
 func listPager[T any](ctx context.Context, c *Client, e endpoint, study string, opts *ListOptions, extra url.Values) (*Pager[T], error) {
 	path, err := e.path(ctx, study)
 	if err != nil {
 		return nil, err
 	}
-	q, err := opts.query(extra)
-	if err != nil {
-		return nil, err
-	}
-	po := PageOptions{Pattern: e.pattern}
-	if opts != nil {
-		po.Size, po.Prefetch = opts.PageSize, opts.Prefetch
-	}
-	return NewPager[T](c, path, q, po)
+	return NewPager[T](c, path, extra, opts)
 }
 
 // listPage fetches the page opts.Page of a list endpoint.

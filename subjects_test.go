@@ -2,17 +2,13 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
 	"iter"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
 
-// Helpers shared by the subjects, forms, intervals, visits and variables tests.
+// Helpers shared by the resource tests and the service suite (services_test.go).
 
 // catalogDay returns a date-only Timestamp, as visit dates decode, for expected values.
 func catalogDay(s string) Timestamp {
@@ -78,40 +74,6 @@ var catalogFixtureSubject = Subject{
 	SiteID: 128, SiteName: "Chicago Hope Hospital", Deleted: false,
 	EnrollmentStartDate: ts("2025-06-05 21:12:09"), DateCreated: ts("2025-06-05 21:12:09"), DateModified: ts("2025-06-05 21:12:10"),
 	Keywords: []Keyword{{KeywordName: "Data Entry Error", KeywordKey: "DEE", KeywordID: 15362, DateAdded: ts("2025-06-05 21:12:09")}},
-}
-
-func TestSubjectsListFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleSubjectsList")))
-	opts := &ListOptions{PageSize: 25, Sort: []Sort{Desc("subjectStatus"), Asc("subjectId")},
-		Filter: Eq("siteName", "Chicago Hope Hospital").And(Eq("deleted", false))}
-	page, err := c.Subjects.List(t.Context(), "PHARMADEMO", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/subjects" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"subjectStatus,DESC", "subjectId,ASC"},
-		"filter": {`siteName=="Chicago Hope Hospital";deleted==false`}})
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureSubject) {
-		t.Errorf("subjects\n got %+v\nwant %+v", page.Items, catalogFixtureSubject)
-	}
-	if page.HasNext() || page.Pagination.Sort[0] != (SortOrder{"subjectId", "ASC"}) {
-		t.Errorf("pagination %+v", page.Pagination)
-	}
-
-	// All, with a study key that needs escaping, taken from the context.
-	c, api = newFakeAPI(t, serve(fixture(t, "ExampleSubjectsList")))
-	subjects := catalogAll(t, c.Subjects.All(WithStudy(t.Context(), "PHARMA DEMO/2"), "", nil))
-	r = api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMA%20DEMO%2F2/subjects" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"100"}})
-	if len(subjects) != 1 || !reflect.DeepEqual(subjects[0], catalogFixtureSubject) {
-		t.Errorf("subjects %+v", subjects)
-	}
 }
 
 func TestSubjectQuirksDecode(t *testing.T) {
@@ -185,68 +147,6 @@ func TestSubjectQuirksDecode(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`[1]`), &s); err == nil {
 		t.Error("an array decoded as a subject")
-	}
-}
-
-func TestSubjectsGetAndGetByKey(t *testing.T) {
-	body := fixture(t, "ExampleSubjectsList")
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		switch r.URL.Query().Get("filter") {
-		case "subjectId==1", "subjectKey==01-001":
-			return 200, body
-		case `subjectKey=="01 001 \"b\""`:
-			return 200, envelope(`{"subjectId":9,"subjectKey":"01 001 \"b\""}`)
-		}
-		return 200, envelope()
-	})
-	ctx := t.Context()
-	s, err := c.Subjects.Get(ctx, "PHARMADEMO", 1)
-	if err != nil || !reflect.DeepEqual(*s, catalogFixtureSubject) {
-		t.Fatalf("Get: %+v, %v", s, err)
-	}
-	r := api.requests()[0]
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/subjects" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"subjectId==1"}})
-
-	if _, err := c.Subjects.Get(ctx, "PHARMADEMO", 2); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "subject 2 not found") {
-		t.Errorf("missing subject: %v", err)
-	}
-
-	s, err = c.Subjects.GetByKey(ctx, "PHARMADEMO", "01-001")
-	if err != nil || !reflect.DeepEqual(*s, catalogFixtureSubject) {
-		t.Fatalf("GetByKey: %+v, %v", s, err)
-	}
-	checkQuery(t, api.requests()[2].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"subjectKey==01-001"}})
-
-	s, err = c.Subjects.GetByKey(ctx, "PHARMADEMO", `01 001 "b"`)
-	if err != nil || s.SubjectID != 9 {
-		t.Fatalf("GetByKey with spaces: %+v, %v", s, err)
-	}
-	checkQuery(t, api.requests()[3].Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {`subjectKey=="01 001 \"b\""`}})
-
-	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", "01-002"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "01-002") {
-		t.Errorf("missing key: %v", err)
-	}
-	n := len(api.requests())
-	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", " "); err == nil || errors.Is(err, ErrNotFound) {
-		t.Errorf("blank key: %v", err)
-	}
-	if _, err := c.Subjects.GetByKey(t.Context(), "", "01-001"); !errors.Is(err, ErrNoStudy) {
-		t.Errorf("no study: %v", err)
-	}
-	if len(api.requests()) != n {
-		t.Error("a GetByKey without key or study reached the server")
-	}
-
-	// A server that ignores the filter: only an exact key matches (the leading zero counts).
-	c, _ = newFakeAPI(t, serve(body))
-	if _, err := c.Subjects.GetByKey(ctx, "PHARMADEMO", "1-001"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("inexact key matched: %v", err)
-	}
-	if _, err := c.Subjects.Get(ctx, "PHARMADEMO", 128); !errors.Is(err, ErrNotFound) {
-		t.Errorf("inexact id matched: %v", err)
 	}
 }
 

@@ -2,11 +2,7 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 )
@@ -17,36 +13,6 @@ var catalogFixtureVariable = Variable{
 	Disabled: false, DateCreated: ts("2025-06-05 21:12:08"), DateModified: ts("2025-06-05 21:12:09"), FormID: 108727,
 	VariableOID: "OID-1", Deleted: false, FormKey: "FORM_1", FormName: "Pre-procedure screening",
 	Label: "Select patient pain level between 1 and 10", Blinded: false,
-}
-
-func TestVariablesListFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleVariablesList")))
-	opts := &ListOptions{PageSize: 25, Sort: []Sort{Asc("variableId")},
-		Filter: Eq("formKey", "FORM_1").Or(Eq("formName", "Pre-procedure screening"))}
-	page, err := c.Variables.List(t.Context(), "PHARMADEMO", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/variables" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"variableId,ASC"},
-		"filter": {`formKey==FORM_1,formName=="Pre-procedure screening"`}})
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureVariable) {
-		t.Errorf("variables\n got %+v\nwant %+v", page.Items, catalogFixtureVariable)
-	}
-
-	c, api = newFakeAPI(t, serve(fixture(t, "ExampleVariablesList")))
-	vars := catalogAll(t, c.Variables.All(t.Context(), "PHARMADEMO", &ListOptions{Filter: Eq("formId", 108727)}))
-	r = api.only(t)
-	if r.Path != "/api/v1/edc/studies/PHARMADEMO/variables" {
-		t.Errorf("path %s", r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"100"}, "filter": {"formId==108727"}})
-	if len(vars) != 1 || !reflect.DeepEqual(vars[0], catalogFixtureVariable) {
-		t.Errorf("variables %+v", vars)
-	}
 }
 
 func TestVariableQuirksDecode(t *testing.T) {
@@ -79,32 +45,6 @@ func TestVariableQuirksDecode(t *testing.T) {
 		t.Errorf("variable %+v", v2)
 	}
 	catalogExtra(t, "variable", v2.Extra, map[string]string{"blinded": `"hidden"`, "sequence": "1.5"})
-}
-
-func TestVariablesGet(t *testing.T) {
-	body := fixture(t, "ExampleVariablesList")
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		if r.URL.Query().Get("filter") == "variableId==1" {
-			return 200, body
-		}
-		return 200, envelope()
-	})
-	v, err := c.Variables.Get(t.Context(), "PHARMADEMO", 1)
-	if err != nil || !reflect.DeepEqual(*v, catalogFixtureVariable) {
-		t.Fatalf("Get: %+v, %v", v, err)
-	}
-	r := api.requests()[0]
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/variables" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"variableId==1"}})
-	if _, err := c.Variables.Get(t.Context(), "PHARMADEMO", 2); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "variable 2 not found") {
-		t.Errorf("missing variable: %v", err)
-	}
-	c, _ = newFakeAPI(t, serve(body))
-	if _, err := c.Variables.Get(t.Context(), "PHARMADEMO", 108727); !errors.Is(err, ErrNotFound) {
-		t.Errorf("inexact id matched: %v", err)
-	}
 }
 
 func TestVariableJSONEncoding(t *testing.T) {

@@ -2,9 +2,6 @@ package imednet
 
 import (
 	"encoding/json"
-	"errors"
-	"net/http"
-	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,51 +14,6 @@ var catalogFixtureVisit = Visit{
 	StartDate: catalogDay("2025-06-05"), EndDate: catalogDay("2025-06-12"), DueDate: Timestamp{}, VisitDate: catalogDay("2025-06-07"),
 	VisitDateForm: "Follow Up", VisitDateQuestion: "AESEV", Deleted: false,
 	DateCreated: ts("2025-06-05 21:12:08"), DateModified: ts("2025-06-05 21:12:08"),
-}
-
-func TestVisitsListFromSpecExample(t *testing.T) {
-	c, api := newFakeAPI(t, serve(fixture(t, "ExampleVisitsList")))
-	opts := &ListOptions{PageSize: 25, Sort: []Sort{Asc("visitDate"), Desc("visitId")},
-		Filter: Eq("subjectKey", "111-005").And(Lt("visitDate", catalogDay("2019-03-19")), Eq("deleted", false))}
-	page, err := c.Visits.List(t.Context(), "PHARMADEMO", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := api.only(t)
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/visits" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "sort": {"visitDate,ASC", "visitId,DESC"},
-		"filter": {"subjectKey==111-005;visitDate<2019-03-19;deleted==false"}})
-	if len(page.Items) != 1 || !reflect.DeepEqual(page.Items[0], catalogFixtureVisit) {
-		t.Errorf("visits\n got %+v\nwant %+v", page.Items, catalogFixtureVisit)
-	}
-	if v := page.Items[0]; !v.StartDate.DateOnly || v.DueDate.Valid() || !v.DueDate.IsZero() {
-		t.Errorf("dates %#v %#v", v.StartDate, v.DueDate)
-	}
-
-	c, api = newFakeAPI(t, serve(fixture(t, "ExampleVisitsList")))
-	visits := catalogAll(t, c.Visits.All(t.Context(), "PHARMADEMO", nil))
-	r = api.only(t)
-	if r.Path != "/api/v1/edc/studies/PHARMADEMO/visits" {
-		t.Errorf("path %s", r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"100"}})
-	if len(visits) != 1 || !reflect.DeepEqual(visits[0], catalogFixtureVisit) {
-		t.Errorf("visits %+v", visits)
-	}
-
-	// List fetches the page it is asked for.
-	c, api = newFakeAPI(t, serve(`{"metadata":{"status":"OK"},"pagination":{"currentPage":2,"size":10,"totalPages":3,"totalElements":21},`+
-		`"data":[{"visitId":21,"startDate":"2025-07-01"}]}`))
-	page, err = c.Visits.List(t.Context(), "PHARMADEMO", &ListOptions{Page: 2, PageSize: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkQuery(t, api.only(t).Query, url.Values{"page": {"2"}, "size": {"10"}})
-	if page.Number != 2 || page.HasNext() || len(page.Items) != 1 || page.Items[0].VisitID != 21 || page.Items[0].StartDate != catalogDay("2025-07-01") {
-		t.Errorf("page %+v", page)
-	}
 }
 
 func TestVisitQuirksDecode(t *testing.T) {
@@ -112,32 +64,6 @@ func TestVisitQuirksDecode(t *testing.T) {
 			t.Errorf("%s: %+v", tc.in, v)
 		}
 		catalogExtra(t, tc.in, v.Extra, tc.extra)
-	}
-}
-
-func TestVisitsGet(t *testing.T) {
-	body := fixture(t, "ExampleVisitsList")
-	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
-		if r.URL.Query().Get("filter") == "visitId==1" {
-			return 200, body
-		}
-		return 200, envelope()
-	})
-	v, err := c.Visits.Get(t.Context(), "PHARMADEMO", 1)
-	if err != nil || !reflect.DeepEqual(*v, catalogFixtureVisit) {
-		t.Fatalf("Get: %+v, %v", v, err)
-	}
-	r := api.requests()[0]
-	if r.Method != "GET" || r.Path != "/api/v1/edc/studies/PHARMADEMO/visits" {
-		t.Errorf("%s %s", r.Method, r.Path)
-	}
-	checkQuery(t, r.Query, url.Values{"page": {"0"}, "size": {"25"}, "filter": {"visitId==1"}})
-	if _, err := c.Visits.Get(t.Context(), "PHARMADEMO", 247); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "visit 247 not found") {
-		t.Errorf("missing visit: %v", err)
-	}
-	c, _ = newFakeAPI(t, serve(body))
-	if _, err := c.Visits.Get(t.Context(), "PHARMADEMO", 13); !errors.Is(err, ErrNotFound) {
-		t.Errorf("inexact id matched: %v", err)
 	}
 }
 

@@ -50,6 +50,10 @@ type ValidationError struct {
 	Problems []Problem
 }
 
+// Is reports whether target is imednet.ErrValidation, which every ValidationError matches,
+// as the SDK's own refusals of record requests do.
+func (e *ValidationError) Is(target error) bool { return target == imednet.ErrValidation }
+
 // maxShown bounds how many problems ValidationError.Error lists; Problems holds them all.
 const maxShown = 50
 

@@ -430,6 +430,9 @@ func TestValidatorInCreate(t *testing.T) {
 	if len(verr.Problems) != 1 || verr.Problems[0].Index != 1 || verr.Problems[0].Field != "AESER" {
 		t.Errorf("problems %+v", verr.Problems)
 	}
+	if !errors.Is(d.Validate(bad), imednet.ErrValidation) || errors.Is(d.Validate(bad), imednet.ErrBadRequest) {
+		t.Errorf("a dictionary's verdict is not an imednet.ErrValidation alone: %v", d.Validate(bad))
+	}
 	if n := len(api.requests()); n != loads {
 		t.Errorf("%d requests sent after validation failed", n-loads)
 	}

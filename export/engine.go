@@ -431,12 +431,12 @@ func (e *engine) fetchDictionary(ctx context.Context) ([]imednet.Form, []imednet
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		path, pattern := studyPath(e.study, "forms")
-		formsErr = eachPage(ctx, e.fetch, listing{path: path, pattern: pattern, query: sortedQuery("formId"), size: imednet.MaxPageSize},
+		path := studyPath(e.study, "forms")
+		formsErr = eachPage(ctx, e.fetch, listing{path: path, query: sortedQuery("formId"), size: imednet.MaxPageSize},
 			func(p *imednet.Page[imednet.Form]) error { forms = append(forms, p.Items...); return nil })
 	}()
-	path, pattern := studyPath(e.study, "variables")
-	varsErr := eachPage(ctx, e.fetch, listing{path: path, pattern: pattern, query: sortedQuery("variableId"), size: imednet.MaxPageSize},
+	path := studyPath(e.study, "variables")
+	varsErr := eachPage(ctx, e.fetch, listing{path: path, query: sortedQuery("variableId"), size: imednet.MaxPageSize},
 		func(p *imednet.Page[imednet.Variable]) error { vars = append(vars, p.Items...); return nil })
 	<-done
 	if err := errors.Join(formsErr, varsErr); err != nil {
@@ -633,12 +633,12 @@ func (e *engine) runForm(ctx context.Context, t *formTask) {
 		fail(err)
 		return
 	}
-	path, pattern := studyPath(e.study, "records")
+	path := studyPath(e.study, "records")
 	q := sortedQuery("recordId")
 	q.Set("filter", filter.String())
 	var total int64
 	var serverStart time.Time // the server's clock when it answered the first page
-	err := eachPage(ctx, e.fetch, listing{path: path, pattern: pattern, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
+	err := eachPage(ctx, e.fetch, listing{path: path, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
 		if p.Number == 0 && p.Metadata.Timestamp.Valid() {
 			serverStart = p.Metadata.Timestamp.Time.UTC()
 		}

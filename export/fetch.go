@@ -59,7 +59,7 @@ type fetcher struct {
 }
 
 // gate holds a request back until a slot is free and the limiter lets it go; the function it
-// returns frees the slot. It is the imednet.PageOptions.Gate of every listing of a run.
+// returns frees the slot. It is the imednet.ListOptions.Gate of every listing of a run.
 func (f *fetcher) gate(ctx context.Context) (func(), error) {
 	select {
 	case f.slots <- struct{}{}:
@@ -76,7 +76,6 @@ func (f *fetcher) gate(ctx context.Context) (func(), error) {
 // listing describes one list endpoint to page through.
 type listing struct {
 	path    string // under the API prefix, segments escaped
-	pattern string
 	query   url.Values
 	size    int
 	keepRaw bool // fill each page's Raw with the items' JSON as the API sent it
@@ -87,8 +86,8 @@ type listing struct {
 // ahead concurrently, each through f's gate; fn runs on the calling goroutine. It stops at
 // the first error, of a request or of fn.
 func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imednet.Page[T]) error) error {
-	p, err := imednet.NewPager[T](f.client, l.path, l.query, imednet.PageOptions{
-		Size: l.size, Pattern: l.pattern, Prefetch: f.window, Gate: f.gate, KeepRaw: l.keepRaw,
+	p, err := imednet.NewPager[T](f.client, l.path, l.query, &imednet.ListOptions{
+		PageSize: l.size, Prefetch: f.window, Gate: f.gate, KeepRaw: l.keepRaw,
 	})
 	if err != nil {
 		return err
@@ -105,8 +104,8 @@ func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imedne
 }
 
 // studyPath is the path of a study-scoped list endpoint, such as "/studies/DEMO/records".
-func studyPath(study, resource string) (path, pattern string) {
-	return "/studies/" + imednet.PathEscape(study) + "/" + resource, "/studies/{studyKey}/" + resource
+func studyPath(study, resource string) string {
+	return "/studies/" + imednet.PathEscape(study) + "/" + resource
 }
 
 // sortedQuery is a query sorting by one attribute, ascending (a total order when the

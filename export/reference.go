@@ -136,12 +136,12 @@ type refSource struct {
 // with conv and calls flush after each page.
 func listInto[T any](ctx context.Context, f *fetcher, study, resource, idAttr string, extra url.Values, size int,
 	conv func(*T), flush func() error) error {
-	path, pattern := studyPath(study, resource)
+	path := studyPath(study, resource)
 	q := sortedQuery(idAttr)
 	for k, v := range extra {
 		q[k] = v
 	}
-	return eachPage(ctx, f, listing{path: path, pattern: pattern, query: q, size: size}, func(p *imednet.Page[T]) error {
+	return eachPage(ctx, f, listing{path: path, query: q, size: size}, func(p *imednet.Page[T]) error {
 		for i := range p.Items {
 			conv(&p.Items[i])
 		}
@@ -154,7 +154,7 @@ func listInto[T any](ctx context.Context, f *fetcher, study, resource, idAttr st
 var referenceSources = []refSource{
 	{name: "studies", tables: []Table{studiesTable}, list: func(ctx context.Context, f *fetcher, study string, size int, emit emitFunc, flush func() error) error {
 		// The studies list is not study-scoped: keep the study being exported.
-		return eachPage(ctx, f, listing{path: "/studies", pattern: "/studies", query: sortedQuery("studyKey"), size: size}, func(p *imednet.Page[imednet.Study]) error {
+		return eachPage(ctx, f, listing{path: "/studies", query: sortedQuery("studyKey"), size: size}, func(p *imednet.Page[imednet.Study]) error {
 			for _, x := range p.Items {
 				if x.StudyKey == study {
 					emit(0, Row{x.StudyKey, i64(x.StudyID), x.StudyName, x.StudyDescription, x.StudyType, x.SponsorKey,

@@ -131,9 +131,24 @@ func TestExportSpans(t *testing.T) {
 	if len(requests) == 0 {
 		t.Fatal("no request spans")
 	}
+	// The engine's pagers name each listing by its template, as the services do.
+	listed := map[string]bool{}
 	for _, rs := range requests {
 		if rs.Parent().SpanID() != run.SpanContext().SpanID() {
 			t.Errorf("request span %q is not under the run span", rs.Name())
+		}
+		tmpl := strings.TrimPrefix(attrMap(rs.Attributes())["url.template"].AsString(), imednet.APIPrefix)
+		listed[tmpl] = true
+		if rs.Name() != "imednet GET "+tmpl {
+			t.Errorf("request span %q has url.template %s", rs.Name(), tmpl)
+		}
+		if tmpl != "/studies" {
+			wantAttr(t, rs, StudyKey, "DEMO")
+		}
+	}
+	for _, want := range []string{"/studies", "/studies/{studyKey}/forms", "/studies/{studyKey}/variables", "/studies/{studyKey}/records"} {
+		if !listed[want] {
+			t.Errorf("no request span for %s; spans for %v", want, listed)
 		}
 	}
 	checkNoSecrets(t, ended, testAPIKey, testSecurityKey, "formKey==")
