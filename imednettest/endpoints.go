@@ -540,7 +540,7 @@ func keywordList(get func(c *fieldCtx, i int) (uint8, int64)) *field {
 	},
 		scalar("keywordName", kStr, func(c *fieldCtx, i, j int) value { m, _ := get(c, i); return vStr(keywords[nth(m, j)].name) }),
 		scalar("keywordKey", kStr, func(c *fieldCtx, i, j int) value { m, _ := get(c, i); return vStr(keywords[nth(m, j)].key) }),
-		scalar("keywordId", kInt, func(c *fieldCtx, i, j int) value { m, _ := get(c, i); return vInt(15362 + int64(nth(m, j))) }),
+		scalar("keywordId", kInt, func(c *fieldCtx, i, j int) value { m, _ := get(c, i); return vInt(firstKeywordID + int64(nth(m, j))) }),
 		scalar("dateAdded", kTime, func(c *fieldCtx, i, j int) value { _, t := get(c, i); return vTime(t + int64(j)*60) }),
 	)
 }
