@@ -92,6 +92,7 @@ var allEndpoints = []*endpoint{studiesEP, sitesEP, formsEP, intervalsEP, visitsE
 // endpoints are the study-scoped list endpoints (all but /studies) by path segment.
 var endpoints = studyScoped(allEndpoints)
 
+// studyScoped maps the endpoints under a study by name.
 func studyScoped(eps []*endpoint) map[string]*endpoint {
 	m := map[string]*endpoint{}
 	for _, ep := range eps {
@@ -105,11 +106,13 @@ func studyScoped(eps []*endpoint) map[string]*endpoint {
 // studyScopedPrefix starts the pattern of every endpoint under a study.
 const studyScopedPrefix = "/studies/{studyKey}/"
 
+// studyKeyField is the studyKey every item under a study prints: one value, so one group.
 func studyKeyField() *field {
 	return grouped(scalar("studyKey", kStr, func(c *fieldCtx, i, j int) value { return vStr(c.st.cfg.Key) }),
 		func(*fieldCtx) int { return 1 }, func(*fieldCtx, int) int { return 0 })
 }
 
+// The groups of grouped fields: the forms and sites of records and of revisions.
 func nForms(c *fieldCtx) int         { return len(c.st.forms) }
 func nSites(c *fieldCtx) int         { return len(c.st.sites) }
 func recForm(c *fieldCtx, i int) int { return int(c.st.records[i].form) }
@@ -154,6 +157,7 @@ var sitesEP = newEndpoint(endpointSpec{
 	},
 })
 
+// formFlag is a boolean field of a form.
 func formFlag(name string, get func(f *form) bool) *field {
 	return scalar(name, kBool, func(c *fieldCtx, i, j int) value { return vBool(get(&c.st.forms[i])) })
 }
