@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -226,7 +227,58 @@ type formTask struct {
 	res   FormResult
 }
 
+// run exports the study: it reads the ledger and records the run in it, then does the run's
+// work (see export), then records how the run ended.
 func (e *engine) run(ctx context.Context) (*Summary, error) {
+	ledger, err := e.loadLedger(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := e.startRun(ctx, ledger)
+	if err != nil {
+		return r.sum, err
+	}
+	return e.finishRun(ctx, r, e.export(ctx, ledger, r.sum))
+}
+
+// export does the work of a started run, step by step, filling sum's forms and tables. It
+// returns why the run failed: the error of a step, the run's interruption, or a *RunError
+// naming the forms and tables that failed.
+func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error {
+	d, err := e.readDictionary(ctx)
+	if err != nil {
+		return err
+	}
+	selected, err := e.selectForms(d.dict)
+	if err != nil {
+		return err
+	}
+	p, err := e.planRun(selected, ledger)
+	if err != nil {
+		return err
+	}
+	if err := e.sink.Prepare(ctx, p.tables); err != nil {
+		return fmt.Errorf("export: prepare the target: %w", err)
+	}
+	if err := e.writeDictionary(ctx, d, p.columnRows); err != nil {
+		return err
+	}
+	if err := e.savePending(ctx, p.tasks); err != nil {
+		return err
+	}
+	sum.Tables = e.runTasks(ctx, p)
+	for _, t := range p.tasks {
+		sum.Forms = append(sum.Forms, t.res)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("export: interrupted: %w", err)
+	}
+	return sum.runError()
+}
+
+// loadLedger loads the target's ledger (empty for a new target) and checks that the target
+// holds this study, if any.
+func (e *engine) loadLedger(ctx context.Context) (*Ledger, error) {
 	ledger, err := e.sink.LoadLedger(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("export: load the ledger: %w", err)
@@ -239,67 +291,139 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			return nil, fmt.Errorf("export: the target holds study %s, not %s", r.Study, e.study)
 		}
 	}
+	return ledger, nil
+}
+
+// runRecord is a run's summary and its entry in the ledger, from its start to its end.
+type runRecord struct {
+	sum      *Summary
+	state    RunState
+	replacer Replacer // nil when the sink does not count the values it replaced
+	replaced int64    // the replacer's count when the run started
+}
+
+// startRun gives the run its id and records it in the ledger. It returns the run's record
+// even when saving it fails.
+func (e *engine) startRun(ctx context.Context, ledger *Ledger) (*runRecord, error) {
 	started := e.now()
 	e.runID = newRunID(started, ledger)
-	sum := &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started}
-	rs := RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started}
-	if err := e.sink.SaveRun(ctx, rs); err != nil {
-		return sum, fmt.Errorf("export: save the run: %w", err)
+	r := &runRecord{
+		sum:   &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started},
+		state: RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started},
 	}
-	replacer, _ := e.sink.(Replacer)
-	var replacedBefore int64
-	if replacer != nil {
-		replacedBefore = replacer.Replaced()
+	if err := e.sink.SaveRun(ctx, r.state); err != nil {
+		return r, fmt.Errorf("export: save the run: %w", err)
 	}
-	finish := func(runErr error) (*Summary, error) {
-		sum.Finished = e.now()
-		if replacer != nil {
-			sum.Replaced = replacer.Replaced() - replacedBefore
-		}
-		rs.Finished = sum.Finished
-		for _, f := range sum.Forms {
-			if !f.Skipped {
-				sum.Records += f.Records
-			}
-			if f.Status == Failed {
-				rs.FailedForms++
-			}
-		}
-		rs.Forms, rs.Records = len(sum.Forms), sum.Records
-		if runErr != nil {
-			rs.Error = runErr.Error()
-		}
-		sctx, cancel := detached(ctx)
-		defer cancel()
-		if err := e.sink.SaveRun(sctx, rs); err != nil && runErr == nil {
-			runErr = fmt.Errorf("export: save the run: %w", err)
-		}
-		e.emit(Event{Kind: RunFinished, Records: sum.Records, Err: runErr})
-		return sum, runErr
+	if rp, ok := e.sink.(Replacer); ok {
+		r.replacer, r.replaced = rp, rp.Replaced()
 	}
+	return r, nil
+}
 
+// finishRun completes the run's summary, records the run's end in the ledger (even when the
+// run was interrupted) and reports it. It returns the summary and runErr, or the error of
+// saving the run when runErr is nil.
+func (e *engine) finishRun(ctx context.Context, r *runRecord, runErr error) (*Summary, error) {
+	sum, rs := r.sum, &r.state
+	sum.Finished = e.now()
+	if r.replacer != nil {
+		sum.Replaced = r.replacer.Replaced() - r.replaced
+	}
+	rs.Finished = sum.Finished
+	for _, f := range sum.Forms {
+		if !f.Skipped {
+			sum.Records += f.Records
+		}
+		if f.Status == Failed {
+			rs.FailedForms++
+		}
+	}
+	rs.Forms, rs.Records = len(sum.Forms), sum.Records
+	if runErr != nil {
+		rs.Error = runErr.Error()
+	}
+	sctx, cancel := detached(ctx)
+	defer cancel()
+	if err := e.sink.SaveRun(sctx, *rs); err != nil && runErr == nil {
+		runErr = fmt.Errorf("export: save the run: %w", err)
+	}
+	e.emit(Event{Kind: RunFinished, Records: sum.Records, Err: runErr})
+	return sum, runErr
+}
+
+// runError returns a *RunError naming the forms and tables that failed, or nil when none did.
+func (s *Summary) runError() error {
+	failed := s.Failed()
+	if len(failed) == 0 {
+		return nil
+	}
+	re := &RunError{Failed: failed, Errs: map[string]error{}}
+	for _, f := range s.Forms {
+		if f.Status == Failed {
+			re.Errs[f.FormKey] = f.Err
+		}
+	}
+	for _, t := range s.Tables {
+		if t.Err != nil {
+			re.Errs[t.Table] = t.Err
+		}
+	}
+	return re
+}
+
+// studyDictionary is the study's forms and variables as the API listed them, and the data
+// dictionary built from them.
+type studyDictionary struct {
+	forms []imednet.Form
+	vars  []imednet.Variable
+	dict  *dictionary.Dictionary
+}
+
+// readDictionary fetches the study's forms and variables and builds its data dictionary.
+func (e *engine) readDictionary(ctx context.Context) (*studyDictionary, error) {
 	forms, vars, err := e.fetchDictionary(ctx)
 	if err != nil {
-		return finish(fmt.Errorf("export: read the data dictionary: %w", err))
+		return nil, fmt.Errorf("export: read the data dictionary: %w", err)
 	}
 	dict, err := dictionary.New(e.study, forms, vars)
 	if err != nil {
-		return finish(fmt.Errorf("export: %w", err))
+		return nil, fmt.Errorf("export: %w", err)
 	}
-	selected, err := e.selectForms(dict)
-	if err != nil {
-		return finish(err)
-	}
+	return &studyDictionary{forms: forms, vars: vars, dict: dict}, nil
+}
 
-	// Lay out the tables.
-	tableNames := nameSet{}
-	for _, t := range referenceTables {
-		tableNames.unique(t.Name)
+// runPlan is what a run does: a task per form, the reference listings it fetches, and the
+// tables it writes, with the rows of the columns table that describe the forms' tables.
+type runPlan struct {
+	tasks      []*formTask
+	sources    []refSource
+	tables     []Table
+	columnRows []Row
+}
+
+// planRun lays out the run's tables and decides, from the ledger, what each form's task does.
+func (e *engine) planRun(selected []*dictionary.Form, ledger *Ledger) (*runPlan, error) {
+	p := &runPlan{tasks: make([]*formTask, len(selected))}
+	p.tables, p.sources = e.commonTables()
+	names := commonTableNames()
+	for i, f := range selected {
+		fp, err := e.layOutForm(f, names)
+		if err != nil {
+			return nil, err
+		}
+		p.tasks[i] = &formTask{plan: fp, prev: ledger.Forms[f.Key]}
+		if e.opts.Layout.wide() {
+			p.tables = append(p.tables, fp.parts...)
+			p.columnRows = append(p.columnRows, fp.columnRows()...)
+		}
 	}
-	for _, n := range []string{LongTable, RawTable, ColumnsTable} {
-		tableNames.unique(n)
-	}
-	tasks := make([]*formTask, len(selected))
+	e.plan(p.tasks, ledger)
+	return p, nil
+}
+
+// commonTables returns the tables of the run other than the forms' wide tables, and the
+// reference listings that fill those of them the dictionary does not.
+func (e *engine) commonTables() ([]Table, []refSource) {
 	var tables []Table
 	sources := referenceSources
 	if e.opts.RecordsOnly {
@@ -312,45 +436,61 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if e.opts.Layout.long() {
 		tables = append(tables, longTable)
 	}
-	var columnRows []Row
-	for i, f := range selected {
-		name := tableNames.unique(WideTablePrefix + f.Key)
-		p := planForm(f, name, e.opts.Labels, e.maxCols)
-		for _, part := range p.parts[1:] {
-			if tableNames[strings.ToLower(part.Name)] {
-				return finish(fmt.Errorf("export: form %s: the name of its part %s is taken by another table", f.Key, part.Name))
-			}
-			tableNames.unique(part.Name) // reserve, so that no later form takes it
-		}
-		tasks[i] = &formTask{plan: p, prev: ledger.Forms[f.Key]}
-		if e.opts.Layout.wide() {
-			tables = append(tables, p.parts...)
-			columnRows = append(columnRows, p.columnRows()...)
-		}
-	}
-	if err := e.sink.Prepare(ctx, tables); err != nil {
-		return finish(fmt.Errorf("export: prepare the target: %w", err))
-	}
+	return tables, sources
+}
 
-	// The dictionary's own tables, already fetched.
-	formRows := make([]Row, len(forms))
-	for i := range forms {
-		formRows[i] = formRow(&forms[i])
+// commonTableNames returns the names a form's table may not take: those of the tables an
+// export can write other than the forms' own, whatever the options.
+func commonTableNames() nameSet {
+	names := nameSet{}
+	for _, t := range referenceTables {
+		names.unique(t.Name)
 	}
-	varRows := make([]Row, len(vars))
-	for i := range vars {
-		varRows[i] = variableRow(&vars[i])
+	for _, n := range []string{LongTable, RawTable, ColumnsTable} {
+		names.unique(n)
+	}
+	return names
+}
+
+// layOutForm plans a form's wide table, and its parts when the sink limits the columns of a
+// table, under names not taken yet, and takes them.
+func (e *engine) layOutForm(f *dictionary.Form, names nameSet) (*formPlan, error) {
+	fp := planForm(f, names.unique(WideTablePrefix+f.Key), e.opts.Labels, e.maxCols)
+	for _, part := range fp.parts[1:] {
+		if names[strings.ToLower(part.Name)] {
+			return nil, fmt.Errorf("export: form %s: the name of its part %s is taken by another table", f.Key, part.Name)
+		}
+		names.unique(part.Name) // reserve, so that no later form takes it
+	}
+	return fp, nil
+}
+
+// writeDictionary writes the tables the dictionary fills: forms, variables, and the columns
+// of the forms' tables.
+func (e *engine) writeDictionary(ctx context.Context, d *studyDictionary, columnRows []Row) error {
+	formRows := make([]Row, len(d.forms))
+	for i := range d.forms {
+		formRows[i] = formRow(&d.forms[i])
+	}
+	varRows := make([]Row, len(d.vars))
+	for i := range d.vars {
+		varRows[i] = variableRow(&d.vars[i])
 	}
 	for _, w := range []struct {
 		table string
 		rows  []Row
 	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, columnRows}} {
 		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
-			return finish(fmt.Errorf("export: %w", err))
+			return fmt.Errorf("export: %w", err)
 		}
 	}
+	return nil
+}
 
-	e.plan(tasks, ledger)
+// savePending records each form of the run in the ledger under the run, before any is
+// fetched: pending, or succeeded for a form the run skips. It sets the tasks' results to
+// match and reports the run started.
+func (e *engine) savePending(ctx context.Context, tasks []*formTask) error {
 	for _, t := range tasks {
 		st := t.prev
 		st.FormKey, st.RunID = t.plan.form.Key, e.runID
@@ -362,65 +502,56 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 			t.res = FormResult{FormKey: st.FormKey, Status: Pending, Since: t.since}
 		}
 		if err := e.sink.SaveForm(ctx, st); err != nil {
-			return finish(fmt.Errorf("export: save the ledger: %w", err))
+			return fmt.Errorf("export: save the ledger: %w", err)
 		}
 	}
 	e.emit(Event{Kind: RunStarted, Total: int64(len(tasks))})
+	return nil
+}
 
-	// Work: the reference listings and the forms, twice Concurrency at a time.
-	refs := make([]TableResult, len(sources))
-	for i, src := range sources {
-		refs[i].Table = src.name // stays so, without rows, if the run is interrupted first
+// runTasks fetches the reference listings and the forms the run does not skip, twice
+// Concurrency at a time, and returns the reference listings' results (the forms' are in
+// their tasks). Once ctx ends, the work not begun is left pending.
+func (e *engine) runTasks(ctx context.Context, p *runPlan) []TableResult {
+	refs := make([]TableResult, len(p.sources))
+	work := make([]func(), 0, len(p.sources)+len(p.tasks))
+	for i := range p.sources {
+		refs[i].Table = p.sources[i].name // stays so, without rows, if the run is interrupted first
+		work = append(work, func() { refs[i] = e.runReference(ctx, &p.sources[i]) })
 	}
-	work := make(chan func(), len(tasks)+len(sources))
-	for i := range sources {
-		work <- func() { refs[i] = e.runReference(ctx, &sources[i]) }
-	}
-	for _, t := range tasks {
+	for _, t := range p.tasks {
 		if t.skip {
 			e.emit(Event{Kind: FormSkipped, Form: t.res.FormKey, Records: t.res.Records})
 			continue
 		}
-		work <- func() { e.runForm(ctx, t) }
+		work = append(work, func() { e.runForm(ctx, t) })
+	}
+	// The requests are bounded by the fetcher's slots; twice as many workers keep them busy
+	// while others write.
+	runConcurrently(ctx, 2*e.opts.Concurrency, work)
+	return refs
+}
+
+// runConcurrently calls the functions in order, n at a time, and returns when they are done;
+// once ctx ends, it calls no more.
+func runConcurrently(ctx context.Context, n int, fns []func()) {
+	work := make(chan func(), len(fns))
+	for _, fn := range fns {
+		work <- fn
 	}
 	close(work)
 	var wg sync.WaitGroup
-	for range 2 * e.opts.Concurrency { // the requests are bounded by the fetcher's slots
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range n {
+		wg.Go(func() {
 			for fn := range work {
 				if ctx.Err() != nil {
 					continue // interrupted: leave the rest pending
 				}
 				fn()
 			}
-		}()
+		})
 	}
 	wg.Wait()
-
-	for _, t := range tasks {
-		sum.Forms = append(sum.Forms, t.res)
-	}
-	sum.Tables = refs
-	if err := ctx.Err(); err != nil {
-		return finish(fmt.Errorf("export: interrupted: %w", err))
-	}
-	if failed := sum.Failed(); len(failed) > 0 {
-		re := &RunError{Failed: failed, Errs: map[string]error{}}
-		for _, f := range sum.Forms {
-			if f.Status == Failed {
-				re.Errs[f.FormKey] = f.Err
-			}
-		}
-		for _, t := range sum.Tables {
-			if t.Err != nil {
-				re.Errs[t.Table] = t.Err
-			}
-		}
-		return finish(re)
-	}
-	return finish(nil)
 }
 
 // fetchDictionary lists the study's forms and variables, sorted by id, concurrently.
@@ -516,6 +647,22 @@ func (e *engine) writeBatches(ctx context.Context, table string, rows []Row) err
 	return nil
 }
 
+// flushBuffer writes the rows buffered for a table when there are at least atLeast of them
+// (and at least one), then empties the buffer, keeping its memory. It returns how many rows
+// it wrote.
+func (e *engine) flushBuffer(ctx context.Context, table string, buf *[]Row, atLeast int) (int, error) {
+	rows := *buf
+	if len(rows) < max(atLeast, 1) {
+		return 0, nil
+	}
+	if err := e.writeBatches(ctx, table, rows); err != nil {
+		return 0, err
+	}
+	clear(rows)
+	*buf = rows[:0]
+	return len(rows), nil
+}
+
 // runReference fetches one reference listing into its tables.
 func (e *engine) runReference(ctx context.Context, src *refSource) TableResult {
 	res := TableResult{Table: src.name}
@@ -524,16 +671,12 @@ func (e *engine) runReference(ctx context.Context, src *refSource) TableResult {
 	// flush writes the tables holding at least atLeast rows (BatchSize after a page, so that
 	// transactions stay large; everything at the end).
 	flush := func(atLeast int) error {
-		for i, rows := range bufs {
-			if len(rows) < max(atLeast, 1) {
-				continue
-			}
-			if err := e.writeBatches(ctx, src.tables[i].Name, rows); err != nil {
+		for i := range bufs {
+			n, err := e.flushBuffer(ctx, src.tables[i].Name, &bufs[i], atLeast)
+			res.Rows += int64(n)
+			if err != nil {
 				return err
 			}
-			res.Rows += int64(len(rows))
-			clear(rows)
-			bufs[i] = rows[:0]
 		}
 		return nil
 	}
@@ -579,71 +722,99 @@ func (w *formWriter) add(ctx context.Context, r *imednet.Record, raw json.RawMes
 	return w.flush(ctx, w.e.opts.BatchSize)
 }
 
-// flush writes every buffer holding at least min rows (all of them when min is 1).
+// flush writes every buffer holding at least atLeast rows (all of them when atLeast is 1).
 func (w *formWriter) flush(ctx context.Context, atLeast int) error {
-	out := func(table string, rows *[]Row) error {
-		if len(*rows) < max(atLeast, 1) {
-			return nil
-		}
-		if err := w.e.writeBatches(ctx, table, *rows); err != nil {
-			return err
-		}
-		clear(*rows)
-		*rows = (*rows)[:0]
-		return nil
-	}
 	for i := range w.wide {
-		if err := out(w.p.parts[i].Name, &w.wide[i]); err != nil {
+		if _, err := w.e.flushBuffer(ctx, w.p.parts[i].Name, &w.wide[i], atLeast); err != nil {
 			return err
 		}
 	}
-	if err := out(LongTable, &w.long); err != nil {
+	if _, err := w.e.flushBuffer(ctx, LongTable, &w.long, atLeast); err != nil {
 		return err
 	}
-	return out(RawTable, &w.raw)
+	_, err := w.e.flushBuffer(ctx, RawTable, &w.raw, atLeast)
+	return err
 }
 
 // runForm fetches a form's records into its tables and records the outcome in the ledger.
 func (e *engine) runForm(ctx context.Context, t *formTask) {
-	key := t.plan.form.Key
 	st := t.prev
-	st.FormKey, st.RunID, st.Status, st.Error, st.Records = key, e.runID, Running, "", 0
+	st.FormKey, st.RunID, st.Status, st.Error, st.Records = t.plan.form.Key, e.runID, Running, "", 0
 	st.Started, st.Finished = e.now(), time.Time{}
 	t.res.Started = st.Started
-	fail := func(err error) {
-		st.Status, st.Error, st.Finished = Failed, err.Error(), e.now()
-		t.res.Status, t.res.Err, t.res.Ended = Failed, err, st.Finished
-		sctx, cancel := detached(ctx)
-		defer cancel()
-		_ = e.sink.SaveForm(sctx, st) // the run reports the form failed either way
-		e.emit(Event{Kind: FormFailed, Form: key, Records: t.res.Records, Err: err})
-	}
 	if err := e.sink.SaveForm(ctx, st); err != nil {
-		fail(fmt.Errorf("save the ledger: %w", err))
+		e.failForm(ctx, t, st, fmt.Errorf("save the ledger: %w", err))
 		return
 	}
-	e.emit(Event{Kind: FormStarted, Form: key})
+	e.emit(Event{Kind: FormStarted, Form: st.FormKey})
+	f, err := e.fetchForm(ctx, t)
+	if err != nil {
+		e.failForm(ctx, t, st, err)
+		return
+	}
+	st.Status, st.Records, st.Finished = Succeeded, f.records, e.now()
+	st.Watermark = f.watermark(st.Watermark)
+	sctx, cancel := detached(ctx)
+	defer cancel()
+	if err := e.sink.SaveForm(sctx, st); err != nil {
+		e.failForm(ctx, t, st, fmt.Errorf("save the ledger: %w", err))
+		return
+	}
+	t.res.Status, t.res.Ended = Succeeded, st.Finished
+	e.emit(Event{Kind: FormFinished, Form: st.FormKey, Records: f.records, Total: f.total})
+}
 
+// failForm records in the ledger, and reports, that the form of t failed with err; st is the
+// form's state in the ledger so far.
+func (e *engine) failForm(ctx context.Context, t *formTask, st FormState, err error) {
+	st.Status, st.Error, st.Finished = Failed, err.Error(), e.now()
+	t.res.Status, t.res.Err, t.res.Ended = Failed, err, st.Finished
+	sctx, cancel := detached(ctx)
+	defer cancel()
+	_ = e.sink.SaveForm(sctx, st) // the run reports the form failed either way
+	e.emit(Event{Kind: FormFailed, Form: st.FormKey, Records: t.res.Records, Err: err})
+}
+
+// fetchedForm is what fetching a form's records saw.
+type fetchedForm struct {
+	records     int64     // records written
+	total       int64     // the most records the server said the listing holds
+	maxMod      time.Time // the newest dateModified written
+	serverStart time.Time // the server's clock when it answered the first page; zero if untold
+}
+
+// watermark returns the form's high-water mark after the fetch, given the one before, prev:
+// the newest dateModified written, but no later than the server's clock at the first page (a
+// record modified while the later pages were read may have been read before the change, on a
+// page already done, and the next sync must fetch it), and never earlier than prev.
+func (f *fetchedForm) watermark(prev time.Time) time.Time {
+	mark := f.maxMod
+	if !f.serverStart.IsZero() && f.serverStart.Before(mark) {
+		mark = f.serverStart
+	}
+	if mark.After(prev) {
+		return mark
+	}
+	return prev
+}
+
+// fetchForm fetches the records of t's form (for a sync, those modified after t.since) and
+// writes them to the form's tables, keeping t.res.Records up to date.
+func (e *engine) fetchForm(ctx context.Context, t *formTask) (*fetchedForm, error) {
+	key := t.plan.form.Key
+	q, err := recordsQuery(key, t.since)
+	if err != nil {
+		return nil, err
+	}
 	w := &formWriter{e: e, p: t.plan, wide: make([][]Row, len(t.plan.parts))}
-	filter := imednet.Eq("formKey", key)
-	if !t.since.IsZero() {
-		filter = filter.And(imednet.Gt("dateModified", t.since))
-	}
-	if err := filter.Err(); err != nil {
-		fail(err)
-		return
-	}
+	f := &fetchedForm{}
 	path := studyPath(e.study, "records")
-	q := sortedQuery("recordId")
-	q.Set("filter", filter.String())
-	var total int64
-	var serverStart time.Time // the server's clock when it answered the first page
-	err := eachPage(ctx, e.fetch, listing{path: path, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
+	err = eachPage(ctx, e.fetch, listing{path: path, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
 		if p.Number == 0 && p.Metadata.Timestamp.Valid() {
-			serverStart = p.Metadata.Timestamp.Time.UTC()
+			f.serverStart = p.Metadata.Timestamp.Time.UTC()
 		}
-		if p.Pagination != nil && int64(p.Pagination.TotalElements) > total {
-			total = int64(p.Pagination.TotalElements)
+		if p.Pagination != nil && int64(p.Pagination.TotalElements) > f.total {
+			f.total = int64(p.Pagination.TotalElements)
 		}
 		for i := range p.Items {
 			if err := w.add(ctx, &p.Items[i], p.Raw[i]); err != nil {
@@ -651,34 +822,28 @@ func (e *engine) runForm(ctx context.Context, t *formTask) {
 			}
 		}
 		t.res.Records = w.records
-		e.emit(Event{Kind: PageWritten, Form: key, Records: w.records, Total: total})
+		e.emit(Event{Kind: PageWritten, Form: key, Records: w.records, Total: f.total})
 		return nil
 	})
 	if err == nil {
 		err = w.flush(ctx, 1)
 	}
 	t.res.Records = w.records
-	if err != nil {
-		fail(err)
-		return
+	f.records, f.maxMod = w.records, w.maxMod
+	return f, err
+}
+
+// recordsQuery is the query listing a form's records by id: all of them when since is zero,
+// else those modified after since.
+func recordsQuery(formKey string, since time.Time) (url.Values, error) {
+	filter := imednet.Eq("formKey", formKey)
+	if !since.IsZero() {
+		filter = filter.And(imednet.Gt("dateModified", since))
 	}
-	st.Status, st.Records, st.Finished = Succeeded, w.records, e.now()
-	// The high-water mark is the newest dateModified written, but no later than the server's
-	// clock at the first page: a record modified while the later pages were read may have
-	// been read before the change, on a page already done, and the next sync must fetch it.
-	mark := w.maxMod
-	if !serverStart.IsZero() && serverStart.Before(mark) {
-		mark = serverStart
+	if err := filter.Err(); err != nil {
+		return nil, err
 	}
-	if mark.After(st.Watermark) {
-		st.Watermark = mark
-	}
-	sctx, cancel := detached(ctx)
-	defer cancel()
-	if err := e.sink.SaveForm(sctx, st); err != nil {
-		fail(fmt.Errorf("save the ledger: %w", err))
-		return
-	}
-	t.res.Status, t.res.Ended = Succeeded, st.Finished
-	e.emit(Event{Kind: FormFinished, Form: key, Records: w.records, Total: total})
+	q := sortedQuery("recordId")
+	q.Set("filter", filter.String())
+	return q, nil
 }

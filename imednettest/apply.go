@@ -52,11 +52,9 @@ func (st *Study) planItem(it *item) (op, error) {
 	// The form.
 	fi := -1
 	if it.formID.ok {
-		id := it.formID.v - st.smallBase - 1001
-		if id < 0 || id >= int64(len(st.forms)) {
+		if fi = st.formIndex(it.formID.v); fi < 0 {
 			return o, fmt.Errorf("unknown formId %d", it.formID.v)
 		}
-		fi = int(id)
 	}
 	if it.formKey.ok {
 		k, ok := st.formByKey[it.formKey.v]
@@ -215,13 +213,8 @@ func (st *Study) findRecord(it *item) (int32, error) {
 		}
 	}
 	if it.recordOID.ok {
-		id, ok := strings.CutPrefix(it.recordOID.v, "REC-")
-		n, err := strconv.ParseInt(id, 10, 64)
-		r := int32(-1)
-		if ok && err == nil {
-			r = st.recordIndex(n)
-		}
-		if r < 0 || st.recordOID(r) != it.recordOID.v {
+		r := st.recordOIDIndex(it.recordOID.v)
+		if r < 0 {
 			return 0, fmt.Errorf("unknown recordOid %q", it.recordOID.v)
 		}
 		if ri >= 0 && ri != r {
@@ -235,11 +228,9 @@ func (st *Study) findRecord(it *item) (int32, error) {
 func (st *Study) findInterval(it *item) (int, error) {
 	iv := -1
 	if it.intervalID.ok {
-		k := it.intervalID.v - st.smallBase - 201
-		if k < 0 || k >= int64(len(st.intervals)) {
+		if iv = st.intervalIndex(it.intervalID.v); iv < 0 {
 			return 0, fmt.Errorf("unknown intervalId %d", it.intervalID.v)
 		}
-		iv = int(k)
 	}
 	if it.intervalName.ok {
 		k, ok := st.intervalByName[it.intervalName.v]
@@ -260,11 +251,9 @@ func (st *Study) findInterval(it *item) (int, error) {
 func (st *Study) findSite(it *item) (int, error) {
 	si := -1
 	if it.siteID.ok {
-		k := it.siteID.v - st.smallBase - 101
-		if k < 0 || k >= int64(len(st.sites)) {
+		if si = st.siteIndex(it.siteID.v); si < 0 {
 			return 0, fmt.Errorf("unknown siteId %d", it.siteID.v)
 		}
-		si = int(k)
 	}
 	if it.siteName.ok {
 		k, ok := st.siteByName[it.siteName.v]
@@ -470,7 +459,7 @@ func (st *Study) createSubject(si int, t int64) int32 {
 	}
 	site.nextSeq++
 	sub := subject{key: key, site: int32(si), enrolled: t, created: t, modified: t}
-	sub.oid = "OID-" + strconv.FormatInt(st.subjectID(s), 10)
+	sub.oid = st.subjectOID(s)
 	st.subjects = append(st.subjects, sub)
 	st.subjByKey[key] = s
 	st.subjByOID[sub.oid] = s

@@ -264,8 +264,8 @@ const (
 
 // pathTemplates are the path templates the server serves.
 func pathTemplates() []string {
-	out := []string{studiesEP.pattern, jobsPattern}
-	for _, ep := range endpoints {
+	out := []string{jobsPattern}
+	for _, ep := range allEndpoints {
 		out = append(out, ep.pattern)
 	}
 	slices.Sort(out)
@@ -504,7 +504,7 @@ func (s *Server) serveWithFaults(fs *faultState, w http.ResponseWriter, r *http.
 		s.writeError(w, r, errTooMany(retry))
 		return
 	}
-	post := r.Method == http.MethodPost && rt.ep == recordsEP
+	post := rt.submits(r.Method)
 	switch d.kind {
 	case kTooMany:
 		s.countFault(FaultTooManyRequests)

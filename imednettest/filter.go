@@ -81,7 +81,7 @@ func (ct *cterm) resolve(ep *endpoint) error {
 	head, rest, dotted := strings.Cut(attr, ".")
 	f := ep.byName[head]
 	if f == nil {
-		f = ep.virtual[head]
+		f = ep.virtualByName[head]
 	}
 	if f == nil {
 		return &attrError{attr: attr}

@@ -24,13 +24,13 @@ func newStudy(srv *Server, index int, cfg StudyConfig, serverSeed uint64) *Study
 		index:     index,
 		cfg:       cfg,
 		seed:      mix(serverSeed ^ mix(uint64(index)+1) ^ hashString(cfg.Key)),
-		smallBase: int64(index) * 100_000,
-		bigBase:   int64(index) * 1_000_000_000,
+		smallBase: int64(index) * smallBaseStep,
+		bigBase:   int64(index) * bigBaseStep,
 		overlay:   map[int32][]string{},
 		jobs:      map[string]*job{},
 		regForm:   -1,
 	}
-	st.id = 100 + int64(index)
+	st.id = firstStudyID + int64(index)
 	st.created = (studyEpochDay+int64(index))*86400 + 9*3600
 	st.modified = st.created + 10*86400 + int64(h2(st.seed, saltStudy, 0)%86400)
 	st.genSites()
@@ -433,7 +433,7 @@ func (st *Study) genSubjects() {
 			visN:     int32(visPer),
 		}
 		sub.modified = clampT(enrolled + int64(h>>24%(60*86400)))
-		sub.oid = "OID-" + itoa(int(st.subjectID(int32(s))))
+		sub.oid = st.subjectOID(int32(s))
 		st.subjByKey[key] = int32(s)
 		st.subjByOID[sub.oid] = int32(s)
 

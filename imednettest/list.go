@@ -73,7 +73,7 @@ func parseList(c *fieldCtx, ep *endpoint, q url.Values) (*listParams, *apiError)
 			return nil, badField("filter", raw, err.Error())
 		}
 	}
-	if ep == recordsEP {
+	if ep.recordDataFilter {
 		if raw, ok := first(q, "recordDataFilter"); ok && strings.TrimSpace(raw) != "" {
 			e, err := filterexpr.ParseRecordData(raw)
 			if err != nil {
@@ -83,7 +83,7 @@ func parseList(c *fieldCtx, ep *endpoint, q url.Values) (*listParams, *apiError)
 			p.rdm, _ = compileFilter(c, ep, e, true)
 		}
 	}
-	if ep == usersEP {
+	if ep.inactive != nil {
 		if raw, ok := first(q, "includeInactive"); ok && raw != "" {
 			switch strings.ToLower(raw) {
 			case "true":
@@ -145,7 +145,7 @@ func parseSort(ep *endpoint, raw string) ([]sortKey, *apiError) {
 
 // sortIsNatural reports whether keys is the order items are stored in (their id, ascending).
 func sortIsNatural(ep *endpoint, keys []sortKey) bool {
-	return ep != usersEP && len(keys) == 1 && keys[0].f == ep.id && !keys[0].desc
+	return !ep.unsortedIDs && len(keys) == 1 && keys[0].f == ep.id && !keys[0].desc
 }
 
 // cacheKey identifies a result: what was asked, in a canonical form.
@@ -189,22 +189,25 @@ func (r *result) at(k int) int {
 // study, for /studies).
 func compute(c *fieldCtx, ep *endpoint, p *listParams) result {
 	n := ep.count(c)
-	activeOnly := ep == usersEP && !p.includeInactive
+	hide := ep.inactive
+	if p.includeInactive {
+		hide = nil
+	}
 	natural := sortIsNatural(ep, p.sort)
-	if p.fm == nil && p.rdm == nil && !activeOnly && natural {
+	if p.fm == nil && p.rdm == nil && hide == nil && natural {
 		return result{natural: true, n: n}
 	}
 	var idx []int32
 	keep := func(i int) bool {
-		if activeOnly && !c.st.users[i].active {
+		if hide != nil && hide(c, i) {
 			return false
 		}
 		return p.fm.match(i) && p.rdm.match(i)
 	}
 	var cands []int32
 	indexed := false
-	if ep == recordsEP {
-		cands, indexed = c.st.recordCandidates(p.fm)
+	if ep.candidates != nil {
+		cands, indexed = ep.candidates(c.st, p.fm)
 	}
 	if indexed {
 		for _, i := range cands {
@@ -230,7 +233,7 @@ func sortItems(c *fieldCtx, ep *endpoint, idx []int32, keys []sortKey) {
 	if len(idx) < 2 {
 		return
 	}
-	if len(keys) == 1 && ep != usersEP && sortByNumber(c, idx, keys[0]) {
+	if len(keys) == 1 && !ep.unsortedIDs && sortByNumber(c, idx, keys[0]) {
 		return
 	}
 	if keys[len(keys)-1].f != ep.id {
@@ -303,8 +306,8 @@ func sortItems(c *fieldCtx, ep *endpoint, idx []int32, keys []sortKey) {
 }
 
 // sortByNumber sorts idx by a single numeric key with a stable radix sort, the common case of
-// sorting a large list by a date. idx is ascending and item order is id order (on every
-// endpoint but /users), so stability breaks ties by id as sortItems does. It reports false,
+// sorting a large list by a date. idx is ascending and, on an endpoint without unsortedIDs,
+// item order is id order, so stability breaks ties by id as sortItems does. It reports false,
 // leaving idx alone, when the key is not numeric or has nulls.
 func sortByNumber(c *fieldCtx, idx []int32, key sortKey) bool {
 	switch key.f.kind {

@@ -18,8 +18,8 @@ type Study struct {
 
 	id                int64
 	created, modified int64
-	smallBase         int64 // id offset of sites, forms, intervals, variables
-	bigBase           int64 // id offset of subjects, visits, records, revisions, queries, codings
+	smallBase         int64 // id base of sites, forms, intervals, variables (see ids.go)
+	bigBase           int64 // id base of subjects, visits, records, revisions, queries, codings
 
 	sites      []site
 	siteByName map[string]int
@@ -200,37 +200,6 @@ type coding struct {
 	reason   uint8
 }
 
-// Ids. Studies after the first are offset so that ids are unique across the server, as the
-// real service's are.
-func (st *Study) siteID(i int) int64      { return st.smallBase + 101 + int64(i) }
-func (st *Study) formID(i int) int64      { return st.smallBase + 1001 + int64(i) }
-func (st *Study) intervalID(i int) int64  { return st.smallBase + 201 + int64(i) }
-func (st *Study) variableID(i int) int64  { return st.smallBase + 10001 + int64(i) }
-func (st *Study) subjectID(i int32) int64 { return st.bigBase + 5001 + int64(i) }
-func (st *Study) visitID(i int32) int64   { return st.bigBase + 1 + int64(i) }
-func (st *Study) recordID(i int32) int64  { return st.bigBase + 1 + int64(i) }
-func (st *Study) revisionID(i int) int64  { return st.bigBase + 1 + int64(i) }
-func (st *Study) queryID(i int) int64     { return st.bigBase + 1 + int64(i) }
-func (st *Study) codingID(i int) int64    { return st.bigBase + 1 + int64(i) }
-
-// recordIndex returns the index of the record with the given id, or -1.
-func (st *Study) recordIndex(id int64) int32 {
-	i := id - st.bigBase - 1
-	if i < 0 || i >= int64(len(st.records)) {
-		return -1
-	}
-	return int32(i)
-}
-
-// subjectIndex returns the index of the subject with the given id, or -1.
-func (st *Study) subjectIndex(id int64) int32 {
-	i := id - st.bigBase - 5001
-	if i < 0 || i >= int64(len(st.subjects)) {
-		return -1
-	}
-	return int32(i)
-}
-
 // recordSite returns the site index of record r.
 func (st *Study) recordSite(r *record) int {
 	if r.owner < 0 {
@@ -238,10 +207,6 @@ func (st *Study) recordSite(r *record) int {
 	}
 	return int(st.subjects[r.owner].site)
 }
-
-func (st *Study) recordOID(i int32) string { return "REC-" + itoa(int(st.recordID(i))) }
-
-func (st *Study) recordOIDValue(i int32) value { return value{s: "REC-", n: st.recordID(i)} }
 
 // userName returns the login of user u, -1 being the API's own user.
 func (st *Study) userLogin(u int16) string {

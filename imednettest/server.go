@@ -314,6 +314,14 @@ type route struct {
 	jobs    bool
 }
 
+// takesSubmissions reports whether a POST to the route submits records.
+func (rt route) takesSubmissions() bool { return rt.ep != nil && rt.ep.submissions }
+
+// submits reports whether a request with this method on the route submits records.
+func (rt route) submits(method string) bool {
+	return method == http.MethodPost && rt.takesSubmissions()
+}
+
 // parseRoute reads the path under the API prefix. Segments are unescaped one by one, so a
 // study key may contain an escaped "/".
 func parseRoute(r *http.Request) route {
@@ -351,7 +359,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "(unknown)"
 	}
-	post := r.Method == http.MethodPost && rt.ep == recordsEP
+	post := rt.submits(r.Method)
 	s.count(func(st *Stats) {
 		st.Requests[r.Method+" "+name]++
 		if post {
@@ -372,7 +380,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	if !s.authorized(r) {
-		if r.Method == http.MethodPost && rt.ep == recordsEP {
+		if rt.submits(r.Method) {
 			s.count(func(st *Stats) { st.RejectedSubmissions++ })
 		}
 		s.writeError(w, r, errUnauthorized)
@@ -383,15 +391,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	allow := http.MethodGet
-	if rt.ep == recordsEP {
+	if rt.takesSubmissions() {
 		allow = "GET, POST"
 	}
-	if r.Method != http.MethodGet && !(rt.ep == recordsEP && r.Method == http.MethodPost) {
+	if r.Method != http.MethodGet && !rt.submits(r.Method) {
 		s.writeError(w, r, errMethod(allow))
 		return
 	}
 	var st *Study
-	if rt.ep != studiesEP {
+	if rt.study != "" { // every route but /studies is under a study
 		if st = s.byKey[rt.study]; st == nil {
 			if r.Method == http.MethodPost {
 				s.count(func(st *Stats) { st.RejectedSubmissions++ })
