@@ -6,15 +6,15 @@ import (
 	"github.com/imednet/imednet-go/internal/wire"
 )
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Study) UnmarshalJSON(data []byte) error {
 	*x = Study{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Study) member(f *wire.Field) {
 	switch f.Key {
 	case "sponsorKey":
@@ -38,15 +38,15 @@ func (x *Study) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Site) UnmarshalJSON(data []byte) error {
 	*x = Site{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Site) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -66,22 +66,22 @@ func (x *Site) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Subject) UnmarshalJSON(data []byte) error {
 	*x = Subject{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it.
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it.
 func (x *Subject) decodeAt(data []byte, i int) (int, error) {
 	*x = Subject{}
 	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Subject) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -113,15 +113,15 @@ func (x *Subject) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Keyword) UnmarshalJSON(data []byte) error {
 	*x = Keyword{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Keyword) member(f *wire.Field) {
 	switch f.Key {
 	case "keywordName":
@@ -137,15 +137,15 @@ func (x *Keyword) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Interval) UnmarshalJSON(data []byte) error {
 	*x = Interval{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Interval) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -195,15 +195,15 @@ func (x *Interval) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *IntervalForm) UnmarshalJSON(data []byte) error {
 	*x = IntervalForm{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *IntervalForm) member(f *wire.Field) {
 	switch f.Key {
 	case "formId":
@@ -217,15 +217,15 @@ func (x *IntervalForm) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Form) UnmarshalJSON(data []byte) error {
 	*x = Form{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Form) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -267,15 +267,15 @@ func (x *Form) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Variable) UnmarshalJSON(data []byte) error {
 	*x = Variable{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Variable) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -315,22 +315,22 @@ func (x *Variable) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Visit) UnmarshalJSON(data []byte) error {
 	*x = Visit{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it.
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it.
 func (x *Visit) decodeAt(data []byte, i int) (int, error) {
 	*x = Visit{}
 	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Visit) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -368,22 +368,22 @@ func (x *Visit) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Query) UnmarshalJSON(data []byte) error {
 	*x = Query{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it.
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it.
 func (x *Query) decodeAt(data []byte, i int) (int, error) {
 	*x = Query{}
 	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Query) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -417,15 +417,15 @@ func (x *Query) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *QueryComment) UnmarshalJSON(data []byte) error {
 	*x = QueryComment{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *QueryComment) member(f *wire.Field) {
 	switch f.Key {
 	case "sequence":
@@ -445,22 +445,22 @@ func (x *QueryComment) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *RecordRevision) UnmarshalJSON(data []byte) error {
 	*x = RecordRevision{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it.
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it.
 func (x *RecordRevision) decodeAt(data []byte, i int) (int, error) {
 	*x = RecordRevision{}
 	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *RecordRevision) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -504,22 +504,22 @@ func (x *RecordRevision) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Coding) UnmarshalJSON(data []byte) error {
 	*x = Coding{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it.
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it.
 func (x *Coding) decodeAt(data []byte, i int) (int, error) {
 	*x = Coding{}
 	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Coding) member(f *wire.Field) {
 	switch f.Key {
 	case "studyKey":
@@ -565,15 +565,15 @@ func (x *Coding) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *User) UnmarshalJSON(data []byte) error {
 	*x = User{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *User) member(f *wire.Field) {
 	switch f.Key {
 	case "userId":
@@ -595,15 +595,15 @@ func (x *User) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Role) UnmarshalJSON(data []byte) error {
 	*x = Role{}
 	return wire.DecodeObject(data, &x.Extra, x.member)
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Role) member(f *wire.Field) {
 	switch f.Key {
 	case "dateCreated":
@@ -629,8 +629,8 @@ func (x *Role) member(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Record) UnmarshalJSON(data []byte) error {
 	*x = Record{}
 	err := wire.DecodeObject(data, &x.Extra, x.member(false))
@@ -638,8 +638,8 @@ func (x *Record) UnmarshalJSON(data []byte) error {
 	return err
 }
 
-// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)
-// and returns the offset just past it. With shared, its raw values are slices of data, which must not
+// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
+// returns the offset just past it. With shared, its raw values are slices of data, which must not
 // change afterwards; otherwise they are copies.
 func (x *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
 	*x = Record{}
@@ -648,8 +648,8 @@ func (x *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
 	return end, err
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Record) member(shared bool) func(f *wire.Field) {
 	return func(f *wire.Field) {
 		switch f.Key {
@@ -697,8 +697,8 @@ func (x *Record) member(shared bool) func(f *wire.Field) {
 	}
 }
 
-// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads
-// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.
+// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads values:
+// members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Job) UnmarshalJSON(data []byte) error {
 	*x = Job{}
 	err := wire.DecodeObject(data, &x.Extra, x.member)
@@ -706,8 +706,8 @@ func (x *Job) UnmarshalJSON(data []byte) error {
 	return err
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any
-// other member in x.Extra.
+// member stores one member of a JSON object in x: a field by the setter of its type, any other
+// member in x.Extra.
 func (x *Job) member(f *wire.Field) {
 	switch f.Key {
 	case "jobId":

@@ -81,8 +81,8 @@ func writeDecoder(f *file, p *modelPlan) {
 	if p.Shared {
 		member, memberDecl = "x.member(false)", "member(shared bool) func(f *wire.Field)"
 	}
-	f.printf("// UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads\n")
-	f.printf("// values: members x does not know, or cannot read as its field's type, are kept in x.Extra.\n")
+	f.comment("UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads " +
+		"values: members x does not know, or cannot read as its field's type, are kept in x.Extra.")
 	f.printf("func (x *%s) UnmarshalJSON(data []byte) error {\n*x = %[1]s{}\n", p.Type)
 	if p.After == "" {
 		f.printf("return wire.DecodeObject(data, &x.Extra, %s)\n}\n\n", member)
@@ -95,13 +95,13 @@ func writeDecoder(f *file, p *modelPlan) {
 		if p.Shared {
 			params, member = "data []byte, i int, shared bool", "x.member(shared)"
 		}
-		f.printf("// decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt)\n")
-		f.printf("// and returns the offset just past it.")
+		doc := "decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) " +
+			"and returns the offset just past it."
 		if p.Shared {
-			f.printf(" With shared, its raw values are slices of data, which must not\n")
-			f.printf("// change afterwards; otherwise they are copies.")
+			doc += " With shared, its raw values are slices of data, which must not change afterwards; " +
+				"otherwise they are copies."
 		}
-		f.printf("\n")
+		f.comment("%s", doc)
 		f.printf("func (x *%s) decodeAt(%s) (int, error) {\n*x = %[1]s{}\n", p.Type, params)
 		if p.After == "" {
 			f.printf("return wire.DecodeObjectAt(data, i, &x.Extra, %s)\n}\n\n", member)
@@ -110,8 +110,8 @@ func writeDecoder(f *file, p *modelPlan) {
 		}
 	}
 
-	f.printf("// member stores one member of a JSON object in x: a field by the setter of its type, any\n")
-	f.printf("// other member in x.Extra.\n")
+	f.comment("member stores one member of a JSON object in x: a field by the setter of its type, any " +
+		"other member in x.Extra.")
 	f.printf("func (x *%s) %s {\n", p.Type, memberDecl)
 	if p.Shared {
 		f.printf("return func(f *wire.Field) {\n")
