@@ -154,16 +154,20 @@ func (c *checker) checkDecoding(p *modelPlan, src *source, described map[string]
 	}
 }
 
-// cliColumns checks the CLI description and returns the columns in order.
+// cliColumns checks the CLI description and returns the columns in order: one per field.
 func (c *checker) cliColumns(p *modelPlan) []cliColumn {
 	where := p.Type + ": CLI"
-	order := p.st.fields
-	if p.CLI.Order != nil {
-		fs := c.fields(where+".Order", p.st, p.CLI.Order)
-		c.complete(where+".Order", p.st, p.CLI.Order, nil)
-		order = nil
-		for _, f := range fs {
-			order = append(order, *f)
+	var order []*field
+	if p.CLI.Order == nil {
+		for i := range p.st.fields {
+			order = append(order, &p.st.fields[i])
+		}
+	} else {
+		order = c.fields(where+".Order", p.st, p.CLI.Order)
+		for _, f := range p.st.fields {
+			if !slices.Contains(p.CLI.Order, f.name) {
+				c.errorf(where+".Order", "%s is not placed: every field is a column", f.name)
+			}
 		}
 	}
 	shown := map[string]bool{}
@@ -172,20 +176,10 @@ func (c *checker) cliColumns(p *modelPlan) []cliColumn {
 	}
 	c.fields(where+".Text", p.st, sortedKeys(p.CLI.Text))
 	cols := make([]cliColumn, len(order))
-	for i := range order {
-		f := p.st.field(order[i].name)
+	for i, f := range order {
 		cols[i] = cliColumn{f: f, shown: shown[f.name], text: p.CLI.Text[f.name]}
 	}
 	return cols
-}
-
-// complete reports the fields of st that are neither in placed nor in omitted.
-func (c *checker) complete(where string, st *structType, placed, omitted []string) {
-	for _, f := range st.fields {
-		if !slices.Contains(placed, f.name) && !slices.Contains(omitted, f.name) {
-			c.errorf(where, "%s is not placed: add it to the list, or omit it", f.name)
-		}
-	}
 }
 
 // table checks one table of a model; first says whether it is the model's own.
@@ -202,58 +196,13 @@ func (c *checker) table(p *modelPlan, t Table, first bool, src *source) *tablePl
 	case !first && t.List == "":
 		c.errorf(where, "a table after the first holds a list: name it (List)")
 		return nil
-	}
-	if !first {
-		fs := c.fields(where+": List", p.st, []string{t.List})
-		if len(fs) == 0 {
-			return nil
-		}
-		if tp.list = fs[0]; tp.list.kind != kList || src.structs[tp.list.elem] == nil {
-			c.errorf(where, "List: %s is not a list of a model", t.List)
-			return nil
-		}
-		tp.row = src.structs[tp.list.elem]
-		tp.parent = c.fields(where+": Parent", p.st, t.Parent)
-		for _, f := range tp.parent {
-			if _, ok := columnType(f.kind); !ok {
-				c.errorf(where, "Parent: %s (%s) cannot be a column", f.name, f.typ)
-			}
-		}
-	} else if len(t.Parent) > 0 || t.Position != "" {
+	case first && (len(t.Parent) > 0 || t.Position != ""):
 		c.errorf(where, "Parent and Position are for a list's table")
 	}
-
-	c.fields(where+": Omit", tp.row, t.Omit)
-	var placed []string // the names of the columns taken from fields
-	if t.Columns != nil {
-		tp.fields = c.fields(where+": Columns", tp.row, t.Columns)
-		placed = t.Columns
-	} else {
-		for i := range tp.row.fields {
-			f := &tp.row.fields[i]
-			if !slices.Contains(t.Omit, f.name) && !(first && listHasTable(p.Tables, f.name)) {
-				tp.fields = append(tp.fields, f)
-				placed = append(placed, f.name)
-			}
-		}
+	if !first && !c.listRows(tp, p, src) {
+		return nil
 	}
-	for _, f := range tp.row.fields {
-		column := slices.Contains(placed, f.name)
-		omitted := slices.Contains(t.Omit, f.name)
-		ownTable := first && listHasTable(p.Tables, f.name)
-		switch {
-		case column && (omitted || ownTable):
-			c.errorf(where, "%s is both a column and omitted or in a table of its own", f.name)
-		case column && f.kind == kList:
-			c.errorf(where, "%s is a list, which cannot be a column: give it a table of its own (List: %q), or omit it", f.name, f.name)
-		case column:
-			if _, ok := columnType(f.kind); !ok {
-				c.errorf(where, "%s (%s) has no column type: omit it", f.name, f.typ)
-			}
-		case !omitted && !ownTable:
-			c.errorf(where, "%s is not placed: add it to Columns, or omit it", f.name)
-		}
-	}
+	placed := c.placeColumns(tp, p, first)
 	for _, f := range c.fields(where+": Dates", tp.row, t.Dates) {
 		if f.kind != kTime {
 			c.errorf(where, "Dates: %s is a %s, not a Timestamp", f.name, f.typ)
@@ -263,6 +212,72 @@ func (c *checker) table(p *modelPlan, t Table, first bool, src *source) *tablePl
 		}
 		tp.dates[f.name] = true
 	}
+	c.checkKey(tp, where)
+	return tp
+}
+
+// listRows checks the list whose elements are the rows of a list's table, and the parent's
+// fields that begin them; it reports whether the table can be generated.
+func (c *checker) listRows(tp *tablePlan, p *modelPlan, src *source) bool {
+	where := p.Type + ": table " + tp.Name
+	fs := c.fields(where+": List", p.st, []string{tp.List})
+	if len(fs) == 0 {
+		return false
+	}
+	if tp.list = fs[0]; tp.list.kind != kList || src.structs[tp.list.elem] == nil {
+		c.errorf(where, "List: %s is not a list of a model", tp.List)
+		return false
+	}
+	tp.row = src.structs[tp.list.elem]
+	tp.parent = c.fields(where+": Parent", p.st, tp.Parent)
+	for _, f := range tp.parent {
+		if _, ok := columnType(f.kind); !ok {
+			c.errorf(where, "Parent: %s (%s) cannot be a column", f.name, f.typ)
+		}
+	}
+	return true
+}
+
+// placeColumns sets the columns taken from the row's fields, checks that every field is a
+// column, omitted, or (in the model's own table) a list with a table of its own, and returns
+// the names of the columns.
+func (c *checker) placeColumns(tp *tablePlan, p *modelPlan, first bool) []string {
+	where := p.Type + ": table " + tp.Name
+	ownTable := func(f *field) bool { return first && listHasTable(p.Tables, f.name) }
+	c.fields(where+": Omit", tp.row, tp.Omit)
+	var placed []string
+	if tp.Columns != nil {
+		tp.fields = c.fields(where+": Columns", tp.row, tp.Columns)
+		placed = tp.Columns
+	} else {
+		for i := range tp.row.fields {
+			if f := &tp.row.fields[i]; !slices.Contains(tp.Omit, f.name) && !ownTable(f) {
+				tp.fields = append(tp.fields, f)
+				placed = append(placed, f.name)
+			}
+		}
+	}
+	for i := range tp.row.fields {
+		f := &tp.row.fields[i]
+		column, omitted := slices.Contains(placed, f.name), slices.Contains(tp.Omit, f.name)
+		switch {
+		case column && (omitted || ownTable(f)):
+			c.errorf(where, "%s is both a column and omitted or in a table of its own", f.name)
+		case column && f.kind == kList:
+			c.errorf(where, "%s is a list, which cannot be a column: give it a table of its own (List: %q), or omit it", f.name, f.name)
+		case column:
+			if _, ok := columnType(f.kind); !ok {
+				c.errorf(where, "%s (%s) has no column type: omit it", f.name, f.typ)
+			}
+		case !omitted && !ownTable(f):
+			c.errorf(where, "%s is not placed: add it to Columns, or omit it", f.name)
+		}
+	}
+	return placed
+}
+
+// checkKey checks that the columns have distinct names and that the key names columns.
+func (c *checker) checkKey(tp *tablePlan, where string) {
 	names := tp.columnNames()
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -271,15 +286,14 @@ func (c *checker) table(p *modelPlan, t Table, first bool, src *source) *tablePl
 		}
 		seen[n] = true
 	}
-	if len(t.Key) == 0 {
+	if len(tp.Key) == 0 {
 		c.errorf(where, "no Key")
 	}
-	for _, k := range t.Key {
+	for _, k := range tp.Key {
 		if !seen[k] {
 			c.errorf(where, "Key: %q is not a column (the columns: %s)", k, strings.Join(names, ", "))
 		}
 	}
-	return tp
 }
 
 // listHasTable reports whether one of tables holds the list field name.
