@@ -19,6 +19,25 @@
 //	go run ./internal/gen/models
 //
 // The package's test fails when the committed files differ from what it generates.
+//
+// # Adding a field
+//
+// Declare it in the model's struct with its json tag and run go generate ./...: it is decoded,
+// printed by the CLI (in CSV and JSON; add it to CLI.Shown for the table format) and stored in
+// the model's reference table. Where the description gives an explicit order (CLI.Order,
+// Table.Columns), generation fails until the field is placed there or, for a table, omitted
+// (Table.Omit). A field of another type than string, int, bool, float64, Timestamp,
+// json.RawMessage or a list of a model needs a decode hook (Model.Decode).
+//
+// # Adding a model
+//
+// Declare its struct in package imednet, with an Extra field (json:"-"), add a Model to
+// models.go (with CLI and Tables as needed; a list of another model needs that model
+// described too) and run go generate ./.... The rest is by hand: the service's methods, the
+// CLI's Spec (internal/cli/resource/specs.go, Columns: <model>Columns), the export's source
+// (referenceSources in export/reference.go: scoped(resource, idField, nil, <model>Tables,
+// emit<Model>)), and the test server's endpoint with its line in the listings of
+// imednettest/model_fields_test.go.
 package main
 
 import (
