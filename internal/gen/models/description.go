@@ -11,7 +11,8 @@ type Model struct {
 	// member method that stores one member of a JSON object, by the setter of the field's kind.
 	Type string
 	// InPlace also generates decodeAt, with which the pager decodes an item where it lies in
-	// the page's body: decodeAt(data []byte, i int) (int, error).
+	// the page's body: decodeAt(data []byte, i int) (int, error). The pager's decodeItemAt
+	// (pager.go) names each such type.
 	InPlace bool
 	// Shared adds a shared flag to decodeAt, member and the Decode hooks: with it, raw values
 	// may be slices of the page's body instead of copies.
