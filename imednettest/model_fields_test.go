@@ -19,8 +19,8 @@ import (
 // apart: every list endpoint prints exactly the members its model declares, each of a JSON
 // kind that the model's field reads.
 
-// listings are the server's list endpoints and the SDK model of their items.
-var listings = []struct {
+// modelListings are the server's list endpoints and the SDK model of their items.
+var modelListings = []struct {
 	path  string // under /api/v1/edc, with the demo study
 	model reflect.Type
 	// kinds are the JSON kinds of the members that the API sends otherwise than their Go type
@@ -49,9 +49,9 @@ func TestListingsPrintTheModelsFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	apiKey, secKey := srv.Keys()
-	for _, l := range listings {
+	for _, l := range modelListings {
 		t.Run(l.model.Name(), func(t *testing.T) {
-			items := listAll(t, srv.Handler(), apiKey, secKey, l.path)
+			items := listAllItems(t, srv.Handler(), apiKey, secKey, l.path)
 			if len(items) == 0 {
 				t.Fatalf("%s lists no items: nothing to compare", l.path)
 			}
@@ -64,8 +64,8 @@ func TestListingsPrintTheModelsFields(t *testing.T) {
 	}
 }
 
-// listAll returns the raw items of every page of a listing.
-func listAll(t *testing.T, h http.Handler, apiKey, secKey, path string) []json.RawMessage {
+// listAllItems returns the raw items of every page of a listing.
+func listAllItems(t *testing.T, h http.Handler, apiKey, secKey, path string) []json.RawMessage {
 	t.Helper()
 	sep := "?"
 	if strings.Contains(path, "?") {
@@ -97,8 +97,8 @@ func listAll(t *testing.T, h http.Handler, apiKey, secKey, path string) []json.R
 	}
 }
 
-// declared returns the JSON names of a model's fields and the fields by name.
-func declared(model reflect.Type) (names []string, byName map[string]reflect.StructField) {
+// declaredFields returns the JSON names of a model's fields and the fields by name.
+func declaredFields(model reflect.Type) (names []string, byName map[string]reflect.StructField) {
 	byName = map[string]reflect.StructField{}
 	for f := range model.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -120,7 +120,7 @@ func checkMembers(t *testing.T, where string, raw json.RawMessage, model reflect
 	if err := json.Unmarshal(raw, &members); err != nil {
 		t.Fatalf("%s: not an object: %v", where, err)
 	}
-	names, byName := declared(model)
+	names, byName := declaredFields(model)
 	printed := make([]string, 0, len(members))
 	for name := range members {
 		printed = append(printed, name)
@@ -136,10 +136,10 @@ func checkMembers(t *testing.T, where string, raw json.RawMessage, model reflect
 		if kinds == nil {
 			kinds = jsonKinds(f.Type)
 		}
-		if !slices.Contains(kinds, kindOf(value)) {
-			t.Errorf("%s: %s is %s %s; imednet.%s.%s (%s) reads %v", where, name, kindOf(value), value, model.Name(), f.Name, f.Type, kinds)
+		if !slices.Contains(kinds, jsonKind(value)) {
+			t.Errorf("%s: %s is %s %s; imednet.%s.%s (%s) reads %v", where, name, jsonKind(value), value, model.Name(), f.Name, f.Type, kinds)
 		}
-		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct && kindOf(value) == "array" {
+		if f.Type.Kind() == reflect.Slice && f.Type.Elem().Kind() == reflect.Struct && jsonKind(value) == "array" {
 			var elems []json.RawMessage
 			_ = json.Unmarshal(value, &elems)
 			for j, e := range elems {
@@ -149,8 +149,8 @@ func checkMembers(t *testing.T, where string, raw json.RawMessage, model reflect
 	}
 }
 
-// kindOf is the JSON kind of a value.
-func kindOf(v json.RawMessage) string {
+// jsonKind is the JSON kind of a value.
+func jsonKind(v json.RawMessage) string {
 	switch v[0] {
 	case '"':
 		return "string"
@@ -195,13 +195,13 @@ func checkDecodesWhole(t *testing.T, where string, raw json.RawMessage, model re
 	if err := v.Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
 		t.Fatalf("%s: %v", where, err)
 	}
-	if path, extra := leftover(v.Elem(), model.Name()); extra != nil {
+	if path, extra := leftoverExtra(v.Elem(), model.Name()); extra != nil {
 		t.Errorf("%s: imednet.%s did not read %v (left in %s.Extra)", where, model.Name(), extra, path)
 	}
 }
 
-// leftover returns the first non-empty Extra map in a decoded model or its lists.
-func leftover(v reflect.Value, path string) (string, imednet.Extra) {
+// leftoverExtra returns the first non-empty Extra map in a decoded model or its lists.
+func leftoverExtra(v reflect.Value, path string) (string, imednet.Extra) {
 	if extra, ok := v.FieldByName("Extra").Interface().(imednet.Extra); ok && len(extra) > 0 {
 		return path, extra
 	}
@@ -211,7 +211,7 @@ func leftover(v reflect.Value, path string) (string, imednet.Extra) {
 			continue
 		}
 		for j := range f.Len() {
-			if p, extra := leftover(f.Index(j), fmt.Sprintf("%s.%s[%d]", path, v.Type().Field(i).Name, j)); extra != nil {
+			if p, extra := leftoverExtra(f.Index(j), fmt.Sprintf("%s.%s[%d]", path, v.Type().Field(i).Name, j)); extra != nil {
 				return p, extra
 			}
 		}
