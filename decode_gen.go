@@ -10,31 +10,33 @@ import (
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Study) UnmarshalJSON(data []byte) error {
 	*x = Study{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Study) member(f *wire.Field) {
-	switch f.Key {
-	case "sponsorKey":
-		f.String(&x.SponsorKey)
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "studyId":
-		f.Int(&x.StudyID)
-	case "studyName":
-		f.String(&x.StudyName)
-	case "studyDescription":
-		f.String(&x.StudyDescription)
-	case "studyType":
-		f.String(&x.StudyType)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Study) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "sponsorKey":
+			f.String(&x.SponsorKey)
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "studyId":
+			f.Int(&x.StudyID)
+		case "studyName":
+			f.String(&x.StudyName)
+		case "studyDescription":
+			f.String(&x.StudyDescription)
+		case "studyType":
+			f.String(&x.StudyType)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -42,27 +44,29 @@ func (x *Study) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Site) UnmarshalJSON(data []byte) error {
 	*x = Site{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Site) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "siteId":
-		f.Int(&x.SiteID)
-	case "siteName":
-		f.String(&x.SiteName)
-	case "siteEnrollmentStatus":
-		f.String(&x.SiteEnrollmentStatus)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Site) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "siteId":
+			f.Int(&x.SiteID)
+		case "siteName":
+			f.String(&x.SiteName)
+		case "siteEnrollmentStatus":
+			f.String(&x.SiteEnrollmentStatus)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -70,46 +74,48 @@ func (x *Site) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Subject) UnmarshalJSON(data []byte) error {
 	*x = Subject{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
 // returns the offset just past it.
 func (x *Subject) decodeAt(data []byte, i int) (int, error) {
 	*x = Subject{}
-	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
+	return wire.DecodeObjectAt(data, i, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Subject) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "subjectId":
-		f.Int(&x.SubjectID)
-	case "subjectOid":
-		f.String(&x.SubjectOID)
-	case "subjectKey":
-		f.String(&x.SubjectKey)
-	case "subjectStatus":
-		f.String(&x.SubjectStatus)
-	case "siteId":
-		f.Int(&x.SiteID)
-	case "siteName":
-		f.String(&x.SiteName)
-	case "deleted":
-		f.Bool(&x.Deleted)
-	case "enrollmentStartDate":
-		f.Time(&x.EnrollmentStartDate)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	case "keywords":
-		wire.List(f, &x.Keywords)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Subject) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "subjectId":
+			f.Int(&x.SubjectID)
+		case "subjectOid":
+			f.String(&x.SubjectOID)
+		case "subjectKey":
+			f.String(&x.SubjectKey)
+		case "subjectStatus":
+			f.String(&x.SubjectStatus)
+		case "siteId":
+			f.Int(&x.SiteID)
+		case "siteName":
+			f.String(&x.SiteName)
+		case "deleted":
+			f.Bool(&x.Deleted)
+		case "enrollmentStartDate":
+			f.Time(&x.EnrollmentStartDate)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		case "keywords":
+			wire.List(f, &x.Keywords)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -117,23 +123,25 @@ func (x *Subject) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Keyword) UnmarshalJSON(data []byte) error {
 	*x = Keyword{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Keyword) member(f *wire.Field) {
-	switch f.Key {
-	case "keywordName":
-		f.String(&x.KeywordName)
-	case "keywordKey":
-		f.String(&x.KeywordKey)
-	case "keywordId":
-		f.Int(&x.KeywordID)
-	case "dateAdded":
-		f.Time(&x.DateAdded)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Keyword) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "keywordName":
+			f.String(&x.KeywordName)
+		case "keywordKey":
+			f.String(&x.KeywordKey)
+		case "keywordId":
+			f.Int(&x.KeywordID)
+		case "dateAdded":
+			f.Time(&x.DateAdded)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -141,57 +149,59 @@ func (x *Keyword) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Interval) UnmarshalJSON(data []byte) error {
 	*x = Interval{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Interval) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "intervalId":
-		f.Int(&x.IntervalID)
-	case "intervalName":
-		f.String(&x.IntervalName)
-	case "intervalDescription":
-		f.String(&x.IntervalDescription)
-	case "intervalSequence":
-		f.Int(&x.IntervalSequence)
-	case "intervalGroupId":
-		f.Int(&x.IntervalGroupID)
-	case "intervalGroupName":
-		f.String(&x.IntervalGroupName)
-	case "timeline":
-		f.String(&x.Timeline)
-	case "definedUsingInterval":
-		f.String(&x.DefinedUsingInterval)
-	case "windowCalculationForm":
-		f.String(&x.WindowCalculationForm)
-	case "windowCalculationDate":
-		f.String(&x.WindowCalculationDate)
-	case "actualDateForm":
-		f.String(&x.ActualDateForm)
-	case "actualDate":
-		f.String(&x.ActualDate)
-	case "dueDateWillBeIn":
-		f.Int(&x.DueDateWillBeIn)
-	case "negativeSlack":
-		f.Int(&x.NegativeSlack)
-	case "positiveSlack":
-		f.Int(&x.PositiveSlack)
-	case "eproGracePeriod":
-		f.Int(&x.EproGracePeriod)
-	case "forms":
-		wire.List(f, &x.Forms)
-	case "disabled":
-		f.Bool(&x.Disabled)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Interval) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "intervalId":
+			f.Int(&x.IntervalID)
+		case "intervalName":
+			f.String(&x.IntervalName)
+		case "intervalDescription":
+			f.String(&x.IntervalDescription)
+		case "intervalSequence":
+			f.Int(&x.IntervalSequence)
+		case "intervalGroupId":
+			f.Int(&x.IntervalGroupID)
+		case "intervalGroupName":
+			f.String(&x.IntervalGroupName)
+		case "timeline":
+			f.String(&x.Timeline)
+		case "definedUsingInterval":
+			f.String(&x.DefinedUsingInterval)
+		case "windowCalculationForm":
+			f.String(&x.WindowCalculationForm)
+		case "windowCalculationDate":
+			f.String(&x.WindowCalculationDate)
+		case "actualDateForm":
+			f.String(&x.ActualDateForm)
+		case "actualDate":
+			f.String(&x.ActualDate)
+		case "dueDateWillBeIn":
+			f.Int(&x.DueDateWillBeIn)
+		case "negativeSlack":
+			f.Int(&x.NegativeSlack)
+		case "positiveSlack":
+			f.Int(&x.PositiveSlack)
+		case "eproGracePeriod":
+			f.Int(&x.EproGracePeriod)
+		case "forms":
+			wire.List(f, &x.Forms)
+		case "disabled":
+			f.Bool(&x.Disabled)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -199,21 +209,23 @@ func (x *Interval) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *IntervalForm) UnmarshalJSON(data []byte) error {
 	*x = IntervalForm{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *IntervalForm) member(f *wire.Field) {
-	switch f.Key {
-	case "formId":
-		f.Int(&x.FormID)
-	case "formKey":
-		f.String(&x.FormKey)
-	case "formName":
-		f.String(&x.FormName)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *IntervalForm) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "formId":
+			f.Int(&x.FormID)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "formName":
+			f.String(&x.FormName)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -221,49 +233,51 @@ func (x *IntervalForm) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Form) UnmarshalJSON(data []byte) error {
 	*x = Form{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Form) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "formId":
-		f.Int(&x.FormID)
-	case "formKey":
-		f.String(&x.FormKey)
-	case "formName":
-		f.String(&x.FormName)
-	case "formType":
-		f.String(&x.FormType)
-	case "revision":
-		f.Int(&x.Revision)
-	case "embeddedLog":
-		f.Bool(&x.EmbeddedLog)
-	case "enforceOwnership":
-		f.Bool(&x.EnforceOwnership)
-	case "userAgreement":
-		f.Bool(&x.UserAgreement)
-	case "subjectRecordReport":
-		f.Bool(&x.SubjectRecordReport)
-	case "unscheduledVisit":
-		f.Bool(&x.UnscheduledVisit)
-	case "otherForms":
-		f.Bool(&x.OtherForms)
-	case "eproForm":
-		f.Bool(&x.EproForm)
-	case "allowCopy":
-		f.Bool(&x.AllowCopy)
-	case "disabled":
-		f.Bool(&x.Disabled)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Form) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "formId":
+			f.Int(&x.FormID)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "formName":
+			f.String(&x.FormName)
+		case "formType":
+			f.String(&x.FormType)
+		case "revision":
+			f.Int(&x.Revision)
+		case "embeddedLog":
+			f.Bool(&x.EmbeddedLog)
+		case "enforceOwnership":
+			f.Bool(&x.EnforceOwnership)
+		case "userAgreement":
+			f.Bool(&x.UserAgreement)
+		case "subjectRecordReport":
+			f.Bool(&x.SubjectRecordReport)
+		case "unscheduledVisit":
+			f.Bool(&x.UnscheduledVisit)
+		case "otherForms":
+			f.Bool(&x.OtherForms)
+		case "eproForm":
+			f.Bool(&x.EproForm)
+		case "allowCopy":
+			f.Bool(&x.AllowCopy)
+		case "disabled":
+			f.Bool(&x.Disabled)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -271,47 +285,49 @@ func (x *Form) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Variable) UnmarshalJSON(data []byte) error {
 	*x = Variable{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Variable) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "variableId":
-		f.Int(&x.VariableID)
-	case "variableType":
-		f.String(&x.VariableType)
-	case "variableName":
-		f.String(&x.VariableName)
-	case "sequence":
-		f.Int(&x.Sequence)
-	case "revision":
-		f.Int(&x.Revision)
-	case "disabled":
-		f.Bool(&x.Disabled)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	case "formId":
-		f.Int(&x.FormID)
-	case "variableOid":
-		f.String(&x.VariableOID)
-	case "deleted":
-		f.Bool(&x.Deleted)
-	case "formKey":
-		f.String(&x.FormKey)
-	case "formName":
-		f.String(&x.FormName)
-	case "label":
-		f.String(&x.Label)
-	case "blinded":
-		f.Bool(&x.Blinded)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Variable) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "variableId":
+			f.Int(&x.VariableID)
+		case "variableType":
+			f.String(&x.VariableType)
+		case "variableName":
+			f.String(&x.VariableName)
+		case "sequence":
+			f.Int(&x.Sequence)
+		case "revision":
+			f.Int(&x.Revision)
+		case "disabled":
+			f.Bool(&x.Disabled)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		case "formId":
+			f.Int(&x.FormID)
+		case "variableOid":
+			f.String(&x.VariableOID)
+		case "deleted":
+			f.Bool(&x.Deleted)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "formName":
+			f.String(&x.FormName)
+		case "label":
+			f.String(&x.Label)
+		case "blinded":
+			f.Bool(&x.Blinded)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -319,52 +335,54 @@ func (x *Variable) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Visit) UnmarshalJSON(data []byte) error {
 	*x = Visit{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
 // returns the offset just past it.
 func (x *Visit) decodeAt(data []byte, i int) (int, error) {
 	*x = Visit{}
-	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
+	return wire.DecodeObjectAt(data, i, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Visit) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "visitId":
-		f.Int(&x.VisitID)
-	case "intervalId":
-		f.Int(&x.IntervalID)
-	case "intervalName":
-		f.String(&x.IntervalName)
-	case "subjectId":
-		f.Int(&x.SubjectID)
-	case "subjectKey":
-		f.String(&x.SubjectKey)
-	case "startDate":
-		f.Time(&x.StartDate)
-	case "endDate":
-		f.Time(&x.EndDate)
-	case "dueDate":
-		f.Time(&x.DueDate)
-	case "visitDate":
-		f.Time(&x.VisitDate)
-	case "visitDateForm":
-		f.String(&x.VisitDateForm)
-	case "visitDateQuestion":
-		f.String(&x.VisitDateQuestion)
-	case "deleted":
-		f.Bool(&x.Deleted)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Visit) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "visitId":
+			f.Int(&x.VisitID)
+		case "intervalId":
+			f.Int(&x.IntervalID)
+		case "intervalName":
+			f.String(&x.IntervalName)
+		case "subjectId":
+			f.Int(&x.SubjectID)
+		case "subjectKey":
+			f.String(&x.SubjectKey)
+		case "startDate":
+			f.Time(&x.StartDate)
+		case "endDate":
+			f.Time(&x.EndDate)
+		case "dueDate":
+			f.Time(&x.DueDate)
+		case "visitDate":
+			f.Time(&x.VisitDate)
+		case "visitDateForm":
+			f.String(&x.VisitDateForm)
+		case "visitDateQuestion":
+			f.String(&x.VisitDateQuestion)
+		case "deleted":
+			f.Bool(&x.Deleted)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -372,48 +390,50 @@ func (x *Visit) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Query) UnmarshalJSON(data []byte) error {
 	*x = Query{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
 // returns the offset just past it.
 func (x *Query) decodeAt(data []byte, i int) (int, error) {
 	*x = Query{}
-	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
+	return wire.DecodeObjectAt(data, i, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Query) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "subjectId":
-		f.Int(&x.SubjectID)
-	case "subjectOid":
-		f.String(&x.SubjectOID)
-	case "annotationType":
-		f.String(&x.AnnotationType)
-	case "annotationId":
-		f.Int(&x.AnnotationID)
-	case "type":
-		f.String(&x.Type)
-	case "description":
-		f.String(&x.Description)
-	case "recordId":
-		f.Int(&x.RecordID)
-	case "variable":
-		f.String(&x.Variable)
-	case "subjectKey":
-		f.String(&x.SubjectKey)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	case "queryComments":
-		wire.List(f, &x.QueryComments)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Query) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "subjectId":
+			f.Int(&x.SubjectID)
+		case "subjectOid":
+			f.String(&x.SubjectOID)
+		case "annotationType":
+			f.String(&x.AnnotationType)
+		case "annotationId":
+			f.Int(&x.AnnotationID)
+		case "type":
+			f.String(&x.Type)
+		case "description":
+			f.String(&x.Description)
+		case "recordId":
+			f.Int(&x.RecordID)
+		case "variable":
+			f.String(&x.Variable)
+		case "subjectKey":
+			f.String(&x.SubjectKey)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		case "queryComments":
+			wire.List(f, &x.QueryComments)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -421,27 +441,29 @@ func (x *Query) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *QueryComment) UnmarshalJSON(data []byte) error {
 	*x = QueryComment{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *QueryComment) member(f *wire.Field) {
-	switch f.Key {
-	case "sequence":
-		f.Int(&x.Sequence)
-	case "annotationStatus":
-		f.String(&x.AnnotationStatus)
-	case "user":
-		f.String(&x.User)
-	case "comment":
-		f.String(&x.Comment)
-	case "closed":
-		f.Bool(&x.Closed)
-	case "date":
-		f.Time(&x.Date)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *QueryComment) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "sequence":
+			f.Int(&x.Sequence)
+		case "annotationStatus":
+			f.String(&x.AnnotationStatus)
+		case "user":
+			f.String(&x.User)
+		case "comment":
+			f.String(&x.Comment)
+		case "closed":
+			f.Bool(&x.Closed)
+		case "date":
+			f.Time(&x.Date)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -449,58 +471,60 @@ func (x *QueryComment) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *RecordRevision) UnmarshalJSON(data []byte) error {
 	*x = RecordRevision{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
 // returns the offset just past it.
 func (x *RecordRevision) decodeAt(data []byte, i int) (int, error) {
 	*x = RecordRevision{}
-	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
+	return wire.DecodeObjectAt(data, i, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *RecordRevision) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "recordRevisionId":
-		f.Int(&x.RecordRevisionID)
-	case "recordId":
-		f.Int(&x.RecordID)
-	case "recordOid":
-		f.String(&x.RecordOID)
-	case "recordRevision":
-		f.Int(&x.RecordRevision)
-	case "dataRevision":
-		f.Int(&x.DataRevision)
-	case "recordStatus":
-		f.String(&x.RecordStatus)
-	case "subjectId":
-		f.Int(&x.SubjectID)
-	case "subjectOid":
-		f.String(&x.SubjectOID)
-	case "subjectKey":
-		f.String(&x.SubjectKey)
-	case "siteId":
-		f.Int(&x.SiteID)
-	case "formKey":
-		f.String(&x.FormKey)
-	case "intervalId":
-		f.Int(&x.IntervalID)
-	case "role":
-		f.String(&x.Role)
-	case "user":
-		f.String(&x.User)
-	case "reasonForChange":
-		f.String(&x.ReasonForChange)
-	case "deleted":
-		f.Bool(&x.Deleted)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *RecordRevision) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "recordRevisionId":
+			f.Int(&x.RecordRevisionID)
+		case "recordId":
+			f.Int(&x.RecordID)
+		case "recordOid":
+			f.String(&x.RecordOID)
+		case "recordRevision":
+			f.Int(&x.RecordRevision)
+		case "dataRevision":
+			f.Int(&x.DataRevision)
+		case "recordStatus":
+			f.String(&x.RecordStatus)
+		case "subjectId":
+			f.Int(&x.SubjectID)
+		case "subjectOid":
+			f.String(&x.SubjectOID)
+		case "subjectKey":
+			f.String(&x.SubjectKey)
+		case "siteId":
+			f.Int(&x.SiteID)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "intervalId":
+			f.Int(&x.IntervalID)
+		case "role":
+			f.String(&x.Role)
+		case "user":
+			f.String(&x.User)
+		case "reasonForChange":
+			f.String(&x.ReasonForChange)
+		case "deleted":
+			f.Bool(&x.Deleted)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -508,60 +532,62 @@ func (x *RecordRevision) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Coding) UnmarshalJSON(data []byte) error {
 	*x = Coding{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
 // returns the offset just past it.
 func (x *Coding) decodeAt(data []byte, i int) (int, error) {
 	*x = Coding{}
-	return wire.DecodeObjectAt(data, i, &x.Extra, x.member)
+	return wire.DecodeObjectAt(data, i, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Coding) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&x.StudyKey)
-	case "siteName":
-		f.String(&x.SiteName)
-	case "siteId":
-		f.Int(&x.SiteID)
-	case "subjectId":
-		f.Int(&x.SubjectID)
-	case "subjectKey":
-		f.String(&x.SubjectKey)
-	case "formId":
-		f.Int(&x.FormID)
-	case "formName":
-		f.String(&x.FormName)
-	case "formKey":
-		f.String(&x.FormKey)
-	case "revision":
-		f.Int(&x.Revision)
-	case "recordId":
-		f.Int(&x.RecordID)
-	case "variable":
-		f.String(&x.Variable)
-	case "value":
-		f.String(&x.Value)
-	case "codingId":
-		x.decodeCodingID(f)
-	case "code":
-		f.String(&x.Code)
-	case "codedBy":
-		f.String(&x.CodedBy)
-	case "reason":
-		f.String(&x.Reason)
-	case "dictionaryName":
-		f.String(&x.DictionaryName)
-	case "dictionaryVersion":
-		f.String(&x.DictionaryVersion)
-	case "dateCoded":
-		f.Time(&x.DateCoded)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Coding) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "studyKey":
+			f.String(&x.StudyKey)
+		case "siteName":
+			f.String(&x.SiteName)
+		case "siteId":
+			f.Int(&x.SiteID)
+		case "subjectId":
+			f.Int(&x.SubjectID)
+		case "subjectKey":
+			f.String(&x.SubjectKey)
+		case "formId":
+			f.Int(&x.FormID)
+		case "formName":
+			f.String(&x.FormName)
+		case "formKey":
+			f.String(&x.FormKey)
+		case "revision":
+			f.Int(&x.Revision)
+		case "recordId":
+			f.Int(&x.RecordID)
+		case "variable":
+			f.String(&x.Variable)
+		case "value":
+			f.String(&x.Value)
+		case "codingId":
+			x.decodeCodingID(f)
+		case "code":
+			f.String(&x.Code)
+		case "codedBy":
+			f.String(&x.CodedBy)
+		case "reason":
+			f.String(&x.Reason)
+		case "dictionaryName":
+			f.String(&x.DictionaryName)
+		case "dictionaryVersion":
+			f.String(&x.DictionaryVersion)
+		case "dateCoded":
+			f.Time(&x.DateCoded)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -569,29 +595,31 @@ func (x *Coding) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *User) UnmarshalJSON(data []byte) error {
 	*x = User{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *User) member(f *wire.Field) {
-	switch f.Key {
-	case "userId":
-		f.String(&x.UserID)
-	case "login":
-		f.String(&x.Login)
-	case "firstName":
-		f.String(&x.FirstName)
-	case "lastName":
-		f.String(&x.LastName)
-	case "email":
-		f.String(&x.Email)
-	case "userActiveInStudy":
-		f.Bool(&x.UserActiveInStudy)
-	case "roles":
-		wire.List(f, &x.Roles)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *User) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "userId":
+			f.String(&x.UserID)
+		case "login":
+			f.String(&x.Login)
+		case "firstName":
+			f.String(&x.FirstName)
+		case "lastName":
+			f.String(&x.LastName)
+		case "email":
+			f.String(&x.Email)
+		case "userActiveInStudy":
+			f.Bool(&x.UserActiveInStudy)
+		case "roles":
+			wire.List(f, &x.Roles)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -599,33 +627,35 @@ func (x *User) member(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Role) UnmarshalJSON(data []byte) error {
 	*x = Role{}
-	return wire.DecodeObject(data, &x.Extra, x.member)
+	return wire.DecodeObject(data, &x.Extra, x.member())
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Role) member(f *wire.Field) {
-	switch f.Key {
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateModified":
-		f.Time(&x.DateModified)
-	case "roleId":
-		f.String(&x.RoleID)
-	case "communityId":
-		f.Int(&x.CommunityID)
-	case "name":
-		f.String(&x.Name)
-	case "description":
-		f.String(&x.Description)
-	case "level":
-		f.Int(&x.Level)
-	case "type":
-		f.String(&x.Type)
-	case "inactive":
-		f.Bool(&x.Inactive)
-	default:
-		f.Keep()
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Role) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateModified":
+			f.Time(&x.DateModified)
+		case "roleId":
+			f.String(&x.RoleID)
+		case "communityId":
+			f.Int(&x.CommunityID)
+		case "name":
+			f.String(&x.Name)
+		case "description":
+			f.String(&x.Description)
+		case "level":
+			f.Int(&x.Level)
+		case "type":
+			f.String(&x.Type)
+		case "inactive":
+			f.Bool(&x.Inactive)
+		default:
+			f.Keep()
+		}
 	}
 }
 
@@ -648,8 +678,8 @@ func (x *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
 	return end, err
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
 func (x *Record) member(shared bool) func(f *wire.Field) {
 	return func(f *wire.Field) {
 		switch f.Key {
@@ -701,36 +731,38 @@ func (x *Record) member(shared bool) func(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Job) UnmarshalJSON(data []byte) error {
 	*x = Job{}
-	err := wire.DecodeObject(data, &x.Extra, x.member)
+	err := wire.DecodeObject(data, &x.Extra, x.member())
 	x.setStatus()
 	return err
 }
 
-// member stores one member of a JSON object in x: a field by the setter of its type, any other
-// member in x.Extra.
-func (x *Job) member(f *wire.Field) {
-	switch f.Key {
-	case "jobId":
-		f.String(&x.JobID)
-	case "batchId":
-		f.String(&x.BatchID)
-	case "state":
-		f.String(&x.State)
-	case "dateCreated":
-		f.Time(&x.DateCreated)
-	case "dateStarted":
-		f.Time(&x.DateStarted)
-	case "dateFinished":
-		f.Time(&x.DateFinished)
-	case "progress":
-		f.Int(&x.Progress)
-	case "resultUrl":
-		f.String(&x.ResultURL)
-	case "results":
-		if !f.Value.IsAbsent() {
-			f.Raw(&x.Results)
+// member returns the function that stores one member of a JSON object in x: a field by the setter
+// of its type, any other member in x.Extra.
+func (x *Job) member() func(f *wire.Field) {
+	return func(f *wire.Field) {
+		switch f.Key {
+		case "jobId":
+			f.String(&x.JobID)
+		case "batchId":
+			f.String(&x.BatchID)
+		case "state":
+			f.String(&x.State)
+		case "dateCreated":
+			f.Time(&x.DateCreated)
+		case "dateStarted":
+			f.Time(&x.DateStarted)
+		case "dateFinished":
+			f.Time(&x.DateFinished)
+		case "progress":
+			f.Int(&x.Progress)
+		case "resultUrl":
+			f.String(&x.ResultURL)
+		case "results":
+			if !f.Value.IsAbsent() {
+				f.Raw(&x.Results)
+			}
+		default:
+			f.Keep()
 		}
-	default:
-		f.Keep()
 	}
 }

@@ -76,56 +76,55 @@ func writeDecoders(plans []*modelPlan) *file {
 	return f
 }
 
+// writeDecoder writes a model's UnmarshalJSON, its decodeAt when it is decoded in place, and
+// the member function both decode with. member returns a closure, which the compiler inlines
+// into its callers: each member costs one indirect call, as in a hand-written closure.
 func writeDecoder(f *file, p *modelPlan) {
-	member, memberDecl := "x.member", "member(f *wire.Field)"
-	if p.Shared {
-		member, memberDecl = "x.member(false)", "member(shared bool) func(f *wire.Field)"
-	}
 	f.comment("UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads " +
 		"values: members x does not know, or cannot read as its field's type, are kept in x.Extra.")
 	f.printf("func (x *%s) UnmarshalJSON(data []byte) error {\n*x = %[1]s{}\n", p.Type)
-	if p.After == "" {
-		f.printf("return wire.DecodeObject(data, &x.Extra, %s)\n}\n\n", member)
-	} else {
-		f.printf("err := wire.DecodeObject(data, &x.Extra, %s)\nx.%s()\nreturn err\n}\n\n", member, p.After)
+	member := "x.member()"
+	if p.Shared {
+		member = "x.member(false)"
 	}
+	writeDecodeCall(f, p, "DecodeObject(data, &x.Extra, "+member+")", "err", "err")
 
 	if p.InPlace {
-		params, member := "data []byte, i int", "x.member"
-		if p.Shared {
-			params, member = "data []byte, i int, shared bool", "x.member(shared)"
-		}
 		doc := "decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) " +
 			"and returns the offset just past it."
+		params, member := "data []byte, i int", "x.member()"
 		if p.Shared {
 			doc += " With shared, its raw values are slices of data, which must not change afterwards; " +
 				"otherwise they are copies."
+			params, member = "data []byte, i int, shared bool", "x.member(shared)"
 		}
 		f.comment("%s", doc)
 		f.printf("func (x *%s) decodeAt(%s) (int, error) {\n*x = %[1]s{}\n", p.Type, params)
-		if p.After == "" {
-			f.printf("return wire.DecodeObjectAt(data, i, &x.Extra, %s)\n}\n\n", member)
-		} else {
-			f.printf("end, err := wire.DecodeObjectAt(data, i, &x.Extra, %s)\nx.%s()\nreturn end, err\n}\n\n", member, p.After)
-		}
+		writeDecodeCall(f, p, "DecodeObjectAt(data, i, &x.Extra, "+member+")", "end, err", "end, err")
 	}
 
-	f.comment("member stores one member of a JSON object in x: a field by the setter of its type, any " +
-		"other member in x.Extra.")
-	f.printf("func (x *%s) %s {\n", p.Type, memberDecl)
+	f.comment("member returns the function that stores one member of a JSON object in x: a field by " +
+		"the setter of its type, any other member in x.Extra.")
+	param := ""
 	if p.Shared {
-		f.printf("return func(f *wire.Field) {\n")
+		param = "shared bool"
 	}
-	f.printf("switch f.Key {\n")
+	f.printf("func (x *%s) member(%s) func(f *wire.Field) {\nreturn func(f *wire.Field) {\nswitch f.Key {\n", p.Type, param)
 	for i := range p.st.fields {
 		fl := &p.st.fields[i]
 		f.printf("case %q:\n%s\n", fl.name, setter(p, fl))
 	}
-	f.printf("default:\nf.Keep()\n}\n")
-	if p.Shared {
-		f.printf("}\n")
+	f.printf("default:\nf.Keep()\n}\n}\n}\n\n")
+}
+
+// writeDecodeCall ends a decoding function with the call to package wire, then the model's
+// After hook, if any, before it returns the call's results.
+func writeDecodeCall(f *file, p *modelPlan, call, results, returns string) {
+	if p.After == "" {
+		f.printf("return wire.%s\n}\n\n", call)
+		return
 	}
-	f.printf("}\n\n")
+	f.printf("%s := wire.%s\nx.%s()\nreturn %s\n}\n\n", results, call, p.After, returns)
 }
 
 // setter is the statement that decodes a field.
