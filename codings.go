@@ -34,69 +34,14 @@ type Coding struct {
 	Extra             Extra     `json:"-"` // members this version does not know
 }
 
-// UnmarshalJSON decodes a coding tolerantly (see package wire). codingId may be a number or a
-// string.
-func (c *Coding) UnmarshalJSON(data []byte) error {
-	*c = Coding{}
-	return wire.DecodeObject(data, &c.Extra, c.member)
-}
-
-// decodeAt decodes the coding at data[i] in place (see the pager's decodeItemAt) and returns
-// the offset just past it.
-func (c *Coding) decodeAt(data []byte, i int) (int, error) {
-	*c = Coding{}
-	return wire.DecodeObjectAt(data, i, &c.Extra, c.member)
-}
-
-// member decodes one member of a coding into c.
-func (c *Coding) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&c.StudyKey)
-	case "siteName":
-		f.String(&c.SiteName)
-	case "siteId":
-		f.Int(&c.SiteID)
-	case "subjectId":
-		f.Int(&c.SubjectID)
-	case "subjectKey":
-		f.String(&c.SubjectKey)
-	case "formId":
-		f.Int(&c.FormID)
-	case "formName":
-		f.String(&c.FormName)
-	case "formKey":
-		f.String(&c.FormKey)
-	case "revision":
-		f.Int(&c.Revision)
-	case "recordId":
-		f.Int(&c.RecordID)
-	case "variable":
-		f.String(&c.Variable)
-	case "value":
-		f.String(&c.Value)
-	case "codingId":
-		// An integral number is written in plain digits (7.0 and 7e0 are "7").
-		if n, ok := f.Value.Int(); ok && f.Value.Kind() == wire.Number {
-			c.CodingID = itoa(n)
-			return
-		}
-		f.String(&c.CodingID)
-	case "code":
-		f.String(&c.Code)
-	case "codedBy":
-		f.String(&c.CodedBy)
-	case "reason":
-		f.String(&c.Reason)
-	case "dictionaryName":
-		f.String(&c.DictionaryName)
-	case "dictionaryVersion":
-		f.String(&c.DictionaryVersion)
-	case "dateCoded":
-		f.Time(&c.DateCoded)
-	default:
-		f.Keep()
+// decodeCodingID decodes codingId, a number or a string: an integral number is written in
+// plain digits (7.0 and 7e0 are "7"), anything else as text.
+func (c *Coding) decodeCodingID(f *wire.Field) {
+	if n, ok := f.Value.Int(); ok && f.Value.Kind() == wire.Number {
+		c.CodingID = itoa(n)
+		return
 	}
+	f.String(&c.CodingID)
 }
 
 var codingsEndpoint = endpoint{pattern: "/studies/{studyKey}/codings", idField: "codingId"}

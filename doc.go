@@ -181,3 +181,8 @@
 // [Timestamp] reads every known layout and keeps unparsable text, and fields a model does not
 // know are kept in its [Extra] map rather than dropped.
 package imednet
+
+// The models' decoders (decode_gen.go), the export's reference tables and the CLI's columns are
+// generated from the model structs; see internal/gen/models.
+//
+//go:generate go run ./internal/gen/models

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"iter"
 	"strings"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Form is a study's form definition (an eCRF).
@@ -34,51 +32,6 @@ type Form struct {
 	DateCreated  Timestamp `json:"dateCreated"`
 	DateModified Timestamp `json:"dateModified"`
 	Extra        Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a form tolerantly (see package wire).
-func (x *Form) UnmarshalJSON(data []byte) error {
-	*x = Form{}
-	return wire.DecodeObject(data, &x.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&x.StudyKey)
-		case "formId":
-			f.Int(&x.FormID)
-		case "formKey":
-			f.String(&x.FormKey)
-		case "formName":
-			f.String(&x.FormName)
-		case "formType":
-			f.String(&x.FormType)
-		case "revision":
-			f.Int(&x.Revision)
-		case "embeddedLog":
-			f.Bool(&x.EmbeddedLog)
-		case "enforceOwnership":
-			f.Bool(&x.EnforceOwnership)
-		case "userAgreement":
-			f.Bool(&x.UserAgreement)
-		case "subjectRecordReport":
-			f.Bool(&x.SubjectRecordReport)
-		case "unscheduledVisit":
-			f.Bool(&x.UnscheduledVisit)
-		case "otherForms":
-			f.Bool(&x.OtherForms)
-		case "eproForm":
-			f.Bool(&x.EproForm)
-		case "allowCopy":
-			f.Bool(&x.AllowCopy)
-		case "disabled":
-			f.Bool(&x.Disabled)
-		case "dateCreated":
-			f.Time(&x.DateCreated)
-		case "dateModified":
-			f.Time(&x.DateModified)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var (

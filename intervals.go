@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Interval is a visit definition of a study's schedule (a "visit" in the study design, such
@@ -51,82 +49,12 @@ type Interval struct {
 	Extra        Extra          `json:"-"` // members this version does not know
 }
 
-// UnmarshalJSON decodes an interval tolerantly (see package wire).
-func (x *Interval) UnmarshalJSON(data []byte) error {
-	*x = Interval{}
-	return wire.DecodeObject(data, &x.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&x.StudyKey)
-		case "intervalId":
-			f.Int(&x.IntervalID)
-		case "intervalName":
-			f.String(&x.IntervalName)
-		case "intervalDescription":
-			f.String(&x.IntervalDescription)
-		case "intervalSequence":
-			f.Int(&x.IntervalSequence)
-		case "intervalGroupId":
-			f.Int(&x.IntervalGroupID)
-		case "intervalGroupName":
-			f.String(&x.IntervalGroupName)
-		case "timeline":
-			f.String(&x.Timeline)
-		case "definedUsingInterval":
-			f.String(&x.DefinedUsingInterval)
-		case "windowCalculationForm":
-			f.String(&x.WindowCalculationForm)
-		case "windowCalculationDate":
-			f.String(&x.WindowCalculationDate)
-		case "actualDateForm":
-			f.String(&x.ActualDateForm)
-		case "actualDate":
-			f.String(&x.ActualDate)
-		case "dueDateWillBeIn":
-			f.Int(&x.DueDateWillBeIn)
-		case "negativeSlack":
-			f.Int(&x.NegativeSlack)
-		case "positiveSlack":
-			f.Int(&x.PositiveSlack)
-		case "eproGracePeriod":
-			f.Int(&x.EproGracePeriod)
-		case "forms":
-			wire.List(f, &x.Forms)
-		case "disabled":
-			f.Bool(&x.Disabled)
-		case "dateCreated":
-			f.Time(&x.DateCreated)
-		case "dateModified":
-			f.Time(&x.DateModified)
-		default:
-			f.Keep()
-		}
-	})
-}
-
 // IntervalForm is a form scheduled in an [Interval].
 type IntervalForm struct {
 	FormID   int    `json:"formId"`
 	FormKey  string `json:"formKey"`
 	FormName string `json:"formName"`
 	Extra    Extra  `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes an interval's form tolerantly (see package wire).
-func (x *IntervalForm) UnmarshalJSON(data []byte) error {
-	*x = IntervalForm{}
-	return wire.DecodeObject(data, &x.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "formId":
-			f.Int(&x.FormID)
-		case "formKey":
-			f.String(&x.FormKey)
-		case "formName":
-			f.String(&x.FormName)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var intervalsEndpoint = endpoint{pattern: "/studies/{studyKey}/intervals", idField: "intervalId"}

@@ -62,39 +62,8 @@ type Job struct {
 	Extra        Extra           `json:"-"`                 // members this version does not know
 }
 
-// UnmarshalJSON decodes a job tolerantly (see package wire): numbers may arrive as strings
-// (progress "75"), dates in any known layout, and unknown members are kept in Extra.
-func (j *Job) UnmarshalJSON(data []byte) error {
-	*j = Job{}
-	err := wire.DecodeObject(data, &j.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "jobId":
-			f.String(&j.JobID)
-		case "batchId":
-			f.String(&j.BatchID)
-		case "state":
-			f.String(&j.State)
-		case "dateCreated":
-			f.Time(&j.DateCreated)
-		case "dateStarted":
-			f.Time(&j.DateStarted)
-		case "dateFinished":
-			f.Time(&j.DateFinished)
-		case "progress":
-			f.Int(&j.Progress)
-		case "resultUrl":
-			f.String(&j.ResultURL)
-		case "results":
-			if !f.Value.IsAbsent() {
-				f.Raw(&j.Results)
-			}
-		default:
-			f.Keep()
-		}
-	})
-	j.Status = ParseJobState(j.State)
-	return err
-}
+// setStatus derives the normalised Status of a decoded job from its State.
+func (j *Job) setStatus() { j.Status = ParseJobState(j.State) }
 
 // status is j.Status, or the state's normalised form when Status was not set (a Job built
 // by hand).

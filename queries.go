@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Query is a data clarification request raised on a subject, a record or a question.
@@ -25,53 +23,6 @@ type Query struct {
 	Extra          Extra          `json:"-"`             // members this version does not know
 }
 
-// UnmarshalJSON decodes a query tolerantly (see package wire).
-func (q *Query) UnmarshalJSON(data []byte) error {
-	*q = Query{}
-	return wire.DecodeObject(data, &q.Extra, q.member)
-}
-
-// decodeAt decodes the query at data[i] in place (see the pager's decodeItemAt) and returns
-// the offset just past it.
-func (q *Query) decodeAt(data []byte, i int) (int, error) {
-	*q = Query{}
-	return wire.DecodeObjectAt(data, i, &q.Extra, q.member)
-}
-
-// member decodes one member of a query into q.
-func (q *Query) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&q.StudyKey)
-	case "subjectId":
-		f.Int(&q.SubjectID)
-	case "subjectOid":
-		f.String(&q.SubjectOID)
-	case "annotationType":
-		f.String(&q.AnnotationType)
-	case "annotationId":
-		f.Int(&q.AnnotationID)
-	case "type":
-		f.String(&q.Type)
-	case "description":
-		f.String(&q.Description)
-	case "recordId":
-		f.Int(&q.RecordID)
-	case "variable":
-		f.String(&q.Variable)
-	case "subjectKey":
-		f.String(&q.SubjectKey)
-	case "dateCreated":
-		f.Time(&q.DateCreated)
-	case "dateModified":
-		f.Time(&q.DateModified)
-	case "queryComments":
-		wire.List(f, &q.QueryComments)
-	default:
-		f.Keep()
-	}
-}
-
 // QueryComment is one step of a query's history: a comment or a status change.
 type QueryComment struct {
 	Sequence         int       `json:"sequence"`         // position in the query's history
@@ -81,29 +32,6 @@ type QueryComment struct {
 	Closed           bool      `json:"closed"` // the query was closed at this step
 	Date             Timestamp `json:"date"`
 	Extra            Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a query comment tolerantly (see package wire).
-func (c *QueryComment) UnmarshalJSON(data []byte) error {
-	*c = QueryComment{}
-	return wire.DecodeObject(data, &c.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "sequence":
-			f.Int(&c.Sequence)
-		case "annotationStatus":
-			f.String(&c.AnnotationStatus)
-		case "user":
-			f.String(&c.User)
-		case "comment":
-			f.String(&c.Comment)
-		case "closed":
-			f.Bool(&c.Closed)
-		case "date":
-			f.Time(&c.Date)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var queriesEndpoint = endpoint{pattern: "/studies/{studyKey}/queries", idField: "annotationId"}

@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // RecordRevision is one entry of the audit trail: a saved version of a record.
@@ -28,63 +26,6 @@ type RecordRevision struct {
 	Deleted          bool      `json:"deleted"` // the record was deleted in this revision
 	DateCreated      Timestamp `json:"dateCreated"`
 	Extra            Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a record revision tolerantly (see package wire).
-func (r *RecordRevision) UnmarshalJSON(data []byte) error {
-	*r = RecordRevision{}
-	return wire.DecodeObject(data, &r.Extra, r.member)
-}
-
-// decodeAt decodes the revision at data[i] in place (see the pager's decodeItemAt) and
-// returns the offset just past it.
-func (r *RecordRevision) decodeAt(data []byte, i int) (int, error) {
-	*r = RecordRevision{}
-	return wire.DecodeObjectAt(data, i, &r.Extra, r.member)
-}
-
-// member decodes one member of a revision into r.
-func (r *RecordRevision) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&r.StudyKey)
-	case "recordRevisionId":
-		f.Int(&r.RecordRevisionID)
-	case "recordId":
-		f.Int(&r.RecordID)
-	case "recordOid":
-		f.String(&r.RecordOID)
-	case "recordRevision":
-		f.Int(&r.RecordRevision)
-	case "dataRevision":
-		f.Int(&r.DataRevision)
-	case "recordStatus":
-		f.String(&r.RecordStatus)
-	case "subjectId":
-		f.Int(&r.SubjectID)
-	case "subjectOid":
-		f.String(&r.SubjectOID)
-	case "subjectKey":
-		f.String(&r.SubjectKey)
-	case "siteId":
-		f.Int(&r.SiteID)
-	case "formKey":
-		f.String(&r.FormKey)
-	case "intervalId":
-		f.Int(&r.IntervalID)
-	case "role":
-		f.String(&r.Role)
-	case "user":
-		f.String(&r.User)
-	case "reasonForChange":
-		f.String(&r.ReasonForChange)
-	case "deleted":
-		f.Bool(&r.Deleted)
-	case "dateCreated":
-		f.Time(&r.DateCreated)
-	default:
-		f.Keep()
-	}
 }
 
 var recordRevisionsEndpoint = endpoint{pattern: "/studies/{studyKey}/recordRevisions", idField: "recordRevisionId"}

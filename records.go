@@ -38,80 +38,32 @@ type Record struct {
 	Extra          Extra      `json:"-"`          // members this version does not know
 }
 
-// UnmarshalJSON decodes a record tolerantly (see package wire). A null, blank or absent
-// recordData is an empty RecordData; one that is not an object is kept in Extra.
-func (r *Record) UnmarshalJSON(data []byte) error {
-	*r = Record{RecordData: RecordData{}}
-	return wire.DecodeObject(data, &r.Extra, r.member(false))
-}
-
-// decodeAt decodes the record at data[i] in place (see the pager's decodeItemAt) and returns
-// the offset just past it. With shared, the RecordData values are slices of data, which must
-// not change afterwards; otherwise they are a copy.
-func (r *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
-	*r = Record{RecordData: RecordData{}}
-	return wire.DecodeObjectAt(data, i, &r.Extra, r.member(shared))
-}
-
-// member returns the function that decodes each member of a record into r; with shared, the
-// RecordData values are slices of the decoded bytes instead of a copy.
-func (r *Record) member(shared bool) func(f *wire.Field) {
-	return func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&r.StudyKey)
-		case "intervalId":
-			f.Int(&r.IntervalID)
-		case "formId":
-			f.Int(&r.FormID)
-		case "formKey":
-			f.String(&r.FormKey)
-		case "siteId":
-			f.Int(&r.SiteID)
-		case "recordId":
-			f.Int(&r.RecordID)
-		case "recordOid":
-			f.String(&r.RecordOID)
-		case "recordType":
-			f.String(&r.RecordType)
-		case "recordStatus":
-			f.String(&r.RecordStatus)
-		case "deleted":
-			f.Bool(&r.Deleted)
-		case "dateCreated":
-			f.Time(&r.DateCreated)
-		case "dateModified":
-			f.Time(&r.DateModified)
-		case "subjectId":
-			f.Int(&r.SubjectID)
-		case "subjectOid":
-			f.String(&r.SubjectOID)
-		case "subjectKey":
-			f.String(&r.SubjectKey)
-		case "visitId":
-			f.Int(&r.VisitID)
-		case "parentRecordId":
-			f.Int(&r.ParentRecordID)
-		case "keywords":
-			wire.List(f, &r.Keywords)
-		case "recordData":
-			switch {
-			case f.Value.IsAbsent():
-				r.RecordData = RecordData{}
-			case f.Value.Kind() == wire.Object:
-				d := RecordData{}
-				if err := d.decode(f.Value, shared); err != nil {
-					f.Keep()
-					return
-				}
-				r.RecordData = d
-			default:
-				r.RecordData = RecordData{}
-				f.Keep()
-			}
-		default:
+// decodeRecordData decodes recordData: an object into a RecordData whose values, with shared,
+// are slices of the decoded bytes (which must not change afterwards) instead of a copy. A
+// null, blank or absent recordData is an empty RecordData; one that is not an object is kept
+// in Extra.
+func (r *Record) decodeRecordData(f *wire.Field, shared bool) {
+	switch {
+	case f.Value.IsAbsent():
+		r.RecordData = RecordData{}
+	case f.Value.Kind() == wire.Object:
+		d := RecordData{}
+		if err := d.decode(f.Value, shared); err != nil {
 			f.Keep()
+			return
 		}
+		r.RecordData = d
+	default:
+		r.RecordData = RecordData{}
+		f.Keep()
+	}
+}
+
+// ensureRecordData makes the RecordData of a decoded record an empty map rather than nil
+// when the JSON had no recordData.
+func (r *Record) ensureRecordData() {
+	if r.RecordData == nil {
+		r.RecordData = RecordData{}
 	}
 }
 

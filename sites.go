@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Site is a study site (a hospital or clinic that enrols subjects).
@@ -16,29 +14,6 @@ type Site struct {
 	DateCreated          Timestamp `json:"dateCreated"`
 	DateModified         Timestamp `json:"dateModified"`
 	Extra                Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a site tolerantly (see package wire).
-func (s *Site) UnmarshalJSON(data []byte) error {
-	*s = Site{}
-	return wire.DecodeObject(data, &s.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&s.StudyKey)
-		case "siteId":
-			f.Int(&s.SiteID)
-		case "siteName":
-			f.String(&s.SiteName)
-		case "siteEnrollmentStatus":
-			f.String(&s.SiteEnrollmentStatus)
-		case "dateCreated":
-			f.Time(&s.DateCreated)
-		case "dateModified":
-			f.Time(&s.DateModified)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var sitesEndpoint = endpoint{pattern: "/studies/{studyKey}/sites", idField: "siteId"}

@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Study is a clinical study the key may see.
@@ -18,33 +16,6 @@ type Study struct {
 	DateCreated      Timestamp `json:"dateCreated"`
 	DateModified     Timestamp `json:"dateModified"`
 	Extra            Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a study tolerantly (see package wire).
-func (s *Study) UnmarshalJSON(data []byte) error {
-	*s = Study{}
-	return wire.DecodeObject(data, &s.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "sponsorKey":
-			f.String(&s.SponsorKey)
-		case "studyKey":
-			f.String(&s.StudyKey)
-		case "studyId":
-			f.Int(&s.StudyID)
-		case "studyName":
-			f.String(&s.StudyName)
-		case "studyDescription":
-			f.String(&s.StudyDescription)
-		case "studyType":
-			f.String(&s.StudyType)
-		case "dateCreated":
-			f.Time(&s.DateCreated)
-		case "dateModified":
-			f.Time(&s.DateModified)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var studiesEndpoint = endpoint{pattern: "/studies", idField: "studyKey"}

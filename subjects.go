@@ -5,8 +5,6 @@ import (
 	"errors"
 	"iter"
 	"strings"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Subject is a study participant enrolled at a site.
@@ -27,51 +25,6 @@ type Subject struct {
 	DateModified        Timestamp `json:"dateModified"`
 	Keywords            []Keyword `json:"keywords"` // labels attached to the subject; nil when absent or null
 	Extra               Extra     `json:"-"`        // members this version does not know
-}
-
-// UnmarshalJSON decodes a subject tolerantly (see package wire).
-func (s *Subject) UnmarshalJSON(data []byte) error {
-	*s = Subject{}
-	return wire.DecodeObject(data, &s.Extra, s.member)
-}
-
-// decodeAt decodes the subject at data[i] in place (see the pager's decodeItemAt) and returns
-// the offset just past it.
-func (s *Subject) decodeAt(data []byte, i int) (int, error) {
-	*s = Subject{}
-	return wire.DecodeObjectAt(data, i, &s.Extra, s.member)
-}
-
-// member decodes one member of a subject into s.
-func (s *Subject) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&s.StudyKey)
-	case "subjectId":
-		f.Int(&s.SubjectID)
-	case "subjectOid":
-		f.String(&s.SubjectOID)
-	case "subjectKey":
-		f.String(&s.SubjectKey)
-	case "subjectStatus":
-		f.String(&s.SubjectStatus)
-	case "siteId":
-		f.Int(&s.SiteID)
-	case "siteName":
-		f.String(&s.SiteName)
-	case "deleted":
-		f.Bool(&s.Deleted)
-	case "enrollmentStartDate":
-		f.Time(&s.EnrollmentStartDate)
-	case "dateCreated":
-		f.Time(&s.DateCreated)
-	case "dateModified":
-		f.Time(&s.DateModified)
-	case "keywords":
-		wire.List(f, &s.Keywords)
-	default:
-		f.Keep()
-	}
 }
 
 var (

@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // User is a user with access to a study.
@@ -21,31 +19,6 @@ type User struct {
 	UserActiveInStudy bool   `json:"userActiveInStudy"` // the user is active in this study
 	Roles             []Role `json:"roles"`             // the user's roles in the study
 	Extra             Extra  `json:"-"`                 // members this version does not know
-}
-
-// UnmarshalJSON decodes a user tolerantly (see package wire).
-func (u *User) UnmarshalJSON(data []byte) error {
-	*u = User{}
-	return wire.DecodeObject(data, &u.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "userId":
-			f.String(&u.UserID)
-		case "login":
-			f.String(&u.Login)
-		case "firstName":
-			f.String(&u.FirstName)
-		case "lastName":
-			f.String(&u.LastName)
-		case "email":
-			f.String(&u.Email)
-		case "userActiveInStudy":
-			f.Bool(&u.UserActiveInStudy)
-		case "roles":
-			wire.List(f, &u.Roles)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 // Role is a role a user holds in a study.
@@ -63,35 +36,6 @@ type Role struct {
 	Type         string    `json:"type"`  // the role's category
 	Inactive     bool      `json:"inactive"`
 	Extra        Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a role tolerantly (see package wire).
-func (r *Role) UnmarshalJSON(data []byte) error {
-	*r = Role{}
-	return wire.DecodeObject(data, &r.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "dateCreated":
-			f.Time(&r.DateCreated)
-		case "dateModified":
-			f.Time(&r.DateModified)
-		case "roleId":
-			f.String(&r.RoleID)
-		case "communityId":
-			f.Int(&r.CommunityID)
-		case "name":
-			f.String(&r.Name)
-		case "description":
-			f.String(&r.Description)
-		case "level":
-			f.Int(&r.Level)
-		case "type":
-			f.String(&r.Type)
-		case "inactive":
-			f.Bool(&r.Inactive)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 // UserListOptions are the parameters of the users list. A nil *UserListOptions means the

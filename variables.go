@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Variable is a field of a form: one question of an eCRF.
@@ -31,49 +29,6 @@ type Variable struct {
 	Label        string    `json:"label"`       // see VariableName
 	Blinded      bool      `json:"blinded"`     // the variable is blinded (hidden from some roles)
 	Extra        Extra     `json:"-"`           // members this version does not know
-}
-
-// UnmarshalJSON decodes a variable tolerantly (see package wire).
-func (v *Variable) UnmarshalJSON(data []byte) error {
-	*v = Variable{}
-	return wire.DecodeObject(data, &v.Extra, func(f *wire.Field) {
-		switch f.Key {
-		case "studyKey":
-			f.String(&v.StudyKey)
-		case "variableId":
-			f.Int(&v.VariableID)
-		case "variableType":
-			f.String(&v.VariableType)
-		case "variableName":
-			f.String(&v.VariableName)
-		case "sequence":
-			f.Int(&v.Sequence)
-		case "revision":
-			f.Int(&v.Revision)
-		case "disabled":
-			f.Bool(&v.Disabled)
-		case "dateCreated":
-			f.Time(&v.DateCreated)
-		case "dateModified":
-			f.Time(&v.DateModified)
-		case "formId":
-			f.Int(&v.FormID)
-		case "variableOid":
-			f.String(&v.VariableOID)
-		case "deleted":
-			f.Bool(&v.Deleted)
-		case "formKey":
-			f.String(&v.FormKey)
-		case "formName":
-			f.String(&v.FormName)
-		case "label":
-			f.String(&v.Label)
-		case "blinded":
-			f.Bool(&v.Blinded)
-		default:
-			f.Keep()
-		}
-	})
 }
 
 var variablesEndpoint = endpoint{pattern: "/studies/{studyKey}/variables", idField: "variableId"}

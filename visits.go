@@ -3,8 +3,6 @@ package imednet
 import (
 	"context"
 	"iter"
-
-	"github.com/imednet/imednet-go/internal/wire"
 )
 
 // Visit is one subject's instance of an [Interval]: the window in which the visit is due and
@@ -33,57 +31,6 @@ type Visit struct {
 	DateCreated  Timestamp `json:"dateCreated"`
 	DateModified Timestamp `json:"dateModified"`
 	Extra        Extra     `json:"-"` // members this version does not know
-}
-
-// UnmarshalJSON decodes a visit tolerantly (see package wire).
-func (v *Visit) UnmarshalJSON(data []byte) error {
-	*v = Visit{}
-	return wire.DecodeObject(data, &v.Extra, v.member)
-}
-
-// decodeAt decodes the visit at data[i] in place (see the pager's decodeItemAt) and returns
-// the offset just past it.
-func (v *Visit) decodeAt(data []byte, i int) (int, error) {
-	*v = Visit{}
-	return wire.DecodeObjectAt(data, i, &v.Extra, v.member)
-}
-
-// member decodes one member of a visit into v.
-func (v *Visit) member(f *wire.Field) {
-	switch f.Key {
-	case "studyKey":
-		f.String(&v.StudyKey)
-	case "visitId":
-		f.Int(&v.VisitID)
-	case "intervalId":
-		f.Int(&v.IntervalID)
-	case "intervalName":
-		f.String(&v.IntervalName)
-	case "subjectId":
-		f.Int(&v.SubjectID)
-	case "subjectKey":
-		f.String(&v.SubjectKey)
-	case "startDate":
-		f.Time(&v.StartDate)
-	case "endDate":
-		f.Time(&v.EndDate)
-	case "dueDate":
-		f.Time(&v.DueDate)
-	case "visitDate":
-		f.Time(&v.VisitDate)
-	case "visitDateForm":
-		f.String(&v.VisitDateForm)
-	case "visitDateQuestion":
-		f.String(&v.VisitDateQuestion)
-	case "deleted":
-		f.Bool(&v.Deleted)
-	case "dateCreated":
-		f.Time(&v.DateCreated)
-	case "dateModified":
-		f.Time(&v.DateModified)
-	default:
-		f.Keep()
-	}
 }
 
 var visitsEndpoint = endpoint{pattern: "/studies/{studyKey}/visits", idField: "visitId"}

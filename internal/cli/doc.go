@@ -8,7 +8,9 @@
 //	                           format, study key), exit codes and errors, argument checks
 //	internal/cli/output/       the output formats: table, json, jsonl, csv (List, One, Column)
 //	internal/cli/resource/     the one "<noun> list" / "<noun> get" implementation, and the Spec
-//	                           of every resource (specs.go): studies, sites, subjects, ...
+//	                           of every resource (specs.go): studies, sites, subjects, ...; the
+//	                           columns are generated from the model structs (columns_gen.go,
+//	                           see internal/gen/models)
 //	internal/cli/records/      records: resource's list and get, plus "records create"
 //	internal/cli/jobs/         jobs status, jobs wait (WaitAll is shared with records create)
 //	internal/cli/study/        study structure
