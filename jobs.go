@@ -248,22 +248,22 @@ func (s *JobsService) Wait(ctx context.Context, study, batchID string, opts *Wai
 	if err != nil {
 		return nil, err
 	}
-	clk := s.client.clock
-	start := clk.Now()
-	var deadline time.Time
-	if cfg.timeout > 0 {
-		deadline = start.Add(cfg.timeout)
-		var cancel context.CancelFunc
-		ctx, cancel = withTimeoutBackstop(ctx, cfg.timeout)
-		defer cancel()
-	}
+	ctx, start, deadline, cancel := s.client.startWait(ctx, cfg.timeout)
+	defer cancel()
 	return s.wait(ctx, path, batchID, cfg, start, deadline, true)
 }
 
-// withTimeoutBackstop bounds ctx by d of real time, so that a poll in flight cannot outlast
-// the wait's Timeout by much. The Timeout itself is measured with the client's clock.
-func withTimeoutBackstop(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d+time.Second)
+// startWait starts a wait of at most timeout (none when 0). It returns the start and the
+// deadline (zero without a timeout), both by the client's clock, and ctx bounded by the
+// timeout plus a second of real time, so that a poll in flight cannot outlast the wait by
+// much; cancel releases it.
+func (c *Client) startWait(ctx context.Context, timeout time.Duration) (_ context.Context, start, deadline time.Time, cancel context.CancelFunc) {
+	start = c.clock.Now()
+	if timeout <= 0 {
+		return ctx, start, time.Time{}, func() {}
+	}
+	ctx, cancel = context.WithTimeout(ctx, timeout+time.Second)
+	return ctx, start, start.Add(timeout), cancel
 }
 
 // wait polls the job at path. start is when the wait began and deadline (zero for none) when

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 )
 
 // RecordRequest is one record to create or update with [RecordsService.Create], an item of
@@ -530,15 +529,8 @@ func (s *RecordsService) CreateAndWait(ctx context.Context, study string, reqs [
 	if err != nil {
 		return jobs, err
 	}
-	clk := s.client.clock
-	start := clk.Now()
-	var deadline time.Time
-	if wcfg.timeout > 0 {
-		deadline = start.Add(wcfg.timeout)
-		var cancel context.CancelFunc
-		ctx, cancel = withTimeoutBackstop(ctx, wcfg.timeout)
-		defer cancel()
-	}
+	ctx, start, deadline, cancel := s.client.startWait(ctx, wcfg.timeout)
+	defer cancel()
 	out := append([]*Job(nil), jobs...)
 	var errs []error
 	polled := false
