@@ -50,21 +50,9 @@ func (st *Study) plan(items []item) ([]op, error) {
 func (st *Study) planItem(it *item) (op, error) {
 	var o op
 	// The form.
-	fi := -1
-	if it.formID.ok {
-		if fi = st.formIndex(it.formID.v); fi < 0 {
-			return o, fmt.Errorf("unknown formId %d", it.formID.v)
-		}
-	}
-	if it.formKey.ok {
-		k, ok := st.formByKey[it.formKey.v]
-		if !ok {
-			return o, fmt.Errorf("unknown formKey %q", it.formKey.v)
-		}
-		if fi >= 0 && fi != k {
-			return o, fmt.Errorf("formKey %q and formId %d name different forms", it.formKey.v, it.formID.v)
-		}
-		fi = k
+	fi, err := resolve(it.formID, it.formKey, st.formIndex, byName(st.formByKey), "formId", "formKey", "forms")
+	if err != nil {
+		return o, err
 	}
 	f := &st.forms[fi]
 	if f.disabled {
@@ -206,41 +194,13 @@ func (st *Study) findSubject(it *item) (int32, bool, error) {
 }
 
 func (st *Study) findRecord(it *item) (int32, error) {
-	ri := int32(-1)
-	if it.recordID.ok {
-		if ri = st.recordIndex(it.recordID.v); ri < 0 {
-			return 0, fmt.Errorf("unknown recordId %d", it.recordID.v)
-		}
-	}
-	if it.recordOID.ok {
-		r := st.recordOIDIndex(it.recordOID.v)
-		if r < 0 {
-			return 0, fmt.Errorf("unknown recordOid %q", it.recordOID.v)
-		}
-		if ri >= 0 && ri != r {
-			return 0, fmt.Errorf("recordId and recordOid name different records")
-		}
-		ri = r
-	}
-	return ri, nil
+	return resolve(it.recordID, it.recordOID, st.recordIndex, st.recordOIDIndex, "recordId", "recordOid", "records")
 }
 
 func (st *Study) findInterval(it *item) (int, error) {
-	iv := -1
-	if it.intervalID.ok {
-		if iv = st.intervalIndex(it.intervalID.v); iv < 0 {
-			return 0, fmt.Errorf("unknown intervalId %d", it.intervalID.v)
-		}
-	}
-	if it.intervalName.ok {
-		k, ok := st.intervalByName[it.intervalName.v]
-		if !ok {
-			return 0, fmt.Errorf("unknown interval %q", it.intervalName.v)
-		}
-		if iv >= 0 && iv != k {
-			return 0, fmt.Errorf("intervalName and intervalId name different intervals")
-		}
-		iv = k
+	iv, err := resolve(it.intervalID, it.intervalName, st.intervalIndex, byName(st.intervalByName), "intervalId", "intervalName", "intervals")
+	if err != nil || iv < 0 {
+		return iv, err
 	}
 	if st.intervals[iv].disabled {
 		return 0, fmt.Errorf("interval %q is disabled", st.intervals[iv].name)
@@ -249,23 +209,41 @@ func (st *Study) findInterval(it *item) (int, error) {
 }
 
 func (st *Study) findSite(it *item) (int, error) {
-	si := -1
-	if it.siteID.ok {
-		if si = st.siteIndex(it.siteID.v); si < 0 {
-			return 0, fmt.Errorf("unknown siteId %d", it.siteID.v)
+	return resolve(it.siteID, it.siteName, st.siteIndex, byName(st.siteByName), "siteId", "siteName", "sites")
+}
+
+// resolve finds the item of a study (a form, a site, a record, ...) that a request names by
+// its id, by a name (a key, a name or an OID), or by both: -1 when it names neither. byID and
+// byName return -1 for an unknown id or name. The errors name the attribute and the value,
+// and both values when they name different items.
+func resolve[I int | int32](id optInt, name optStr, byID func(int64) I, byName func(string) I, idAttr, nameAttr, plural string) (I, error) {
+	found := I(-1)
+	if id.ok {
+		if found = byID(id.v); found < 0 {
+			return 0, fmt.Errorf("unknown %s %d", idAttr, id.v)
 		}
 	}
-	if it.siteName.ok {
-		k, ok := st.siteByName[it.siteName.v]
-		if !ok {
-			return 0, fmt.Errorf("unknown site %q", it.siteName.v)
+	if name.ok {
+		k := byName(name.v)
+		switch {
+		case k < 0:
+			return 0, fmt.Errorf("unknown %s %q", nameAttr, name.v)
+		case found >= 0 && found != k:
+			return 0, fmt.Errorf("%s %q and %s %d name different %s", nameAttr, name.v, idAttr, id.v, plural)
 		}
-		if si >= 0 && si != k {
-			return 0, fmt.Errorf("siteName and siteId name different sites")
-		}
-		si = k
+		found = k
 	}
-	return si, nil
+	return found, nil
+}
+
+// byName looks names up in m, -1 for a name m does not hold.
+func byName(m map[string]int) func(string) int {
+	return func(name string) int {
+		if i, ok := m[name]; ok {
+			return i
+		}
+		return -1
+	}
 }
 
 // convertValue checks a submitted value against its variable's type and returns the text
