@@ -211,6 +211,50 @@ func TestSandboxServe(t *testing.T) {
 	}
 }
 
+// A sandbox listening on every interface prints a URL that the CLI on this machine
+// accepts (a loopback one), not the wildcard address, which it refuses as plain http.
+func TestSandboxServeOnEveryInterface(t *testing.T) {
+	io, _, out, errOut := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" }}
+	ready := make(chan string, 1)
+	o := &sandbox.ServeOptions{Factory: f, Addr: "0.0.0.0:0", Seed: 1, Subjects: 2, Records: 2,
+		Ready: func(url string) { ready <- url }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sandbox.ServeRun(ctx, o) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve ended: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// The banner's lines, as a user would paste them.
+	vars := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export "), "="); ok {
+			vars[k] = v
+		}
+	}
+	base := vars[imednet.EnvBaseURL]
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("banner's %s=%q, want a loopback URL:\n%s", imednet.EnvBaseURL, base, out.String())
+	}
+	if !strings.Contains(errOut.String(), "warning: the sandbox listens on") {
+		t.Errorf("no warning that it listens beyond this machine:\n%s", errOut.String())
+	}
+	r := run(t, env{vars: vars}, "sites", "list")
+	mustOK(t, r, "sites list with the banner's environment")
+	if !strings.Contains(r.out, "siteId") {
+		t.Errorf("sites list: %q", r.out)
+	}
+}
+
 func TestSandboxServeFlags(t *testing.T) {
 	f := &cmdutil.Factory{IO: &cmdutil.IOStreams{}, Getenv: func(string) string { return "" }}
 	for _, o := range []sandbox.ServeOptions{
