@@ -6,6 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -351,6 +354,47 @@ func TestExamplesRun(t *testing.T) {
 	walk(NewRootCmd(f))
 	if ran < 40 {
 		t.Errorf("only %d examples ran", ran)
+	}
+	// The examples that export write where the user stands, whatever $TMPDIR is.
+	for _, name := range []string{"demo.db", "ae.db"} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("no example wrote %s in the working directory: %v", name, err)
+		}
+	}
+}
+
+// Examples and the README name file targets relative to the working directory: a path under
+// a variable such as $TMPDIR becomes /demo.db where the variable is unset (as it usually is
+// on Linux), and a fixed absolute path is not the reader's.
+func TestExampleTargetsAreRelative(t *testing.T) {
+	texts := map[string]string{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		texts[c.CommandPath()+" --help"] = c.Long + "\n" + c.Example
+	}
+	walk(NewRootCmd(&cmdutil.Factory{IO: &cmdutil.IOStreams{}}))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts["README.md"] = string(readme)
+	bad := regexp.MustCompile(`(sqlite|duckdb|csv|parquet|jsonl|file):["']?(\$|~|/)`)
+	checked := 0
+	for where, text := range texts {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "TMPDIR") || bad.MatchString(line) {
+				t.Errorf("%s: %q writes outside the working directory", where, strings.TrimSpace(line))
+			}
+			if strings.Contains(line, "--to sqlite:") {
+				checked++
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d lines with --to sqlite: seen; is the walk reading the help?", checked)
 	}
 }
 
