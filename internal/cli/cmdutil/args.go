@@ -1,12 +1,14 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/internal/filterexpr"
 )
 
 // ExactArgs is cobra.ExactArgs whose error is a usage error naming what is expected.
@@ -67,6 +69,38 @@ func ParseSort(values []string) ([]imednet.Sort, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// CheckFilter parses the value of a filter flag (named flag, such as "--filter") with the
+// API's filter grammar, the one the SDK prints with and the sandbox parses with, so that a
+// malformed filter is a usage error before any request is sent, rather than an answer 400
+// after it (and after a CSV header is printed). recordData selects the grammar of
+// --record-data-filter, which may not mix ";" (and) with "," (or). A blank value is no
+// filter and passes.
+func CheckFilter(flag, value string, recordData bool) error {
+	if strings.TrimSpace(value) == "" {
+		return nil
+	}
+	parse := filterexpr.Parse
+	if recordData {
+		parse = filterexpr.ParseRecordData
+	}
+	_, err := parse(value)
+	if err == nil {
+		return nil
+	}
+	var se *filterexpr.SyntaxError
+	if !errors.As(err, &se) {
+		return UsageErrorf("%s %q: %v (see 'imednet help filter')", flag, value, err)
+	}
+	msg := strings.TrimPrefix(se.Msg, "recordDataFilter: ")
+	switch {
+	case se.Offset < len(value):
+		msg += fmt.Sprintf(", at character %d", se.Offset+1)
+	case !strings.Contains(msg, "end of input"):
+		msg += ", at the end"
+	}
+	return UsageErrorf("%s %q: %s (see 'imednet help filter')", flag, value, msg)
 }
 
 // CheckPageSize checks a --page-size value: 0 (the default) or 1 to imednet.MaxPageSize.

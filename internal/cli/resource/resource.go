@@ -237,6 +237,13 @@ func (o *ListOptions[T]) query() (*ListParams, error) {
 		// by the API rather than by the round trips, and memory stays bounded by the pages held.
 		q.Prefetch = Prefetch
 	}
+	// The filters are parsed here, so that a malformed one is refused before any request.
+	if err := cmdutil.CheckFilter("--filter", o.Filter, false); err != nil {
+		return nil, err
+	}
+	if err := cmdutil.CheckFilter("--record-data-filter", o.RecordDataFilter, true); err != nil {
+		return nil, err
+	}
 	if s := strings.TrimSpace(o.Filter); s != "" {
 		q.Filter = imednet.RawFilter(s)
 		if err := q.Filter.Err(); err != nil {
