@@ -534,7 +534,7 @@ func TestDebugLogsRequestsWithoutKeys(t *testing.T) {
 		{"--debug", "studies", "list"},
 		{"--debug", "records", "list", "--study", "DEMO", "--limit", "3", "-o", "csv"},
 		{"--debug", "sites", "list", "--study", "NOPE"},
-		{"--debug", "records", "list", "--study", "DEMO", "--filter", "bad=="},
+		{"--debug", "records", "list", "--study", "DEMO", "--filter", "nosuchfield==1"},
 		{"--debug", "auth", "check", "-o", "json"},
 		{"--debug", "records", "create", "--study", "DEMO", "--file", file, "--poll-interval", "5ms"},
 	} {

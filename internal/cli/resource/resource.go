@@ -129,7 +129,8 @@ func listLong[T any](spec *Spec[T]) string {
 		"(see --output). Field names are the API's; --filter and --sort take the same names.\n")
 	if !spec.NoFilter {
 		b.WriteString("\nThe filter grammar: attribute, operator, value; operators == != < <= > >= =~ (contains);\n" +
-			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\". Quote values with spaces: name==\"Site A\".\n")
+			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\". Quote values with spaces: name==\"Site A\".\n" +
+			"The whole grammar: 'imednet help filter'.\n")
 	}
 	if spec.RecordDataFilter {
 		b.WriteString("--record-data-filter uses the same grammar on the record's data, by variable name\n" +
