@@ -2,6 +2,8 @@ package imednet
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"log"
@@ -124,8 +126,8 @@ func TestUntrustedCertificateIsNotRetried(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { served.Add(1) }))
 	defer srv.Close()
 	srv.Config.ErrorLog = discardLogger() // the refused handshakes
-	// The system's roots do not include the test server's own certificate.
-	ct := &countingTransport{next: &http.Transport{}}
+	// No authority is trusted, so the test server's own certificate is not.
+	ct := &countingTransport{next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: x509.NewCertPool()}}}
 	c, err := New(WithAPIKey(testAPIKey, testSecurityKey), WithBaseURL(srv.URL),
 		WithHTTPClient(&http.Client{Transport: ct}), WithMaxRetries(4),
 		WithClock(&fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}))
