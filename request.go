@@ -264,7 +264,7 @@ func (c *Client) finalError(info RequestInfo, attempts int, err error) error {
 		}
 		err = f.err
 	}
-	return &RequestError{Method: info.Method, Path: info.Path, Attempts: attempts, Err: err}
+	return &RequestError{Method: info.Method, Path: info.Path, Attempts: attempts, Err: describeNetworkError(err)}
 }
 
 // maxPrealloc caps the buffer that a declared Content-Length sizes up front. A page of 500

@@ -2,8 +2,12 @@ package imednet
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -52,6 +56,11 @@ func IsIdempotent(method string) bool {
 //
 // A POST is never retried after a network error or a 5xx: the server may already have created
 // the records, and a second submission would create them twice.
+//
+// Network errors that no retry can cure are not retried either: a host name that does not
+// exist (a DNS answer "no such host"; a DNS timeout or a failing resolver is retried) and a
+// server certificate that fails verification (unknown authority, wrong host name, expired).
+// The [*RequestError] then says which of the two it was.
 type DefaultRetryPolicy struct{}
 
 // ShouldRetry implements [RetryPolicy].
@@ -66,7 +75,65 @@ func (DefaultRetryPolicy) ShouldRetry(s RetryState) bool {
 		return true
 	}
 	var apiErr *APIError
-	return s.Err != nil && !errors.As(s.Err, &apiErr)
+	return s.Err != nil && !errors.As(s.Err, &apiErr) && permanentNetworkReason(s.Err) == ""
+}
+
+// permanentNetworkReason says why a network error cannot be cured by trying again, or returns
+// "" when it might be: a host name the DNS says does not exist, or a server certificate that
+// fails verification.
+func permanentNetworkReason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound && !dnsErr.IsTimeout && !dnsErr.IsTemporary {
+		return fmt.Sprintf("the host name %q does not resolve (DNS: no such host; check the base URL)", dnsErr.Name)
+	}
+	var (
+		verifyErr    *tls.CertificateVerificationError
+		unknownCA    x509.UnknownAuthorityError
+		hostErr      x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+		rootsErr     x509.SystemRootsError
+		constraint   x509.ConstraintViolationError
+		critical     x509.UnhandledCriticalExtension
+		insecureAlgo x509.InsecureAlgorithmError
+	)
+	switch {
+	case errors.As(err, &hostErr):
+		return "the server's TLS certificate is not valid for its host name"
+	case errors.As(err, &invalidErr) && invalidErr.Reason == x509.Expired:
+		return "the server's TLS certificate has expired or is not yet valid"
+	case errors.As(err, &unknownCA):
+		return "the server's TLS certificate is signed by an unknown authority (not trusted)"
+	case errors.As(err, &verifyErr), errors.As(err, &invalidErr), errors.As(err, &rootsErr),
+		errors.As(err, &constraint), errors.As(err, &critical), errors.As(err, &insecureAlgo):
+		return "the server's TLS certificate failed verification"
+	}
+	return ""
+}
+
+// permanentNetworkError is a network error that no retry can cure, with the reason why.
+type permanentNetworkError struct {
+	reason string
+	err    error
+}
+
+func (e *permanentNetworkError) Error() string { return e.reason + ": " + e.err.Error() }
+func (e *permanentNetworkError) Unwrap() error { return e.err }
+
+// describeNetworkError prefixes a network error that no retry can cure with the reason, so
+// that the final [*RequestError] says whether the name did not resolve or the certificate was
+// refused; other errors are returned as they are.
+func describeNetworkError(err error) error {
+	var pe *permanentNetworkError
+	if errors.As(err, &pe) {
+		return err
+	}
+	if reason := permanentNetworkReason(err); reason != "" {
+		return &permanentNetworkError{reason: reason, err: err}
+	}
+	return err
 }
 
 // Clock is the client's view of time, replaceable in tests with [WithClock].

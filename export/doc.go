@@ -32,16 +32,18 @@
 //     sequence order), typed by the data dictionary: NUMBER real, DATE date, CHECKBOX boolean,
 //     every other type text. Columns are named after the variables, or after their labels
 //     with Options.Labels (letters, digits and underscores); either way names are unique
-//     regardless of case, a clash taking a suffix _2, _3, .... A value that does not convert
-//     to its column's type is NULL there; it is never lost, as the long and raw tables keep
-//     it. When the sink limits the columns of a table ([ColumnLimiter]; SQLite: 2,000), a
+//     regardless of case, a clash taking a suffix _2, _3, .... A missing value is NULL
+//     whatever the column's type: a variable absent from the record's data, null, or blank
+//     ("" or only whitespace, as the API sends an unanswered variable). A value that does not
+//     convert to its column's type is NULL there too; it is never lost, as the long and raw
+//     tables keep it. When the sink limits the columns of a table ([ColumnLimiter]; SQLite: 2,000), a
 //     wider form continues in form_KEY_part2, form_KEY_part3, ..., each keyed by recordId:
 //     join them on it.
 //   - wide_columns ([ColumnsTable]): for each column of the wide tables, its table, part and
 //     position, and for a variable's column the variable, its label and its type.
 //   - record_values ([LongTable], with the Long or Both layout): one row per record and
 //     variable of its form, keyed by (recordId, variable): the value as text (NULL when the
-//     record's data lacks it or holds null, an object or array as its JSON) and, where the
+//     record's data lacks it or holds null or a blank string, an object or array as its JSON) and, where the
 //     variable's type allows and the value converts, typed in valueNumber, valueDate or
 //     valueBool. Members of recordData that are not variables of the form get a row too,
 //     except the system keys dateCreated and dateModified.

@@ -256,8 +256,10 @@ func isNull(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-// typedValue converts the value of name to the column type: nil when it is absent, null,
-// blank for a typed column, or does not convert (the long and raw tables keep its text).
+// typedValue converts the value of name to the column type: nil when it is absent, null or
+// blank ("" or only whitespace, which the API sends for an unanswered variable) whatever the
+// column's type, so that every missing value is NULL alike, or when it does not convert to a
+// typed column (the long and raw tables keep its text).
 func typedValue(d imednet.RecordData, name string, t ColumnType) any {
 	raw, ok := d[name]
 	if !ok || isNull(raw) {
@@ -280,20 +282,27 @@ func typedValue(d imednet.RecordData, name string, t ColumnType) any {
 		}
 		return nil
 	}
-	if s, ok := d.Text(name); ok {
+	if s, ok := d.Text(name); ok && !isBlank(s) {
 		return s
 	}
 	return nil
 }
 
+// isBlank reports whether a value's text is empty or only whitespace: no answer, stored as
+// NULL as an absent or null value is (as imednet.RecordData's typed accessors read it).
+func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
+
 // textValue is a value as text for the long table: a string unquoted, a number or boolean as
-// written, an object or array as its JSON; nil for null.
+// written, an object or array as its JSON; nil for null and for a blank string.
 func textValue(d imednet.RecordData, name string) any {
 	raw := d[name]
 	if isNull(raw) {
 		return nil
 	}
 	if s, ok := d.Text(name); ok {
+		if isBlank(s) {
+			return nil
+		}
 		return s
 	}
 	return string(raw)

@@ -276,3 +276,43 @@ func TestNewRunID(t *testing.T) {
 		t.Errorf("id %s does not sort after the earlier runs", later)
 	}
 }
+
+// A missing answer is NULL whatever the variable's type: absent, null, "" and whitespace
+// alike, in the wide columns and in the long table's value, for text and radio variables as
+// for numbers and dates. A text that is not blank is kept as sent, its spaces included.
+func TestMissingValuesAreNull(t *testing.T) {
+	f := testForm(t,
+		imednet.Variable{VariableName: "T", VariableType: "TEXT"},
+		imednet.Variable{VariableName: "R", VariableType: "RADIO"},
+		imednet.Variable{VariableName: "N", VariableType: "NUMBER"},
+		imednet.Variable{VariableName: "D", VariableType: "DATE"},
+		imednet.Variable{VariableName: "B", VariableType: "CHECKBOX"},
+	)
+	p := planForm(f, "form_F", false, 0)
+	for _, missing := range []string{"", `null`, `""`, `"   "`, `" \t\n"`} {
+		data := imednet.RecordData{"extra": json.RawMessage(`""`)}
+		if missing != "" {
+			for _, name := range []string{"T", "R", "N", "D", "B"} {
+				data[name] = json.RawMessage(missing)
+			}
+		}
+		r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: data}
+		row := p.wideRows(r)[0]
+		for i, name := range []string{"T", "R", "N", "D", "B"} {
+			if v := row[len(recordColumns)+i]; v != nil {
+				t.Errorf("value %s of %s: wide column %q, want NULL", missing, name, v)
+			}
+		}
+		for _, lr := range p.longRows(nil, r) {
+			if lr[3] != nil || lr[4] != nil || lr[5] != nil || lr[6] != nil {
+				t.Errorf("value %s: long row %q, want NULL values", missing, lr)
+			}
+		}
+	}
+	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.RecordData{
+		"T": json.RawMessage(`" padded "`), "R": json.RawMessage(`"2"`), "N": json.RawMessage(`0`)}}
+	row := p.wideRows(r)[0][len(recordColumns):]
+	if row[0] != " padded " || row[1] != "2" || row[2] != 0.0 {
+		t.Errorf("answered values: %q", row)
+	}
+}

@@ -1,7 +1,8 @@
 // Package exporttest tests export sinks end to end: the scenarios of the export engine (export,
-// sync, resume, faults, failed forms, records only) that every sink must pass, run through
-// export.Run against a small study of the test server (package imednettest) and checked by
-// reading the sink's tables back with a reader independent of the sink.
+// sync, resume, faults, failed forms, records only, blank values stored as NULL) that every
+// sink must pass, run through export.Run against a small study of the test server (package
+// imednettest) and checked by reading the sink's tables back with a reader independent of the
+// sink.
 //
 // A sink's tests describe the sink with a Harness and call Run. The package imports no sink,
 // so that every sink's tests can import it.
@@ -75,6 +76,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Faults", func(t *testing.T) { t.Parallel(); testFaults(t, h, ref) })
 	t.Run("FailedForm", func(t *testing.T) { t.Parallel(); testFailedForm(t, h, ref) })
 	t.Run("RecordsOnly", func(t *testing.T) { t.Parallel(); testRecordsOnly(t, h, ref) })
+	t.Run("BlankIsNull", func(t *testing.T) { t.Parallel(); testBlankIsNull(t, h, ref) })
 }
 
 // reference is a clean export of smallStudy in both layouts, with what the run reported.

@@ -399,6 +399,49 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// A malformed filter is refused by the command itself, in the grammar the API and the
+// sandbox share: exit 2, nothing on stdout (not even a CSV header) and no request sent.
+func TestMalformedFilterRefusedBeforeAnyRequest(t *testing.T) {
+	srv := newSandbox(t)
+	requests := func() int {
+		n := 0
+		for _, c := range srv.Stats().Requests {
+			n += c
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"records", "list", "-o", "csv", "--filter", "formKey=="}, `--filter "formKey==": expected a value after "=="`},
+		{[]string{"records", "list", "-o", "csv", "--filter", "formKey==AE;"}, "expected an attribute name"},
+		{[]string{"sites", "list", "-o", "csv", "--filter", "siteName"}, "expected an operator"},
+		{[]string{"subjects", "list", "--filter", `subjectKey=="01-001`}, "closing"},
+		{[]string{"queries", "list", "--filter", "==x"}, "at character 1"},
+		{[]string{"records", "list", "-o", "csv", "--record-data-filter", "A==1;B==2,C==3"}, `--record-data-filter "A==1;B==2,C==3": cannot mix`},
+		{[]string{"records", "list", "--record-data-filter", "AESER=="}, "--record-data-filter"},
+	} {
+		before := requests()
+		r := sbx(t, srv, tc.args...)
+		if r.code != cmdutil.ExitUsage || r.out != "" {
+			t.Errorf("%v: exit %d, stdout %q; want 2 and nothing", tc.args, r.code, r.out)
+		}
+		if !strings.Contains(r.errOut, tc.want) || !strings.Contains(r.errOut, "imednet help filter") {
+			t.Errorf("%v: stderr %q, want %q and a pointer to the grammar", tc.args, r.errOut, tc.want)
+		}
+		if n := requests() - before; n != 0 {
+			t.Errorf("%v: %d requests sent for a malformed filter", tc.args, n)
+		}
+	}
+	// A well-formed filter goes to the server, which the counter sees.
+	before := requests()
+	mustOK(t, sbx(t, srv, "records", "list", "--filter", "formKey==AE", "--record-data-filter", "AESER==true", "--limit", "1"))
+	if requests() == before {
+		t.Fatal("the request counter saw no request for a good filter")
+	}
+}
+
 func TestNotFoundExitsOne(t *testing.T) {
 	srv := newSandbox(t)
 	r := sbx(t, srv, "sites", "get", "99999")
@@ -491,7 +534,7 @@ func TestDebugLogsRequestsWithoutKeys(t *testing.T) {
 		{"--debug", "studies", "list"},
 		{"--debug", "records", "list", "--study", "DEMO", "--limit", "3", "-o", "csv"},
 		{"--debug", "sites", "list", "--study", "NOPE"},
-		{"--debug", "records", "list", "--study", "DEMO", "--filter", "bad=="},
+		{"--debug", "records", "list", "--study", "DEMO", "--filter", "nosuchfield==1"},
 		{"--debug", "auth", "check", "-o", "json"},
 		{"--debug", "records", "create", "--study", "DEMO", "--file", file, "--poll-interval", "5ms"},
 	} {

@@ -6,6 +6,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +214,50 @@ func TestSandboxServe(t *testing.T) {
 	}
 }
 
+// A sandbox listening on every interface prints a URL that the CLI on this machine
+// accepts (a loopback one), not the wildcard address, which it refuses as plain http.
+func TestSandboxServeOnEveryInterface(t *testing.T) {
+	io, _, out, errOut := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IO: io, Getenv: func(string) string { return "" }}
+	ready := make(chan string, 1)
+	o := &sandbox.ServeOptions{Factory: f, Addr: "0.0.0.0:0", Seed: 1, Subjects: 2, Records: 2,
+		Ready: func(url string) { ready <- url }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sandbox.ServeRun(ctx, o) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("serve ended: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("not ready")
+	}
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// The banner's lines, as a user would paste them.
+	vars := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(out.String()))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(sc.Text()), "export "), "="); ok {
+			vars[k] = v
+		}
+	}
+	base := vars[imednet.EnvBaseURL]
+	if !strings.HasPrefix(base, "http://127.0.0.1:") {
+		t.Fatalf("banner's %s=%q, want a loopback URL:\n%s", imednet.EnvBaseURL, base, out.String())
+	}
+	if !strings.Contains(errOut.String(), "warning: the sandbox listens on") {
+		t.Errorf("no warning that it listens beyond this machine:\n%s", errOut.String())
+	}
+	r := run(t, env{vars: vars}, "sites", "list")
+	mustOK(t, r, "sites list with the banner's environment")
+	if !strings.Contains(r.out, "siteId") {
+		t.Errorf("sites list: %q", r.out)
+	}
+}
+
 func TestSandboxServeFlags(t *testing.T) {
 	f := &cmdutil.Factory{IO: &cmdutil.IOStreams{}, Getenv: func(string) string { return "" }}
 	for _, o := range []sandbox.ServeOptions{
@@ -287,7 +334,11 @@ func TestExamplesRun(t *testing.T) {
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
-		for _, line := range strings.Split(c.Example, "\n") {
+		examples := c.Example
+		if c.IsAdditionalHelpTopicCommand() {
+			examples = c.Long // a help topic's examples end its text
+		}
+		for _, line := range strings.Split(examples, "\n") {
 			line = strings.TrimSpace(line)
 			if !strings.HasPrefix(line, "imednet --sandbox ") || strings.ContainsAny(line, "$\\") || strings.Contains(line, "...") ||
 				strings.Contains(line, "--file") {
@@ -307,6 +358,47 @@ func TestExamplesRun(t *testing.T) {
 	walk(NewRootCmd(f))
 	if ran < 40 {
 		t.Errorf("only %d examples ran", ran)
+	}
+	// The examples that export write where the user stands, whatever $TMPDIR is.
+	for _, name := range []string{"demo.db", "ae.db"} {
+		if _, err := os.Stat(name); err != nil {
+			t.Errorf("no example wrote %s in the working directory: %v", name, err)
+		}
+	}
+}
+
+// Examples and the README name file targets relative to the working directory: a path under
+// a variable such as $TMPDIR becomes /demo.db where the variable is unset (as it usually is
+// on Linux), and a fixed absolute path is not the reader's.
+func TestExampleTargetsAreRelative(t *testing.T) {
+	texts := map[string]string{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		texts[c.CommandPath()+" --help"] = c.Long + "\n" + c.Example
+	}
+	walk(NewRootCmd(&cmdutil.Factory{IO: &cmdutil.IOStreams{}}))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts["README.md"] = string(readme)
+	bad := regexp.MustCompile(`(sqlite|duckdb|csv|parquet|jsonl|file):["']?(\$|~|/)`)
+	checked := 0
+	for where, text := range texts {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, "TMPDIR") || bad.MatchString(line) {
+				t.Errorf("%s: %q writes outside the working directory", where, strings.TrimSpace(line))
+			}
+			if strings.Contains(line, "--to sqlite:") {
+				checked++
+			}
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d lines with --to sqlite: seen; is the walk reading the help?", checked)
 	}
 }
 

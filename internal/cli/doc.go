@@ -4,6 +4,8 @@
 // # Layout
 //
 //	internal/cli/root.go       the root command, global flags, exit codes, Main and Run
+//	internal/cli/topics.go     the help topics (imednet help filter, environment, exit-codes,
+//	                           formats) and the help command
 //	internal/cli/cmdutil/      what every command shares: Factory (client, IO streams, output
 //	                           format, study key), exit codes and errors, argument checks
 //	internal/cli/output/       the output formats: table, json, jsonl, csv (List, One, Column)

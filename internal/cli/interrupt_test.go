@@ -77,7 +77,7 @@ func TestFailureExitCodeWithAndWithoutSignal(t *testing.T) {
 	io, _, _, errOut := cmdutil.TestStreams()
 	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" }}
 	code := Run(ctx, f, []string{"studies", "list", "--no-such-flag"})
-	if want := "imednet: unknown flag: --no-such-flag (see 'imednet studies list --help')\nimednet: interrupted (SIGINT)\n"; code != cmdutil.ExitInterrupted || errOut.String() != want {
+	if want := "imednet: unknown flag --no-such-flag (see 'imednet studies list --help')\nimednet: interrupted (SIGINT)\n"; code != cmdutil.ExitInterrupted || errOut.String() != want {
 		t.Errorf("exit %d, stderr %q; want %d, %q", code, errOut.String(), cmdutil.ExitInterrupted, want)
 	}
 

@@ -102,7 +102,9 @@ func isCobraUsage(err error) bool {
 		strings.HasPrefix(err.Error(), "unknown flag")
 }
 
-const rootLong = `Work with the iMednet EDC REST API: list any resource of a study, submit records,
+var rootLong = fmt.Sprintf(rootLongFormat, strings.TrimRight(exitCodesText(), "\n"))
+
+const rootLongFormat = `Work with the iMednet EDC REST API: list any resource of a study, submit records,
 follow their jobs, see a study's structure, and export a whole study into a database or a
 directory of files (see "imednet export --help"), then keep it up to date with sync.
 
@@ -121,13 +123,7 @@ header and rows (cells that could start a spreadsheet formula are prefixed with 
 JSON uses the API's field names; timestamps are RFC 3339 in UTC.
 
 Exit status:
-  0    success
-  1    failure: the API or the network failed, or a job or an exported form failed
-  2    usage error or invalid input: flags, arguments, files, filters, missing credentials
-  3    authentication or permission: the API refused the keys (401) or the study (403)
-  130  interrupted by Ctrl-C (SIGINT); 143 when stopped by SIGTERM (128 + the signal's
-       number). The command stops cleanly (an interrupted export resumes when run again);
-       a second Ctrl-C ends it at once.`
+%s`
 
 const rootExample = `  imednet --sandbox export --to sqlite:demo.db
   imednet --sandbox studies list
@@ -149,9 +145,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	root.SetVersionTemplate("imednet {{.Version}}\n")
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return cmdutil.UsageErrorf("%v (see '%s --help')", err, cmd.CommandPath())
-	})
+	root.SetFlagErrorFunc(cmdutil.FlagError)
 	f.AddGlobalFlags(root.PersistentFlags())
 
 	root.AddGroup(
@@ -170,6 +164,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), newVersionCmd(f))
+	root.AddCommand(newTopicCmds()...)
+	root.SetHelpCommand(newHelpCmd())
 
 	// The extraction commands (see doc.go). EXPORT-AND-SYNC-REGISTRATION
 	root.AddGroup(&cobra.Group{ID: "extract", Title: "Extraction:"})

@@ -119,3 +119,44 @@ func TestTerminalWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggest(t *testing.T) {
+	names := []string{"records", "revisions", "sites", "studies", "filter"}
+	for typed, want := range map[string]string{
+		"recrods": "records", "reocrds": "records", "REC": "records", "fliter": "filter",
+		"sties": "sites,studies", "xyz": "", "": "",
+	} {
+		if got := strings.Join(Suggest(typed, names), ","); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", typed, got, want)
+		}
+	}
+	if got := DidYouMean([]string{"a", "b", "c"}); got != "; did you mean 'a', 'b' or 'c'?" {
+		t.Errorf("DidYouMean: %q", got)
+	}
+	if DidYouMean(nil) != "" {
+		t.Error("DidYouMean(nil) is not empty")
+	}
+}
+
+func TestCheckFilter(t *testing.T) {
+	for _, ok := range []string{"", "  ", "formKey==AE", "a==1;b==2,c==3", `siteName=="A, B"`, "x=~head and y>=2"} {
+		if err := CheckFilter("--filter", ok, false); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"formKey==":   `--filter "formKey==": expected a value after "==", at the end`,
+		"==AE":        "at character 1",
+		"a==1;;b==2":  "at character 6",
+		`a=="open`:    "closing",
+		"formKey ~ x": "expected an operator",
+	} {
+		err := CheckFilter("--filter", in, false)
+		if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want a usage error with %q", in, err, want)
+		}
+	}
+	if err := CheckFilter("--record-data-filter", "a==1;b==2,c==3", true); ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), "cannot mix") {
+		t.Errorf("record data filter mixing connectors: %v", err)
+	}
+}

@@ -138,7 +138,7 @@ func Hint(e *imednet.APIError) string {
 	case e.StatusCode == 404:
 		return "check the id, and --base-url"
 	case e.StatusCode == 400 && e.Field != nil && (e.Field.Attribute == "filter" || e.Field.Attribute == "recordDataFilter"):
-		return "see the filter grammar in 'imednet records list --help'"
+		return "see the filter grammar in 'imednet help filter'"
 	case e.StatusCode == 400:
 		return "check the flags: --filter, --sort, --page-size"
 	case e.StatusCode == 429:

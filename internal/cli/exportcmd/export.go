@@ -70,8 +70,8 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: "Export every form's records of a study, its raw JSON, and the study's reference tables into\n" +
 			"a target, fetching forms and pages concurrently. Progress is shown on a terminal; the\n" +
 			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetsHelp() + "\n" + landingHelp,
-		Example: `  imednet --sandbox export --to sqlite:"$TMPDIR/demo.db"
-  imednet --sandbox export --forms AE,CM --layout both --to sqlite:"$TMPDIR/ae.db"
+		Example: `  imednet --sandbox export --to sqlite:demo.db
+  imednet --sandbox export --forms AE,CM --layout both --to sqlite:ae.db
   imednet export --study MYSTUDY --concurrency 8 --rate-limit 20
   imednet export --study MYSTUDY --to postgres://user@localhost/clinical
   imednet export --study MYSTUDY --to parquet:./lake --labels`,
@@ -98,7 +98,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			"minutes of overlap), upsert them (deleted records arrive marked deleted), and refresh the\n" +
 			"reference tables: the target then holds what a fresh export would. A form that was never\n" +
 			"exported is fetched whole.\n\n" + targetsHelp() + "\n" + landingHelp,
-		Example: `  imednet --sandbox sync --to sqlite:"$TMPDIR/demo.db"
+		Example: `  imednet --sandbox sync --to sqlite:demo.db
   imednet sync --study MYSTUDY
   imednet sync --study MYSTUDY --records-only   # the data alone, without the reference tables
   imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,

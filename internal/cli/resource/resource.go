@@ -129,7 +129,8 @@ func listLong[T any](spec *Spec[T]) string {
 		"(see --output). Field names are the API's; --filter and --sort take the same names.\n")
 	if !spec.NoFilter {
 		b.WriteString("\nThe filter grammar: attribute, operator, value; operators == != < <= > >= =~ (contains);\n" +
-			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\". Quote values with spaces: name==\"Site A\".\n")
+			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\". Quote values with spaces: name==\"Site A\".\n" +
+			"The whole grammar: 'imednet help filter'.\n")
 	}
 	if spec.RecordDataFilter {
 		b.WriteString("--record-data-filter uses the same grammar on the record's data, by variable name\n" +
@@ -236,6 +237,13 @@ func (o *ListOptions[T]) query() (*ListParams, error) {
 		// Fetch a few pages ahead while the output is written: a long listing is then bound
 		// by the API rather than by the round trips, and memory stays bounded by the pages held.
 		q.Prefetch = Prefetch
+	}
+	// The filters are parsed here, so that a malformed one is refused before any request.
+	if err := cmdutil.CheckFilter("--filter", o.Filter, false); err != nil {
+		return nil, err
+	}
+	if err := cmdutil.CheckFilter("--record-data-filter", o.RecordDataFilter, true); err != nil {
+		return nil, err
 	}
 	if s := strings.TrimSpace(o.Filter); s != "" {
 		q.Filter = imednet.RawFilter(s)

@@ -75,7 +75,7 @@ func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) e
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.Addr, "addr", "127.0.0.1:0", "the address to listen on (port 0: any free port)")
+	fl.StringVar(&o.Addr, "addr", "127.0.0.1:0", "the address to listen on (port 0: any free port; 0.0.0.0:PORT for every interface)")
 	fl.Int64Var(&o.Seed, "seed", 1, "the seed of the generated data")
 	fl.IntVar(&o.Subjects, "subjects", 24, "how many subjects the study has")
 	fl.IntVar(&o.Records, "records", 30, "how many records each subject has")
@@ -144,6 +144,32 @@ func parseLatency(s string) (time.Duration, time.Duration, error) {
 	return min, max, nil
 }
 
+// clientURL is the URL that clients on this machine reach a listener on addr with: the
+// loopback address when it listens on every interface (0.0.0.0 or [::]), since imednet and
+// the SDK refuse plain http to any other address, and the address itself otherwise. local
+// says whether the URL is a loopback one.
+func clientURL(addr net.Addr) (url string, local bool) {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String(), false
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return "http://" + addr.String(), false
+	case ip.IsUnspecified():
+		// A listener on [::] takes IPv4 connections too, and one on 0.0.0.0 only them.
+		return "http://" + net.JoinHostPort("127.0.0.1", port), true
+	default:
+		return "http://" + net.JoinHostPort(host, port), ip.IsLoopback()
+	}
+}
+
+func portOf(addr net.Addr) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	return port
+}
+
 // ServeRun runs "sandbox serve": it serves until ctx is done.
 func ServeRun(ctx context.Context, o *ServeOptions) error {
 	f := o.Factory
@@ -164,7 +190,7 @@ func ServeRun(ctx context.Context, o *ServeOptions) error {
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 
-	url := "http://" + ln.Addr().String()
+	url, local := clientURL(ln.Addr())
 	w := f.IO.Out
 	fmt.Fprintf(w, "iMednet sandbox serving study %s at %s\n\n", imednettest.DemoStudyKey, url)
 	fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvBaseURL, url)
@@ -177,6 +203,10 @@ func ServeRun(ctx context.Context, o *ServeOptions) error {
 	fmt.Fprintf(w, "  export %s=%s\n\nPress Ctrl+C to stop.\n", cmdutil.EnvStudy, imednettest.DemoStudyKey)
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the sandbox listens on %s, beyond this machine; its keys are not secret\n", ln.Addr())
+		if !local {
+			fmt.Fprintf(f.IO.ErrOut, "note: imednet and the SDK send keys over plain http to loopback addresses only; "+
+				"listen on 0.0.0.0 to be reached at %s too, or give the SDK imednet.WithInsecureHTTP\n", "http://127.0.0.1:"+portOf(ln.Addr()))
+		}
 	}
 	if o.Ready != nil {
 		o.Ready(url)
