@@ -94,7 +94,7 @@ const MaxColumns = 300
 
 // The ledger's tables, in the study's schema.
 const (
-	metaTable  = "_imednet_meta"
+	metaTable   = "_imednet_meta"
 	formsTable  = "_imednet_forms"
 	runsTable   = "_imednet_runs"
 	tablesTable = "_imednet_tables"
