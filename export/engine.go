@@ -32,6 +32,10 @@ type Summary struct {
 	// Replaced counts the values the sink stored altered because the target cannot hold them
 	// as given (see Replacer); 0 when none were, or the sink does not tell.
 	Replaced int64
+	// Requests counts the HTTP requests the client made during the run (retries and 429
+	// answers included; see imednet.Client.Stats): the run's cost against the API's request
+	// budget. Requests made meanwhile through the same client by others count too.
+	Requests imednet.RequestStats
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -304,6 +308,7 @@ func (e *engine) loadLedger(ctx context.Context) (*Ledger, error) {
 // runRecord is a run's summary and its entry in the ledger, from its start to its end.
 type runRecord struct {
 	sum      *Summary
+	requests imednet.RequestStats // the client's counts when the run started
 	state    RunState
 	replacer Replacer // nil when the sink does not count the values it replaced
 	replaced int64    // the replacer's count when the run started
@@ -315,8 +320,9 @@ func (e *engine) startRun(ctx context.Context, ledger *Ledger) (*runRecord, erro
 	started := e.now()
 	e.runID = newRunID(started, ledger)
 	r := &runRecord{
-		sum:   &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started},
-		state: RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started},
+		sum:      &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started},
+		state:    RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started},
+		requests: e.client.Stats(),
 	}
 	if err := e.sink.SaveRun(ctx, r.state); err != nil {
 		return r, fmt.Errorf("export: save the run: %w", err)
@@ -333,6 +339,7 @@ func (e *engine) startRun(ctx context.Context, ledger *Ledger) (*runRecord, erro
 func (e *engine) finishRun(ctx context.Context, r *runRecord, runErr error) (*Summary, error) {
 	sum, rs := r.sum, &r.state
 	sum.Finished = e.now()
+	sum.Requests = e.client.Stats().Sub(r.requests)
 	if r.replacer != nil {
 		sum.Replaced = r.replacer.Replaced() - r.replaced
 	}
