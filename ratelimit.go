@@ -23,7 +23,7 @@ type Rate struct {
 func ParseRate(s string) (Rate, error) {
 	num, unit, hasUnit := strings.Cut(strings.TrimSpace(s), "/")
 	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
-	if err != nil || n <= 0 || n > 1e6 {
+	if err != nil || !(n > 0) || n > 1e6 {
 		return Rate{}, fmt.Errorf("imednet: rate %q: want a positive number of requests, such as 100/m, 1000/h or 5 (per second)", s)
 	}
 	per := time.Second
