@@ -34,7 +34,8 @@ const APIPrefix = "/api/v1/edc"
 // Client talks to the iMednet EDC REST API. Build one with [New] or [NewFromEnv].
 //
 // A Client is safe for concurrent use by many goroutines and should be reused: it holds a
-// pool of connections. It has no mutable state after construction.
+// pool of connections. It has no mutable state after construction but its request counts
+// (see Stats) and its rate limiter's schedule (see WithRateLimit).
 type Client struct {
 	// The API's resources, one service each.
 	Studies         *StudiesService
@@ -67,6 +68,8 @@ type Client struct {
 	random           func() float64
 	redactor         *strings.Replacer
 	observers        []Observer
+	limiter          *limiter // WithRateLimit; nil for none
+	counts           requestCounters
 }
 
 // config collects the options before the Client is built.
@@ -88,6 +91,7 @@ type config struct {
 	allowInsecureHTTP bool
 	clock             Clock
 	random            func() float64
+	limiter           *limiter
 }
 
 // New builds a Client. Credentials are required: pass [WithAPIKey] (or another
@@ -179,6 +183,7 @@ func (cfg *config) build() (*Client, error) {
 		random:           cfg.random,
 		redactor:         newRedactor(cfg.auth),
 		observers:        cfg.observers,
+		limiter:          cfg.limiter,
 	}
 	hc := cfg.httpClient
 	if hc == nil {

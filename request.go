@@ -145,6 +145,13 @@ func (c *Client) send(ctx context.Context, r *Request, info RequestInfo, u *url.
 
 // attempt makes one HTTP round trip and decodes the result.
 func (c *Client) attempt(ctx context.Context, info RequestInfo, u *url.URL, header http.Header, body []byte, v any) (*Response, error) {
+	if err := c.limiter.wait(ctx, c.clock); err != nil {
+		return nil, err
+	}
+	c.counts.requests.Add(1)
+	if info.Attempt > 1 {
+		c.counts.retries.Add(1)
+	}
 	actx, cancel := context.WithTimeout(context.WithValue(ctx, requestInfoKey{}, info), c.timeout)
 	defer cancel()
 	var rdr io.Reader
@@ -176,6 +183,9 @@ func (c *Client) attempt(ctx context.Context, info RequestInfo, u *url.URL, head
 		return nil, err
 	}
 	defer hresp.Body.Close()
+	if hresp.StatusCode == http.StatusTooManyRequests {
+		c.counts.rateLimited.Add(1)
+	}
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header}
 	data, err := readBody(hresp.Body, hresp.ContentLength, c.maxResponseBytes)
 	if err == nil && int64(len(data)) > c.maxResponseBytes {

@@ -16,6 +16,8 @@
 //	sqlite-long     the export in the long layout (one row per value)
 //	parquet         export to a Parquet directory
 //	postgres        export to PostgreSQL, when -postgres gives a connection string
+//	sync-nochange   export to SQLite, then a sync with nothing changed (bench/sync.go)
+//	sync-100        the same, then a sync after 100 records changed
 //
 // and prints a markdown table: records per second, the ratio to the raw baseline, the ratio
 // to the raw stage that reads the same pages (raw-all for the exports that read the reference
@@ -83,7 +85,7 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", export.DefaultConcurrency, "pages in flight at once for raw-par, prefetch and the exports")
 	flag.IntVar(&cfg.batchSize, "batch-size", export.DefaultBatchSize, "rows per write (one transaction) in the exports")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
-	flag.StringVar(&cfg.stages, "stages", "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres", "comma-separated stages to run, in this order")
+	flag.StringVar(&cfg.stages, "stages", "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres,sync-nochange,sync-100", "comma-separated stages to run, in this order")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
 	flag.StringVar(&cfg.dir, "dir", "", "directory for the export targets (default a temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.separate, "separate", false, "run the server in a child process, so that the peak resident memory reported is the client's alone")
@@ -122,9 +124,12 @@ func run(cfg config, out io.Writer) error {
 	}
 	stages := strings.Split(cfg.stages, ",")
 	known := map[string]bool{"raw": true, "raw-all": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "sqlite-records": true, "sqlite-long": true, "parquet": true, "postgres": true}
+	for _, s := range syncStages {
+		known[s] = true
+	}
 	for _, s := range stages {
 		if !known[s] {
-			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-all, raw-par, list, prefetch, sqlite, sqlite-records, sqlite-long, parquet, postgres)", s)
+			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-all, raw-par, list, prefetch, sqlite, sqlite-records, sqlite-long, parquet, postgres, sync-nochange, sync-100)", s)
 		}
 	}
 	dir := cfg.dir
@@ -200,6 +205,8 @@ func run(cfg config, out io.Writer) error {
 				}
 				return exportTo(ctx, client, sink, cfg, exportOptions{layout: export.Wide})
 			})
+		case "sync-nochange", "sync-100":
+			r, err = runSyncStage(ctx, client, cfg, dir, stage)
 		case "postgres":
 			if cfg.postgres == "" {
 				r = result{stage: stage, note: "skipped: no -postgres"}
@@ -220,6 +227,7 @@ func run(cfg config, out io.Writer) error {
 		results = append(results, r)
 	}
 	report(out, cfg, total, results)
+	reportSync(out)
 	return nil
 }
 
@@ -254,6 +262,7 @@ func startServer(cfg config) (srv server, stop func(), err error) {
 		if err != nil {
 			return server{}, nil, err
 		}
+		inProcess = s
 		return info, s.Close, nil
 	}
 	exe, err := os.Executable()

@@ -87,8 +87,14 @@
 // updates. The high-water mark is the newest dateModified written, capped at the server's
 // clock when the form's first page was served, so that a record changed while the form was
 // being paged is fetched again. A form without a high-water mark (never exported, or
-// without records) is fetched whole, and the reference tables are fetched whole every time
-// (Options.RecordsOnly leaves them out, for a frequent sync of the data alone).
+// without records) is fetched whole. The reference listings the API filters by a change
+// mark are fetched the same way, each from its own mark in the ledger (record revisions by
+// dateCreated, codings by dateCoded, sites and intervals by dateModified; visits by the
+// subjects named in the revisions since, see [TableState] and [TableLedger]); the others
+// (studies, subjects, queries, users) are fetched whole. A listing whose filter the service
+// refuses (400) is fetched whole, and the ledger remembers it until a run with Options.Full.
+// Options.RecordsOnly leaves the reference listings out, for a frequent sync of the data
+// alone.
 // Afterwards the target holds what a fresh export would, with one limit: a row whose item
 // disappears from the API altogether (a reference item removed, a record's data member
 // that is no variable of its form dropped) stays in the target, as the sink interface has

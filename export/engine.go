@@ -32,6 +32,10 @@ type Summary struct {
 	// Replaced counts the values the sink stored altered because the target cannot hold them
 	// as given (see Replacer); 0 when none were, or the sink does not tell.
 	Replaced int64
+	// Requests counts the HTTP requests the client made during the run (retries and 429
+	// answers included; see imednet.Client.Stats): the run's cost against the API's request
+	// budget. Requests made meanwhile through the same client by others count too.
+	Requests imednet.RequestStats
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -70,7 +74,14 @@ type FormResult struct {
 type TableResult struct {
 	Table string
 	Rows  int64 // rows written, all its tables together
-	Err   error
+	// Since is, for a listing a sync fetched incrementally, the change mark after which it
+	// asked for changes (its high-water mark less Options.Overlap); zero when it was listed
+	// whole.
+	Since time.Time
+	// Refused is why the service refused the listing's incremental filter, in this run or an
+	// earlier one (see TableState.Refused): the listing was then fetched whole.
+	Refused string
+	Err     error
 }
 
 // RunError is returned by a run in which forms or reference tables failed. The other forms
@@ -266,7 +277,7 @@ func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error
 	if err := e.savePending(ctx, p.tasks); err != nil {
 		return err
 	}
-	sum.Tables = e.runTasks(ctx, p)
+	sum.Tables = e.runTasks(ctx, p, ledger)
 	for _, t := range p.tasks {
 		sum.Forms = append(sum.Forms, t.res)
 	}
@@ -297,6 +308,7 @@ func (e *engine) loadLedger(ctx context.Context) (*Ledger, error) {
 // runRecord is a run's summary and its entry in the ledger, from its start to its end.
 type runRecord struct {
 	sum      *Summary
+	requests imednet.RequestStats // the client's counts when the run started
 	state    RunState
 	replacer Replacer // nil when the sink does not count the values it replaced
 	replaced int64    // the replacer's count when the run started
@@ -308,8 +320,9 @@ func (e *engine) startRun(ctx context.Context, ledger *Ledger) (*runRecord, erro
 	started := e.now()
 	e.runID = newRunID(started, ledger)
 	r := &runRecord{
-		sum:   &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started},
-		state: RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started},
+		sum:      &Summary{RunID: e.runID, Study: e.study, Mode: e.opts.Mode, Started: started},
+		state:    RunState{ID: e.runID, Study: e.study, Mode: string(e.opts.Mode), Started: started},
+		requests: e.client.Stats(),
 	}
 	if err := e.sink.SaveRun(ctx, r.state); err != nil {
 		return r, fmt.Errorf("export: save the run: %w", err)
@@ -326,6 +339,7 @@ func (e *engine) startRun(ctx context.Context, ledger *Ledger) (*runRecord, erro
 func (e *engine) finishRun(ctx context.Context, r *runRecord, runErr error) (*Summary, error) {
 	sum, rs := r.sum, &r.state
 	sum.Finished = e.now()
+	sum.Requests = e.client.Stats().Sub(r.requests)
 	if r.replacer != nil {
 		sum.Replaced = r.replacer.Replaced() - r.replaced
 	}
@@ -512,12 +526,13 @@ func (e *engine) savePending(ctx context.Context, tasks []*formTask) error {
 // runTasks fetches the reference listings and the forms the run does not skip, twice
 // Concurrency at a time, and returns the reference listings' results (the forms' are in
 // their tasks). Once ctx ends, the work not begun is left pending.
-func (e *engine) runTasks(ctx context.Context, p *runPlan) []TableResult {
+func (e *engine) runTasks(ctx context.Context, p *runPlan, ledger *Ledger) []TableResult {
 	refs := make([]TableResult, len(p.sources))
 	work := make([]func(), 0, len(p.sources)+len(p.tasks))
 	for i := range p.sources {
 		refs[i].Table = p.sources[i].name // stays so, without rows, if the run is interrupted first
-		work = append(work, func() { refs[i] = e.runReference(ctx, &p.sources[i]) })
+		prev := ledger.Tables[p.sources[i].name]
+		work = append(work, func() { refs[i] = e.runReference(ctx, &p.sources[i], prev) })
 	}
 	for _, t := range p.tasks {
 		if t.skip {
@@ -626,7 +641,7 @@ func (e *engine) plan(tasks []*formTask, l *Ledger) {
 	for _, t := range tasks {
 		switch {
 		case e.opts.Mode == ModeSync:
-			if !t.prev.Watermark.IsZero() {
+			if !t.prev.Watermark.IsZero() && !e.opts.Full {
 				t.since = t.prev.Watermark.Add(-e.opts.Overlap).UTC().Truncate(time.Second)
 			}
 		case resume[t.prev.RunID] && t.prev.Status == Succeeded:
@@ -663,9 +678,17 @@ func (e *engine) flushBuffer(ctx context.Context, table string, buf *[]Row, atLe
 	return len(rows), nil
 }
 
-// runReference fetches one reference listing into its tables.
-func (e *engine) runReference(ctx context.Context, src *refSource) TableResult {
+// runReference fetches one reference listing into its tables: for a sync, only what changed
+// since the listing's high-water mark in prev when it has one and the sink keeps marks
+// (TableLedger), falling back to the whole listing when the service refuses the filter (a
+// 400), which the ledger then remembers. It records the listing's new state in the ledger.
+func (e *engine) runReference(ctx context.Context, src *refSource, prev TableState) TableResult {
 	res := TableResult{Table: src.name}
+	tl, keepsMarks := e.sink.(TableLedger)
+	refused := prev.Refused
+	if e.opts.Full {
+		refused = "" // try the filter again
+	}
 	bufs := make([][]Row, len(src.tables))
 	emit := func(i int, row Row) { bufs[i] = append(bufs[i], row) }
 	// flush writes the tables holding at least atLeast rows (BatchSize after a page, so that
@@ -680,9 +703,36 @@ func (e *engine) runReference(ctx context.Context, src *refSource) TableResult {
 		}
 		return nil
 	}
-	err := src.list(ctx, e.fetch, e.study, e.opts.PageSize, emit, func() error { return flush(e.opts.BatchSize) })
+	lc := &listCall{f: e.fetch, study: e.study, size: e.opts.PageSize, emit: emit, flush: func() error { return flush(e.opts.BatchSize) }}
+	if src.incremental && keepsMarks && e.opts.Mode == ModeSync && !e.opts.Full && !prev.Mark.IsZero() && refused == "" {
+		lc.since = prev.Mark.Add(-e.opts.Overlap).UTC().Truncate(time.Second)
+	}
+	res.Since = lc.since
+	err := src.list(ctx, lc)
+	if err != nil && !lc.since.IsZero() && errors.Is(err, imednet.ErrBadRequest) && ctx.Err() == nil {
+		// The service does not take the filter: list the table whole, now and in the
+		// syncs to come. The rows written so far are rows of the listing all the same.
+		refused = err.Error()
+		*lc = listCall{f: lc.f, study: lc.study, size: lc.size, emit: lc.emit, flush: lc.flush}
+		res.Since = time.Time{}
+		err = src.list(ctx, lc)
+	}
+	res.Refused = refused
 	if err == nil {
 		err = flush(1)
+	}
+	if err == nil && src.incremental && keepsMarks {
+		st := TableState{Table: src.name, Mark: lc.mark(prev.Mark), Refused: refused, RunID: e.runID, Finished: e.now()}
+		if lc.since.IsZero() {
+			// A whole listing: its mark is what it saw, even when earlier than the last one
+			// (an item may have gone back in time, or the last mark have been wrong).
+			st.Mark = lc.mark(time.Time{})
+		}
+		sctx, cancel := detached(ctx)
+		if serr := tl.SaveTable(sctx, st); serr != nil {
+			err = fmt.Errorf("save the ledger: %w", serr)
+		}
+		cancel()
 	}
 	if err != nil {
 		res.Err = err

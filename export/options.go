@@ -67,8 +67,10 @@ type Options struct {
 	// many forms (and reference listings) are worked on at once, so that a form busy writing
 	// leaves its requests to others. 0 means DefaultConcurrency.
 	Concurrency int
-	// RateLimit, when positive, spaces requests evenly at no more than this many per second,
-	// on top of the client's own handling of 429 responses.
+	// RateLimit, when positive, spaces the run's page requests evenly at no more than this
+	// many per second, on top of the client's own handling of 429 responses. To keep to a
+	// budget such as 100 a minute, retries included, give the client imednet.WithRateLimit
+	// instead.
 	RateLimit float64
 	// Labels names the variables' columns of the wide tables after the variables' labels
 	// (made unique and safe) instead of their names. The wide_columns table maps both ways.
@@ -81,7 +83,9 @@ type Options struct {
 	// PageSize is the number of records per request, 1 to imednet.MaxPageSize; 0 means
 	// imednet.MaxPageSize.
 	PageSize int
-	// Full makes an export fetch every form even when the last run did not finish.
+	// Full makes an export fetch every form even when the last run did not finish, and a
+	// sync fetch every form and reference listing whole. Either way it clears the ledger's
+	// record of filters the service refused, so that the next sync tries them again.
 	Full bool
 	// RecordsOnly leaves out the reference listings (studies, sites, subjects, intervals,
 	// visits, queries, record revisions, codings and users): a run then writes the forms'

@@ -126,10 +126,39 @@ type RunState struct {
 	Error       string
 }
 
+// TableState is the ledger's line for one reference listing (such as record_revisions),
+// which a sync fetches incrementally from its high-water mark.
+type TableState struct {
+	Table string // the listing's main table, as in TableResult
+	// Mark is the listing's high-water mark: the newest change mark (dateCreated of a record
+	// revision, dateCoded of a coding, dateModified of a site, ...) the target holds, capped
+	// at the server's clock when the listing began. Zero when the listing has none; a sync
+	// then fetches it whole.
+	Mark time.Time
+	// Refused is why the service refused the listing's incremental filter (the error of its
+	// 400 answer), "" when it did not. A sync then lists the table whole without trying the
+	// filter, until a run with Options.Full clears it.
+	Refused  string
+	RunID    string    // the run that wrote this state
+	Finished time.Time // when that run finished the listing
+}
+
 // Ledger is what the sink remembers of earlier runs.
 type Ledger struct {
-	Forms map[string]FormState // by form key
-	Runs  []RunState           // oldest first
+	Forms  map[string]FormState  // by form key
+	Runs   []RunState            // oldest first
+	Tables map[string]TableState // by table; nil or empty for a sink without TableLedger
+}
+
+// TableLedger is implemented by sinks that keep the reference listings' high-water marks in
+// their ledger (every sink of this module does): SaveTable records a listing's state,
+// replacing its earlier state, and LoadLedger returns the states in Ledger.Tables. A sink
+// without it still syncs correctly, but fetches every reference listing whole.
+//
+// The engine calls SaveTable after the listing's rows are written: a file sink makes the
+// listing's tables durable first, so that the mark never covers rows that could be lost.
+type TableLedger interface {
+	SaveTable(ctx context.Context, t TableState) error
 }
 
 // ColumnLimiter is implemented by sinks whose tables hold a limited number of columns (SQLite:

@@ -1,6 +1,7 @@
 package imednettest
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -15,6 +16,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/imednet/imednet-go/internal/filterexpr"
 )
 
 // Fault injection: latency, a rate limit, and faults drawn at random (deterministically from a
@@ -43,6 +46,8 @@ const (
 	// FaultMalformed: a success status with a body that is not valid JSON
 	// ([Faults.MalformedRate]).
 	FaultMalformed FaultKind = "malformed"
+	// FaultFilterRefused: a filter naming one of [Faults.RefuseFilters] was answered 400.
+	FaultFilterRefused FaultKind = "filter-refused"
 	// FaultSlowBody: the body was written in pieces with pauses ([Faults.SlowBodyRate]).
 	FaultSlowBody FaultKind = "slow-body"
 )
@@ -139,6 +144,12 @@ type Faults struct {
 	// SlowBodyRate sends the body in SlowPieces pieces (default 4) with a pause of SlowPause
 	// (default 20 ms) after each but the last; the answer itself is correct.
 	SlowBodyRate float64
+
+	// RefuseFilters answers 400 (the API's code 1000, naming the filter parameter) to the
+	// GET requests in scope whose filter names one of these attributes (a dotted attribute
+	// by its first part too), as a service that does not filter by them does: for example
+	// Paths {"/studies/{studyKey}/codings"} with RefuseFilters {"dateCoded"}.
+	RefuseFilters []string
 
 	// RetryAfter is the Retry-After of the random 429 answers (default 1 s), in whole
 	// seconds rounded up.
@@ -350,7 +361,12 @@ func newFaultState(f Faults, serverSeed int64) (*faultState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sum == 0 && f.Latency == 0 && f.LatencyMax == 0 && f.RateLimit == 0 {
+	for _, a := range f.RefuseFilters {
+		if strings.TrimSpace(a) == "" {
+			return nil, errors.New("imednettest: Faults.RefuseFilters: an empty attribute")
+		}
+	}
+	if sum == 0 && f.Latency == 0 && f.LatencyMax == 0 && f.RateLimit == 0 && len(f.RefuseFilters) == 0 {
 		return nil, nil
 	}
 	if f.RateWindow == 0 {
@@ -502,6 +518,12 @@ func (s *Server) serveWithFaults(fs *faultState, w http.ResponseWriter, r *http.
 		s.countFault(FaultRateLimit)
 		w.Header().Set("Retry-After", retry)
 		s.writeError(w, r, errTooMany(retry))
+		return
+	}
+	if attr, ok := refusedFilter(fs.f.RefuseFilters, r); ok {
+		s.countFault(FaultFilterRefused)
+		raw := r.URL.Query().Get("filter")
+		s.writeError(w, r, badField("filter", raw, "filtering by "+strconv.Quote(attr)+" is not supported"))
 		return
 	}
 	post := rt.submits(r.Method)
@@ -671,3 +693,29 @@ var errConnReset = &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError(
 type truncatedReader struct{}
 
 func (truncatedReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
+
+// refusedFilter returns the first attribute of refuse that r's filter names, if any.
+func refusedFilter(refuse []string, r *http.Request) (string, bool) {
+	if len(refuse) == 0 || r.Method != http.MethodGet {
+		return "", false
+	}
+	raw := r.URL.Query().Get("filter")
+	if raw == "" {
+		return "", false
+	}
+	e, err := filterexpr.Parse(raw)
+	if err != nil {
+		return "", false // the handler refuses it anyway
+	}
+	for _, conj := range e.Or {
+		for _, t := range conj {
+			head, _, _ := strings.Cut(t.Attr, ".")
+			for _, a := range refuse {
+				if t.Attr == a || head == a {
+					return a, true
+				}
+			}
+		}
+	}
+	return "", false
+}

@@ -77,6 +77,8 @@ func Run(t *testing.T, h Harness) {
 	t.Run("FailedForm", func(t *testing.T) { t.Parallel(); testFailedForm(t, h, ref) })
 	t.Run("RecordsOnly", func(t *testing.T) { t.Parallel(); testRecordsOnly(t, h, ref) })
 	t.Run("BlankIsNull", func(t *testing.T) { t.Parallel(); testBlankIsNull(t, h, ref) })
+	t.Run("IncrementalTables", func(t *testing.T) { t.Parallel(); testIncrementalTables(t, h) })
+	t.Run("RefusedFilter", func(t *testing.T) { t.Parallel(); testRefusedFilter(t, h) })
 }
 
 // reference is a clean export of smallStudy in both layouts, with what the run reported.

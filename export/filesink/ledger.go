@@ -23,6 +23,17 @@ type ledgerJSON struct {
 	Version int        `json:"version"`
 	Forms   []formJSON `json:"forms"` // by form key
 	Runs    []runJSON  `json:"runs"`  // oldest first
+	// Tables are the reference listings' high-water marks, by table; absent from the files
+	// of earlier versions, which read as no marks (the next sync lists those tables whole).
+	Tables []tableJSON `json:"tables,omitempty"`
+}
+
+type tableJSON struct {
+	Table    string    `json:"table"`
+	Mark     time.Time `json:"mark,omitzero"`
+	Refused  string    `json:"refused,omitempty"`
+	RunID    string    `json:"runId,omitempty"`
+	Finished time.Time `json:"finished,omitzero"`
 }
 
 type formJSON struct {
@@ -54,7 +65,7 @@ func (s *Sink) loadLedger() error {
 		return nil
 	}
 	path := filepath.Join(s.dir, LedgerFile)
-	l := &export.Ledger{Forms: map[string]export.FormState{}}
+	l := &export.Ledger{Forms: map[string]export.FormState{}, Tables: map[string]export.TableState{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		s.ledger = l
@@ -79,6 +90,9 @@ func (s *Sink) loadLedger() error {
 	for _, r := range lj.Runs {
 		l.Runs = append(l.Runs, export.RunState(r))
 	}
+	for _, t := range lj.Tables {
+		l.Tables[t.Table] = export.TableState(t)
+	}
 	s.ledger = l
 	return nil
 }
@@ -95,6 +109,9 @@ func (s *Sink) saveLedger() error {
 	}
 	for _, r := range s.ledger.Runs {
 		lj.Runs = append(lj.Runs, runJSON(r))
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.ledger.Tables)) {
+		lj.Tables = append(lj.Tables, tableJSON(s.ledger.Tables[k]))
 	}
 	data, err := json.MarshalIndent(lj, "", "  ")
 	if err != nil {
@@ -144,7 +161,7 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := s.loadLedger(); err != nil {
 		return nil, err
 	}
-	return &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs)}, nil
+	return &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs), Tables: maps.Clone(s.ledger.Tables)}, nil
 }
 
 // SaveForm commits the tables of the form (those whose Form is f.FormKey), syncs the rows
@@ -203,4 +220,32 @@ func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
 		s.ledger.Runs = append(s.ledger.Runs, r)
 	}
 	return s.saveLedger()
+}
+
+// SaveTable makes the rows spooled so far durable (as SaveForm does for the tables shared by
+// every form), then records a reference listing's state in the ledger file, replacing its
+// earlier state.
+func (s *Sink) SaveTable(ctx context.Context, t export.TableState) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if t.Table == "" {
+		return s.errorf("ledger: a table state without a table")
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	if err := s.syncSpools(); err != nil {
+		return err
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	s.ledger.Tables[t.Table] = t
+	if err := s.saveLedger(); err != nil {
+		return fmt.Errorf("%w (table %s)", err, t.Table)
+	}
+	return nil
 }

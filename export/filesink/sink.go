@@ -798,3 +798,4 @@ func (s *Sink) Close() error {
 }
 
 var _ export.Sink = (*Sink)(nil)
+var _ export.TableLedger = (*Sink)(nil)

@@ -13,7 +13,7 @@ import (
 // LoadLedger reads the ledger from the schema's tables _imednet_forms and _imednet_runs.
 // Times come back in UTC, with microsecond precision.
 func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
-	l := &export.Ledger{Forms: make(map[string]export.FormState)}
+	l := &export.Ledger{Forms: make(map[string]export.FormState), Tables: make(map[string]export.TableState)}
 	sch := quoteIdent(s.schema)
 	rows, err := s.pool.Query(ctx, "SELECT form_key, status, records, error, started, finished, watermark, run_id FROM "+
 		sch+"."+quoteIdent(formsTable)+" ORDER BY form_key")
@@ -53,7 +53,40 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: loading the ledger's runs: %w", err)
 	}
+
+	rows, err = s.pool.Query(ctx, "SELECT table_name, mark, refused, run_id, finished FROM "+sch+"."+quoteIdent(tablesTable))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger: %w", err)
+	}
+	var (
+		t    export.TableState
+		mark *time.Time
+	)
+	_, err = pgx.ForEachRow(rows, []any{&t.Table, &mark, &t.Refused, &t.RunID, &finished}, func() error {
+		t.Mark, t.Finished = fromDB(mark), fromDB(finished)
+		l.Tables[t.Table] = t
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger's tables: %w", err)
+	}
 	return l, nil
+}
+
+// SaveTable records the state of one reference listing, replacing its earlier state.
+func (s *Sink) SaveTable(ctx context.Context, t export.TableState) error {
+	if t.Table == "" {
+		return fmt.Errorf("postgres: saving a table's state: the table is empty")
+	}
+	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(tablesTable)+
+		" (table_name, mark, refused, run_id, finished) VALUES ($1, $2, $3, $4, $5)"+
+		" ON CONFLICT (table_name) DO UPDATE SET mark = EXCLUDED.mark, refused = EXCLUDED.refused,"+
+		" run_id = EXCLUDED.run_id, finished = EXCLUDED.finished",
+		cleanText(t.Table), toDB(t.Mark), cleanText(t.Refused), cleanText(t.RunID), toDB(t.Finished))
+	if err != nil {
+		return fmt.Errorf("postgres: saving the state of table %q: %w", t.Table, err)
+	}
+	return nil
 }
 
 // SaveForm records the state of one form, replacing its earlier state.

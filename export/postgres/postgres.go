@@ -94,9 +94,10 @@ const MaxColumns = 300
 
 // The ledger's tables, in the study's schema.
 const (
-	metaTable  = "_imednet_meta"
-	formsTable = "_imednet_forms"
-	runsTable  = "_imednet_runs"
+	metaTable   = "_imednet_meta"
+	formsTable  = "_imednet_forms"
+	runsTable   = "_imednet_runs"
+	tablesTable = "_imednet_tables"
 	// reservedPrefix starts the names of the sink's own tables; export tables may not use it.
 	reservedPrefix = "_imednet_"
 )
@@ -274,6 +275,7 @@ func (s *Sink) Pool() *pgxpool.Pool { return s.pool }
 func (s *Sink) Replaced() int64 { return s.replaced.Load() }
 
 var _ export.Replacer = (*Sink)(nil)
+var _ export.TableLedger = (*Sink)(nil)
 
 // MaxColumns returns [MaxColumns]: the engine splits forms with more columns into parts.
 func (s *Sink) MaxColumns() int { return MaxColumns }
@@ -303,7 +305,10 @@ func (s *Sink) setUp(ctx context.Context) error {
 			"CREATE TABLE IF NOT EXISTS " + sch + "." + quoteIdent(runsTable) + " (" +
 			"id text PRIMARY KEY, study text NOT NULL, mode text NOT NULL, " +
 			"started timestamptz, finished timestamptz, forms bigint NOT NULL, " +
-			"failed_forms bigint NOT NULL, records bigint NOT NULL, error text NOT NULL)"
+			"failed_forms bigint NOT NULL, records bigint NOT NULL, error text NOT NULL);\n" +
+			"CREATE TABLE IF NOT EXISTS " + sch + "." + quoteIdent(tablesTable) + " (" +
+			"table_name text PRIMARY KEY, mark timestamptz, refused text NOT NULL, " +
+			"run_id text NOT NULL, finished timestamptz)"
 		if _, err := tx.Exec(ctx, ddl); err != nil {
 			return err
 		}

@@ -73,6 +73,7 @@ func (t *table) close() {
 
 var _ export.Sink = (*Sink)(nil)
 var _ export.ColumnLimiter = (*Sink)(nil)
+var _ export.TableLedger = (*Sink)(nil)
 
 // OpenTarget opens the sink of an export target such as sqlite:DEMO.db: Open(t.Location).
 // It has the shape every sink package's OpenTarget has (see [export.Target]).
@@ -123,8 +124,9 @@ func dsn(path string) string {
 }
 
 const (
-	formsLedger = "_imednet_forms"
-	runsLedger  = "_imednet_runs"
+	formsLedger  = "_imednet_forms"
+	runsLedger   = "_imednet_runs"
+	tablesLedger = "_imednet_tables"
 )
 
 func (s *Sink) init() error {
@@ -133,7 +135,9 @@ func (s *Sink) init() error {
 	started TIMESTAMP, finished TIMESTAMP, watermark TIMESTAMP, runId TEXT);
 CREATE TABLE IF NOT EXISTS ` + runsLedger + ` (
 	id TEXT PRIMARY KEY, study TEXT NOT NULL, mode TEXT NOT NULL, started TIMESTAMP, finished TIMESTAMP,
-	forms INTEGER NOT NULL, failedForms INTEGER NOT NULL, records INTEGER NOT NULL, error TEXT)`)
+	forms INTEGER NOT NULL, failedForms INTEGER NOT NULL, records INTEGER NOT NULL, error TEXT);
+CREATE TABLE IF NOT EXISTS ` + tablesLedger + ` (
+	tableName TEXT PRIMARY KEY, mark TIMESTAMP, refused TEXT, runId TEXT, finished TIMESTAMP)`)
 	return err
 }
 
@@ -524,7 +528,7 @@ func parseTime(s sql.NullString) (time.Time, error) {
 func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := &export.Ledger{Forms: map[string]export.FormState{}}
+	l := &export.Ledger{Forms: map[string]export.FormState{}, Tables: map[string]export.TableState{}}
 	rows, err := s.db.QueryContext(ctx, `SELECT formKey, status, records, error, started, finished, watermark, runId FROM `+formsLedger)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
@@ -576,7 +580,50 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := runs.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
 	}
+	runs.Close()
+	if err := s.loadTables(ctx, l); err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
 	return l, nil
+}
+
+// loadTables reads the reference listings' states into l.Tables.
+func (s *Sink) loadTables(ctx context.Context, l *export.Ledger) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT tableName, mark, refused, runId, finished FROM `+tablesLedger)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t export.TableState
+		var mark, refused, runID, finished sql.NullString
+		if err := rows.Scan(&t.Table, &mark, &refused, &runID, &finished); err != nil {
+			return err
+		}
+		t.Refused, t.RunID = refused.String, runID.String
+		if t.Mark, err = parseTime(mark); err != nil {
+			return fmt.Errorf("table %s: %w", t.Table, err)
+		}
+		if t.Finished, err = parseTime(finished); err != nil {
+			return fmt.Errorf("table %s: %w", t.Table, err)
+		}
+		l.Tables[t.Table] = t
+	}
+	return rows.Err()
+}
+
+// SaveTable records a reference listing's state in the ledger.
+func (s *Sink) SaveTable(ctx context.Context, t export.TableState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO `+tablesLedger+` (tableName, mark, refused, runId, finished)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (tableName) DO UPDATE SET mark = excluded.mark, refused = excluded.refused,
+runId = excluded.runId, finished = excluded.finished`,
+		t.Table, timeText(t.Mark), nullText(t.Refused), nullText(t.RunID), timeText(t.Finished))
+	if err != nil {
+		return fmt.Errorf("sqlite: save table %s in the ledger: %w", t.Table, err)
+	}
+	return nil
 }
 
 func nullText(s string) any {

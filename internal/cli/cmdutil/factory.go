@@ -94,6 +94,10 @@ type Factory struct {
 	// without a listener holding the demo study. Tests replace it to inspect the server.
 	NewSandbox func() (*imednettest.Server, error)
 
+	// ClientOptions are added to the client's options after the flags' (a command's request
+	// budget, for example); set them before the first call of Client.
+	ClientOptions []imednet.Option
+
 	mu      sync.Mutex
 	client  *imednet.Client
 	sandbox *imednettest.Server
@@ -236,7 +240,7 @@ func (f *Factory) flagOptions() []imednet.Option {
 	if f.Flags.Timeout > 0 {
 		opts = append(opts, imednet.WithTimeout(f.Flags.Timeout))
 	}
-	return opts
+	return append(opts, f.ClientOptions...)
 }
 
 // remoteClient builds the client of the API: the environment's options (imednet.ReadEnv),

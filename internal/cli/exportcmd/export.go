@@ -31,7 +31,7 @@ type Options struct {
 	Layout      string
 	Forms       []string
 	Concurrency int
-	RateLimit   float64
+	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
 	Labels      bool
 	RecordsOnly bool // leave the reference listings out
 	Full        bool // export only: fetch every form even after an interrupted run
@@ -72,7 +72,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetsHelp() + "\n" + landingHelp,
 		Example: `  imednet --sandbox export --to sqlite:demo.db
   imednet --sandbox export --forms AE,CM --layout both --to sqlite:ae.db
-  imednet export --study MYSTUDY --concurrency 8 --rate-limit 20
+  imednet export --study MYSTUDY --concurrency 8 --rate-limit 100/m
   imednet export --study MYSTUDY --to postgres://user@localhost/clinical
   imednet export --study MYSTUDY --to parquet:./lake --labels`,
 		Args: cmdutil.NoArgs,
@@ -95,12 +95,14 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Use:   "sync",
 		Short: "Bring an export up to date with what changed since",
 		Long: "Fetch per form only the records modified since the last export or sync (with a few\n" +
-			"minutes of overlap), upsert them (deleted records arrive marked deleted), and refresh the\n" +
-			"reference tables: the target then holds what a fresh export would. A form that was never\n" +
-			"exported is fetched whole.\n\n" + targetsHelp() + "\n" + landingHelp,
+			"minutes of overlap), upsert them (deleted records arrive marked deleted), and bring the\n" +
+			"reference tables up to date: the target then holds what a fresh export would. A form that\n" +
+			"was never exported is fetched whole.\n\n" + syncTablesHelp + "\n\n" + targetsHelp() + "\n" + landingHelp,
 		Example: `  imednet --sandbox sync --to sqlite:demo.db
   imednet sync --study MYSTUDY
   imednet sync --study MYSTUDY --records-only   # the data alone, without the reference tables
+  imednet sync --study MYSTUDY --rate-limit 100/m
+  imednet sync --study MYSTUDY --full           # everything again, as a fresh export would
   imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -111,8 +113,17 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		},
 	}
 	addFlags(cmd, o)
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again")
 	return cmd
 }
+
+// syncTablesHelp says how sync brings the reference tables up to date.
+const syncTablesHelp = `Reference tables: record revisions, codings, sites and intervals are fetched from each
+table's own high-water mark in the ledger (by dateCreated, dateCoded, dateModified); visits
+for the subjects whose records changed since (all of them when an interval changed); studies,
+subjects, queries and users whole, as the API offers no usable change mark for them. If the
+service refuses a filter (400), that table is fetched whole, now and in later syncs, and the
+ledger says so; --full tries again. The summary's closing line gives the requests made.`
 
 func addFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
@@ -121,7 +132,7 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
 	fl.StringSliceVar(&o.Forms, "forms", nil, "only these form keys, comma-separated (default all)")
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
-	fl.Float64Var(&o.RateLimit, "rate-limit", 0, "at most this many requests per second (0: no limit beyond the API's own)")
+	fl.StringVar(&o.RateLimit, "rate-limit", "", "a request budget the run keeps to, retries included: 100/m (per minute), 1000/h (per hour), or a number per second; requests are spread evenly so that a server enforcing the budget answers no 429 (default none)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
 	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
 }
@@ -140,8 +151,12 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Concurrency < 1 || o.Concurrency > 64 {
 		return cmdutil.UsageErrorf("--concurrency: %d is outside 1..64", o.Concurrency)
 	}
-	if o.RateLimit < 0 {
-		return cmdutil.UsageErrorf("--rate-limit: %g is negative", o.RateLimit)
+	if r := strings.TrimSpace(o.RateLimit); r != "" && r != "0" {
+		rate, err := imednet.ParseRate(r)
+		if err != nil {
+			return cmdutil.UsageErrorf("--rate-limit: %q: want a budget such as 100/m, 1000/h or 5 (per second)", o.RateLimit)
+		}
+		f.ClientOptions = append(f.ClientOptions, imednet.WithRateLimit(rate))
 	}
 	var forms []string
 	for _, k := range o.Forms {
@@ -161,6 +176,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	requestsBefore := c.Stats()
 	// Check the study and the form keys before the target is created, so that a mistyped
 	// --forms (or credentials the API refuses) leaves no empty database or directory behind.
 	if err := checkForms(ctx, c, study, forms); err != nil {
@@ -171,7 +187,7 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 
-	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, RateLimit: o.RateLimit, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
+	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
 	verb := "Exported"
 	if o.Sync {
 		opts.Mode, verb = export.ModeSync, "Synced"
@@ -186,13 +202,17 @@ func Run(ctx context.Context, o *Options) error {
 		prog.done()
 	}
 	closeErr := sink.Close()
+	if sum != nil {
+		sum.Requests = c.Stats().Sub(requestsBefore) // the command's, the forms' check included
+	}
 	if sum != nil && len(sum.Forms)+len(sum.Tables) > 0 {
-		if err := writeSummary(f.IO.Out, format, f.IO.Width, sum); err != nil {
+		if err := writeSummary(f.IO.Out, format, f.IO.Width, sum, runErr); err != nil {
 			return err
 		}
 		if runErr == nil { // the closing line, also when piped (progress is for terminals only)
-			fmt.Fprintf(f.IO.ErrOut, "%s %s, %s to %s in %s\n", verb, cmdutil.Plural(len(sum.Forms), "form", "forms"),
-				cmdutil.Plural(int(sum.Records), "record", "records"), target, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond))
+			fmt.Fprintf(f.IO.ErrOut, "%s %s, %s to %s in %s; %s\n", verb, cmdutil.Plural(len(sum.Forms), "form", "forms"),
+				cmdutil.Plural(int(sum.Records), "record", "records"), target, sum.Finished.Sub(sum.Started).Round(100*time.Millisecond),
+				requestsText(sum.Requests))
 		}
 	}
 	if sum != nil && sum.Replaced > 0 {
@@ -268,14 +288,25 @@ func checkForms(ctx context.Context, c *imednet.Client, study string, want []str
 	return cmdutil.UsageErrorf("--forms: study %s has no form %s (%s)", study, strings.Join(unknown, ", "), listed)
 }
 
-// line is one line of the summary: a form, or a reference listing.
+// requestsText says what a run cost in requests, for the closing line.
+func requestsText(r imednet.RequestStats) string {
+	return fmt.Sprintf("%s (%s, %d answered 429)", cmdutil.Plural(int(r.Requests), "request", "requests"),
+		cmdutil.Plural(int(r.Retries), "retry", "retries"), r.RateLimited)
+}
+
+// line is one line of the summary: a form, a reference listing, or (last, in JSON and JSONL
+// only) the whole run with its requests.
 type line struct {
 	Name    string  `json:"name"`
-	Kind    string  `json:"kind"` // "form" or "table"
+	Kind    string  `json:"kind"` // "form", "table" or "run"
 	Records int64   `json:"records"`
 	Status  string  `json:"status"`
 	Seconds float64 `json:"seconds"`
 	Error   string  `json:"error,omitempty"`
+	// The run's line alone: HTTP requests made (retries included), retries, 429 answers met.
+	Requests    *int64 `json:"requests,omitempty"`
+	Retries     *int64 `json:"retries,omitempty"`
+	RateLimited *int64 `json:"rateLimited,omitempty"`
 }
 
 var summaryColumns = []output.Column[line]{
@@ -287,9 +318,10 @@ var summaryColumns = []output.Column[line]{
 	{Name: "error", Value: func(l *line) string { return l.Error }, Table: true},
 }
 
-// writeSummary writes the run's forms, then the reference tables that failed, in format; a
-// table fits width characters (0: no limit).
-func writeSummary(w io.Writer, format output.Format, width int, sum *export.Summary) error {
+// writeSummary writes the run's forms, then the reference tables that failed, in format, and
+// in JSON and JSONL a last line for the run (its study, records, status, seconds and
+// requests); a table fits width characters (0: no limit).
+func writeSummary(w io.Writer, format output.Format, width int, sum *export.Summary, runErr error) error {
 	list := output.NewList(w, format, summaryColumns, "form", "forms").FitTo(width)
 	for _, fr := range sum.Forms {
 		l := line{Name: fr.FormKey, Kind: "form", Records: fr.Records, Status: string(fr.Status)}
@@ -312,6 +344,18 @@ func writeSummary(w io.Writer, format output.Format, width int, sum *export.Summ
 			continue // reference tables are listed only when they failed
 		}
 		l := line{Name: t.Table, Kind: "table", Records: t.Rows, Status: string(export.Failed), Error: cmdutil.ErrorMessage(t.Err)}
+		if err := list.Add(&l); err != nil {
+			list.Close()
+			return err
+		}
+	}
+	if format == output.JSON || format == output.JSONL {
+		r := sum.Requests
+		l := line{Name: sum.Study, Kind: "run", Records: sum.Records, Status: string(export.Succeeded),
+			Seconds: sum.Finished.Sub(sum.Started).Seconds(), Requests: &r.Requests, Retries: &r.Retries, RateLimited: &r.RateLimited}
+		if runErr != nil {
+			l.Status, l.Error = string(export.Failed), cmdutil.ErrorMessage(runErr)
+		}
 		if err := list.Add(&l); err != nil {
 			list.Close()
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,11 +45,24 @@ func run(t *testing.T, srv *imednettest.Server, tty bool, args ...string) result
 }
 
 type line struct {
-	Name, Kind, Status, Error string
-	Records                   int64
+	Name, Kind, Status, Error      string
+	Records                        int64
+	Requests, Retries, RateLimited *int64
 }
 
+// lines returns the summary's lines of forms and tables, checking that the last line is the
+// run's.
 func lines(t *testing.T, out string) []line {
+	t.Helper()
+	ls := allLines(t, out)
+	if len(ls) == 0 || ls[len(ls)-1].Kind != "run" {
+		t.Fatalf("summary %+v: the last line is not the run's", ls)
+	}
+	return ls[:len(ls)-1]
+}
+
+// allLines returns every line of the summary.
+func allLines(t *testing.T, out string) []line {
 	t.Helper()
 	var ls []line
 	for _, s := range strings.Split(strings.TrimSpace(out), "\n") {
@@ -103,6 +117,22 @@ func TestExportAndSync(t *testing.T) {
 		if l.Status != "succeeded" || l.Records >= int64(len(st.RecordIDs(l.Name))) {
 			t.Errorf("sync line %+v: want fewer records than the form's %d", l, len(st.RecordIDs(l.Name)))
 		}
+	}
+	// The run's line counts the requests the server saw.
+	before := srv.Stats().Requests
+	r = run(t, srv, false, "--sandbox", "sync", "--to", "sqlite:"+db, "--forms", "AE,VS", "-o", "jsonl")
+	served := 0
+	for k, n := range srv.Stats().Requests {
+		served += n - before[k]
+	}
+	ls = allLines(t, r.out)
+	runLine := ls[len(ls)-1]
+	if r.code != 0 || runLine.Kind != "run" || runLine.Name != imednettest.DemoStudyKey || runLine.Requests == nil ||
+		*runLine.Requests != int64(served) || *runLine.Retries != 0 || *runLine.RateLimited != 0 {
+		t.Errorf("sync -o jsonl: exit %d, run line %+v; want %d requests, no retry, no 429", r.code, runLine, served)
+	}
+	if want := fmt.Sprintf("; %d requests (0 retries, 0 answered 429)\n", served); !strings.HasSuffix(r.errOut, want) {
+		t.Errorf("closing line %q; want it to end with %q", r.errOut, want)
 	}
 }
 
