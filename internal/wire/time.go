@@ -49,6 +49,20 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t.String())
 }
 
+// AppendJSON appends t to b as MarshalJSON writes it, without allocating for a parsed time.
+func (t Time) AppendJSON(b []byte) []byte {
+	switch {
+	case t.Valid() && t.DateOnly:
+		b = append(b, '"')
+		return append(t.Time.AppendFormat(b, time.DateOnly), '"')
+	case t.Valid():
+		b = append(b, '"')
+		return append(t.Time.UTC().AppendFormat(b, time.RFC3339Nano), '"')
+	}
+	m, _ := t.MarshalJSON()
+	return append(b, m...)
+}
+
 // UnmarshalJSON reads any of the forms described on [Time] (see [ParseTimeValue]). It fails on
 // malformed JSON and on booleans, objects and arrays that are not a date; JSON null leaves t
 // unchanged, as it does a time.Time.
