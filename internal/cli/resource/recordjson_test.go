@@ -96,3 +96,29 @@ func TestAppendRecordJSONIsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendRecordDataReusesNamesOnlyWhenTheyMatch: the names sorted for one record are
+// reused for the next only when they are its names; data of the same size with other names,
+// and data in which a value needs encoding/json, are written right in any order.
+func TestAppendRecordDataReusesNamesOnlyWhenTheyMatch(t *testing.T) {
+	seq := []imednet.RecordData{
+		{"B": json.RawMessage(`"1"`), "A": json.RawMessage(`"2"`)},
+		{"B": json.RawMessage(`"3"`), "A": json.RawMessage(`"4"`)},
+		{"C": json.RawMessage(`"5"`), "A": json.RawMessage(`"6"`)},
+		{"C": json.RawMessage(`"<7>"`), "A": json.RawMessage(`{ "x" : 1 }`)},
+		{"B": json.RawMessage(`"8"`), "A": json.RawMessage(`[ 9 ]`)},
+		{"A": json.RawMessage(`"10"`)},
+	}
+	for round := range 2 {
+		for i, d := range seq {
+			r := imednet.Record{RecordData: d}
+			if got, want := string(appendRecordJSON(nil, &r)), encodingJSON(t, &r); got != want {
+				t.Errorf("round %d, data %d:\n got %s\nwant %s", round, i, got, want)
+			}
+			m, _ := json.Marshal(d)
+			if got := recordDataText(d); got != string(m) {
+				t.Errorf("round %d, data %d: column\n got %s\nwant %s", round, i, got, m)
+			}
+		}
+	}
+}
