@@ -408,8 +408,11 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 		raw = make([]json.RawMessage, 0, d.size)
 	}
 	end, err := wire.WalkArray(body, at, func(n, at int) (int, error) {
-		var item T
-		end, err := decodeItemAt(body, at, &item, d.keepRaw)
+		// Decoded in place in the page's slice: no item on the heap of its own, and no copy.
+		var zero T
+		items = append(items, zero)
+		item := &items[len(items)-1]
+		end, err := decodeItemAt(body, at, item, d.keepRaw)
 		if err != nil {
 			var se *wire.SyntaxError
 			if errors.As(err, &se) {
@@ -422,7 +425,6 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 				d.itemsErr = d.fail("data[%d]: %v", n, err)
 			}
 		}
-		items = append(items, item)
 		if d.keepRaw {
 			raw = append(raw, json.RawMessage(body[at:end:end]))
 		}

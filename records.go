@@ -47,7 +47,7 @@ func (r *Record) decodeRecordData(f *wire.Field, shared bool) {
 	case f.Value.IsAbsent():
 		r.RecordData = RecordData{}
 	case f.Value.Kind() == wire.Object:
-		d := RecordData{}
+		var d RecordData
 		if err := d.decode(f.Value, shared); err != nil {
 			f.Keep()
 			return
@@ -82,24 +82,54 @@ func (d *RecordData) UnmarshalJSON(data []byte) error {
 }
 
 // decode stores each member's raw JSON, a slice of data when shared, else of one copy.
+//
+// The members are first collected where they lie (names and value offsets, on the stack for
+// a record of up to dataMembers members), then stored in a map made for their number: one
+// allocation of the map's storage instead of its growing step by step, which was a fifth of
+// the time of listing records of 20 variables.
 func (d *RecordData) decode(data []byte, shared bool) error {
-	m := RecordData{}
+	type member struct {
+		key        string
+		start, end int
+	}
+	var stack [dataMembers]member
+	members := stack[:0]
+	end, err := wire.WalkObject(data, 0, func(key string, at int) (int, error) {
+		end, err := wire.SkipValue(data, at)
+		if err != nil {
+			return 0, err
+		}
+		members = append(members, member{key, at, end})
+		return end, nil
+	})
+	if err == nil {
+		err = wire.CheckEnd(data, end)
+	}
+	if err != nil {
+		return err
+	}
 	// The values share one buffer (each capped at its own end, so that appending to one
 	// cannot overwrite the next): one allocation per record instead of one per value, none
 	// when shared.
 	own := data
-	if !shared {
-		own = append([]byte(nil), data...)
+	if !shared && len(members) > 0 {
+		own = append([]byte(nil), data[members[0].start:members[len(members)-1].end]...)
+		base := members[0].start
+		for i := range members {
+			members[i].start -= base
+			members[i].end -= base
+		}
 	}
-	err := wire.DecodeObject(own, nil, func(f *wire.Field) {
-		m[f.Key] = json.RawMessage(f.Value[:len(f.Value):len(f.Value)])
-	})
-	if err != nil {
-		return err
+	m := make(RecordData, len(members))
+	for _, mb := range members {
+		m[mb.key] = json.RawMessage(own[mb.start:mb.end:mb.end])
 	}
 	*d = m
 	return nil
 }
+
+// dataMembers is how many members of a record's data decode collects without allocating.
+const dataMembers = 64
 
 // value returns the raw value of name, and whether it is present.
 func (d RecordData) value(name string) (wire.Value, bool) {

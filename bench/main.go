@@ -18,6 +18,13 @@
 //	postgres        export to PostgreSQL, when -postgres gives a connection string
 //	sync-nochange   export to SQLite, then a sync with nothing changed (bench/sync.go)
 //	sync-100        the same, then a sync after 100 records changed
+//	cli-jsonl       the CLI's "records list -o jsonl" (in-process, output to a pipe read and
+//	                discarded), prefetching as the CLI does; cli-json and cli-csv likewise
+//
+// With -profile wide the server is not the test server but one of wide records (20
+// recordData variables, about 880 bytes a record: text, numbers sent as strings, dates), which
+// serves the records' pages only; the stages are then raw, raw-par, list, prefetch and the
+// cli stages (default: raw, list, prefetch, cli-jsonl, cli-json, cli-csv).
 //
 // and prints a markdown table: records per second, the ratio to the raw baseline, the ratio
 // to the raw stage that reads the same pages (raw-all for the exports that read the reference
@@ -30,6 +37,7 @@
 //	go run ./bench -records 200000
 //	go run ./bench -records 1000000 -stages sqlite -separate
 //	go run ./bench -records 1000000 -latency 20ms -postgres postgres://localhost/bench
+//	go run ./bench -profile wide -records 100000
 package main
 
 import (
@@ -45,6 +53,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,7 +80,15 @@ type config struct {
 	dir         string
 	cpuProfile  string
 	separate    bool
+	profile     string
 }
+
+// The stages each profile knows, and runs by default.
+const (
+	catalogueStages = "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres,sync-nochange,sync-100"
+	cliStages       = "cli-jsonl,cli-json,cli-csv"
+	wideStages      = "raw,list,prefetch," + cliStages
+)
 
 // childEnv, set in the environment of the child process that -separate starts, makes this
 // program serve the study instead of measuring.
@@ -85,7 +102,8 @@ func main() {
 	flag.IntVar(&cfg.concurrency, "concurrency", export.DefaultConcurrency, "pages in flight at once for raw-par, prefetch and the exports")
 	flag.IntVar(&cfg.batchSize, "batch-size", export.DefaultBatchSize, "rows per write (one transaction) in the exports")
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
-	flag.StringVar(&cfg.stages, "stages", "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres,sync-nochange,sync-100", "comma-separated stages to run, in this order")
+	flag.StringVar(&cfg.stages, "stages", "", "comma-separated stages to run, in this order (default "+catalogueStages+"; with -profile wide "+wideStages+"; the cli stages "+cliStages+" run in either)")
+	flag.StringVar(&cfg.profile, "profile", "catalogue", "the records served: catalogue (the test server's generated study) or wide (20 variables a record, records pages only)")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
 	flag.StringVar(&cfg.dir, "dir", "", "directory for the export targets (default a temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.separate, "separate", false, "run the server in a child process, so that the peak resident memory reported is the client's alone")
@@ -122,14 +140,27 @@ func run(cfg config, out io.Writer) error {
 	if cfg.records < 1 || cfg.pageSize < 1 || cfg.pageSize > imednet.MaxPageSize || cfg.concurrency < 1 {
 		return fmt.Errorf("-records, -concurrency and -page-size (at most %d) must be positive", imednet.MaxPageSize)
 	}
-	stages := strings.Split(cfg.stages, ",")
-	known := map[string]bool{"raw": true, "raw-all": true, "raw-par": true, "list": true, "prefetch": true, "sqlite": true, "sqlite-records": true, "sqlite-long": true, "parquet": true, "postgres": true}
-	for _, s := range syncStages {
-		known[s] = true
+	known := catalogueStages + "," + cliStages
+	switch cfg.profile {
+	case "catalogue":
+		if cfg.stages == "" {
+			cfg.stages = catalogueStages
+		}
+	case "wide":
+		if cfg.separate {
+			return fmt.Errorf("-separate: the wide profile's server holds no study; it always runs in this process")
+		}
+		if cfg.stages == "" {
+			cfg.stages = wideStages
+		}
+		known = "raw,raw-par,list,prefetch," + cliStages
+	default:
+		return fmt.Errorf("-profile %q: use catalogue or wide", cfg.profile)
 	}
+	stages := strings.Split(cfg.stages, ",")
 	for _, s := range stages {
-		if !known[s] {
-			return fmt.Errorf("-stages: unknown stage %q (known: raw, raw-all, raw-par, list, prefetch, sqlite, sqlite-records, sqlite-long, parquet, postgres, sync-nochange, sync-100)", s)
+		if !slices.Contains(strings.Split(known, ","), s) {
+			return fmt.Errorf("-stages: unknown stage %q for the %s profile (known: %s)", s, cfg.profile, strings.ReplaceAll(known, ",", ", "))
 		}
 	}
 	dir := cfg.dir
@@ -149,6 +180,9 @@ func run(cfg config, out io.Writer) error {
 	}
 	defer stop()
 	total := srv.Records
+	if cfg.profile == "wide" {
+		fmt.Fprintf(os.Stderr, "bench: wide records of %d bytes on average\n", wideRecordSize(1000))
+	}
 	fmt.Fprintf(os.Stderr, "bench: server with %d records ready in %v\n", total, time.Since(start).Round(time.Millisecond))
 
 	if cfg.cpuProfile != "" {
@@ -183,6 +217,9 @@ func run(cfg config, out io.Writer) error {
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, 0) })
 		case "prefetch":
 			r, err = measure(stage, func() (int64, error) { return list(ctx, client, cfg.pageSize, cfg.concurrency) })
+		case "cli-jsonl", "cli-json", "cli-csv":
+			format := strings.TrimPrefix(stage, "cli-")
+			r, err = measure(stage, func() (int64, error) { return cliList(ctx, srv, cfg.pageSize, format) })
 		case "sqlite", "sqlite-long", "sqlite-records":
 			opts := exportOptions{layout: export.Wide, recordsOnly: stage == "sqlite-records"}
 			if stage == "sqlite-long" {
@@ -257,6 +294,9 @@ func newServer(cfg config) (*imednettest.Server, server, error) {
 // startServer starts the server in this process or, with -separate, in a child process
 // running this program with the same flags. stop shuts it down.
 func startServer(cfg config) (srv server, stop func(), err error) {
+	if cfg.profile == "wide" {
+		return startWide(cfg.records, cfg.pageSize)
+	}
 	if !cfg.separate {
 		s, info, err := newServer(cfg)
 		if err != nil {
@@ -492,9 +532,9 @@ func samePages(stage string) string {
 // report prints the results as a markdown table: each stage's rate, as a ratio of the raw
 // baseline, and as a ratio of the raw stage that reads the same pages (samePages).
 func report(w io.Writer, cfg config, total int, results []result) {
-	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %d records, page size %d, concurrency %d, latency %v.\n\n",
+	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %s profile, %d records, page size %d, concurrency %d, latency %v.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
-		total, cfg.pageSize, cfg.concurrency, cfg.latency)
+		cfg.profile, total, cfg.pageSize, cfg.concurrency, cfg.latency)
 	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | vs raw of the same pages | peak live heap growth |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
 	rates := map[string]float64{}

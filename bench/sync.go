@@ -19,9 +19,6 @@ import (
 //	sync-nochange  export to SQLite, then sync with nothing changed
 //	sync-100       the same, then sync after 100 records changed (needs the in-process server)
 
-// syncStages are the stages of this file.
-var syncStages = []string{"sync-nochange", "sync-100"}
-
 // inProcess is the server when it runs in this process (not with -separate): sync-100
 // changes its study.
 var inProcess *imednettest.Server

@@ -41,3 +41,34 @@ func memberName(key []byte) string {
 	slot.Store(&s)
 	return s
 }
+
+// Short text values repeat too: a page's records share their study key, form key, record
+// type and status, and a subject's records its key and OID. internText returns them from a
+// second cache of the same kind (apart, so that values do not push names out).
+const maxInternedText = 32
+
+var internTextCache [internSlots]atomic.Pointer[string]
+
+// internText returns the text of the JSON string v (quotes included) from the cache, and
+// false when v is not a short string of printable ASCII without escapes, which the caller
+// then reads the general way.
+func internText(v []byte) (string, bool) {
+	if len(v) < 2 || len(v) > maxInternedText+2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	inner := v[1 : len(v)-1]
+	h := uint32(2166136261) // FNV-1a
+	for _, c := range inner {
+		if c < 0x20 || c == '\\' || c == '"' || c >= 0x80 {
+			return "", false
+		}
+		h = (h ^ uint32(c)) * 16777619
+	}
+	slot := &internTextCache[h&(internSlots-1)]
+	if p := slot.Load(); p != nil && *p == string(inner) {
+		return *p, true
+	}
+	s := string(inner)
+	slot.Store(&s)
+	return s, true
+}

@@ -227,6 +227,10 @@ func (f *Field) Keep() {
 // String stores the member as text (see [Value.Text]): strings unquoted, numbers and booleans
 // as written, null as "".
 func (f *Field) String(dst *string) {
+	if s, ok := internText(f.Value); ok {
+		*dst = s
+		return
+	}
 	if s, ok := f.Value.Text(); ok {
 		*dst = s
 		return

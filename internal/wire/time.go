@@ -49,6 +49,20 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t.String())
 }
 
+// AppendJSON appends t to b as MarshalJSON writes it, without allocating for a parsed time.
+func (t Time) AppendJSON(b []byte) []byte {
+	switch {
+	case t.Valid() && t.DateOnly:
+		b = append(b, '"')
+		return append(t.Time.AppendFormat(b, time.DateOnly), '"')
+	case t.Valid():
+		b = append(b, '"')
+		return append(t.Time.UTC().AppendFormat(b, time.RFC3339Nano), '"')
+	}
+	m, _ := t.MarshalJSON()
+	return append(b, m...)
+}
+
 // UnmarshalJSON reads any of the forms described on [Time] (see [ParseTimeValue]). It fails on
 // malformed JSON and on booleans, objects and arrays that are not a date; JSON null leaves t
 // unchanged, as it does a time.Time.
@@ -85,6 +99,12 @@ func ParseTimeValue(v Value) (t Time, ok bool) {
 	case Null:
 		return Time{}, true
 	case String:
+		// The API's own layout, read from the bytes: no string to allocate.
+		if n := len(v); n == 21 && v[n-1] == '"' {
+			if t, ok := parseAPILayout([]byte(v[1 : n-1])); ok {
+				return Time{Time: t}, true
+			}
+		}
 		s, ok := v.Text()
 		if !ok {
 			return Time{}, false
@@ -249,13 +269,14 @@ var timeLayouts = [...]struct {
 // parseAPILayout parses exactly "2006-01-02 15:04:05" without the generality of time.Parse:
 // it is the layout of nearly every timestamp the API sends, so decoding a large page spends
 // much of its time here.
-func parseAPILayout(s string) (time.Time, bool) {
+func parseAPILayout[S string | []byte](s S) (time.Time, bool) {
 	if len(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, false
 	}
 	num := func(i, n int) int {
 		v := 0
-		for _, c := range []byte(s[i : i+n]) {
+		for j := i; j < i+n; j++ {
+			c := s[j]
 			if c < '0' || c > '9' {
 				return -1
 			}

@@ -22,6 +22,9 @@ func ts(t imednet.Timestamp) string { return t.String() }
 
 // compact prints a nested value (a list, the record data) as compact JSON; "" when empty.
 func compact[V any](v V) string {
+	if d, ok := any(v).(imednet.RecordData); ok {
+		return recordDataText(d) // the records list's widest column, without reflection
+	}
 	b, err := json.Marshal(v)
 	if err != nil || string(b) == "null" || string(b) == "[]" || string(b) == "{}" {
 		return ""
@@ -177,8 +180,13 @@ var Records = &Spec[imednet.Record]{
 	IDName: "recordId", FilterExample: "formKey==AE;deleted==false", SortExample: "dateModified,desc",
 	RecordDataFilter: true,
 	Columns:          recordColumns,
+	AppendJSON:       appendRecordJSON,
 	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Record, error] {
-		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: q.ListOptions, RecordDataFilter: q.RecordDataFilter})
+		lo := q.ListOptions
+		// Each record is written out as it comes and then dropped: its data may share the
+		// response's memory rather than be copied.
+		lo.KeepRaw = true
+		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: lo, RecordDataFilter: q.RecordDataFilter})
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Record, error) {
 		n, err := IntID("recordId", id)
