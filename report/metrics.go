@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -42,12 +43,13 @@ func (m *metrics) cte(name string) string {
 	case "qs":
 		// Each query with its state from its last comment, its site (the subject's, else the
 		// record's), its form and its age in days at the data cut.
-		return `lc AS (SELECT "annotationId", "closed", "date",
+		return `lc AS (SELECT "annotationId", "closed", "date", "comment",
   ROW_NUMBER() OVER (PARTITION BY "annotationId" ORDER BY "position" DESC) AS rn FROM query_comments),
 qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" AS opened,
   CASE WHEN lc."closed" IS TRUE THEN 1 ELSE 0 END AS is_closed,
   CASE WHEN lc."closed" IS TRUE THEN lc."date" END AS closed_at,
   COALESCE(sj."siteId", r."siteId") AS site_id, r."formKey" AS form_key,
+  q."subjectKey" AS subject_key, q."description" AS description, lc."comment" AS last_comment,
   ` + s.days(`q."dateCreated"`, "cut.t") + ` AS age
  FROM queries q CROSS JOIN cut
  LEFT JOIN lc ON lc."annotationId" = q."annotationId" AND lc.rn = 1
@@ -194,6 +196,22 @@ func (m *metrics) queries(ctx context.Context) (*QueriesSection, error) {
 		return nil, err
 	}
 	if q.ByVariable, err = group("NULLIF(qs.variable, '')", "qs.variable", ""); err != nil {
+		return nil, err
+	}
+	q.OldestOpen = []OpenQuery{}
+	err = m.each(ctx, w+`SELECT qs.id, COALESCE(si."siteName", ''), COALESCE(qs.subject_key, ''), COALESCE(qs.form_key, ''), COALESCE(qs.variable, ''),
+ COALESCE(qs.description, ''), COALESCE(qs.last_comment, ''), age FROM qs LEFT JOIN sites si ON si."siteId" = qs.site_id
+ WHERE is_closed = 0 AND age IS NOT NULL ORDER BY age DESC, qs.id LIMIT ?`, []any{m.opts.TopN}, func(r *sql.Rows) error {
+		var x OpenQuery
+		var age float64
+		if err := r.Scan(&x.AnnotationID, &x.SiteName, &x.SubjectKey, &x.FormKey, &x.Variable, &x.Description, &x.LastComment, &age); err != nil {
+			return err
+		}
+		x.DaysOpen = int64(math.Floor(math.Max(age, 0)))
+		q.OldestOpen = append(q.OldestOpen, x)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	err = m.each(ctx, w+`SELECT wk, CAST(SUM(o) AS BIGINT), CAST(SUM(c) AS BIGINT) FROM (

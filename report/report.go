@@ -116,6 +116,20 @@ type QueriesSection struct {
 	// Weekly counts the queries opened (created) and closed (their closing comment's date) per
 	// week.
 	Weekly []QueryWeek `json:"weekly"`
+	// OldestOpen are the oldest open queries (Options.TopN of them), with their text.
+	OldestOpen []OpenQuery `json:"oldestOpen"`
+}
+
+// OpenQuery is an open query, with its description and last comment.
+type OpenQuery struct {
+	AnnotationID int64  `json:"annotationId"`
+	SiteName     string `json:"siteName"`
+	SubjectKey   string `json:"subjectKey"`
+	FormKey      string `json:"formKey"`
+	Variable     string `json:"variable"`
+	Description  string `json:"description"`
+	LastComment  string `json:"lastComment"`
+	DaysOpen     int64  `json:"daysOpen"` // whole days from creation to the data cut
 }
 
 // AgeBucket is the number of open queries of an age.

@@ -455,6 +455,31 @@ func bruteForce(t *testing.T, s *study, opts report.Options) *report.Report {
 	for _, w := range weeks {
 		q.Weekly = append(q.Weekly, *w)
 	}
+	q.OldestOpen = []report.OpenQuery{}
+	var open []imednet.Query
+	for _, x := range queries {
+		if n := len(x.QueryComments); n == 0 || !x.QueryComments[n-1].Closed {
+			open = append(open, x)
+		}
+	}
+	slices.SortFunc(open, func(a, b imednet.Query) int {
+		return cmp.Or(a.DateCreated.Time.Compare(b.DateCreated.Time), cmp.Compare(a.AnnotationID, b.AnnotationID))
+	})
+	for _, x := range open[:min(len(open), opts.TopN)] {
+		site := subject[x.SubjectID].SiteID
+		if x.SubjectID == 0 {
+			site = record[x.RecordID].SiteID
+		}
+		oq := report.OpenQuery{AnnotationID: int64(x.AnnotationID), SiteName: siteName[site], SubjectKey: x.SubjectKey,
+			Variable: x.Variable, Description: x.Description, DaysOpen: int64(math.Floor(math.Max(0, cut.Sub(x.DateCreated.Time).Hours()/24)))}
+		if x.RecordID != 0 {
+			oq.FormKey = record[x.RecordID].FormKey
+		}
+		if n := len(x.QueryComments); n > 0 {
+			oq.LastComment = x.QueryComments[n-1].Comment
+		}
+		q.OldestOpen = append(q.OldestOpen, oq)
+	}
 	slices.SortFunc(q.Weekly, func(a, b report.QueryWeek) int { return strings.Compare(a.Week, b.Week) })
 	r.Queries = q
 

@@ -412,10 +412,11 @@ func (s *Source) jd(expr string) string {
 
 // days is the number of days, fractional, from the timestamp a to the timestamp b.
 func (s *Source) days(a, b string) string {
+	// Whole seconds apart, divided exactly: an age of 8 days is 8, not 7.99999.
 	if s.dialect == SQLite {
-		return "(julianday(" + b + ") - julianday(" + a + "))"
+		return "((strftime('%s', " + b + ") - strftime('%s', " + a + ")) / 86400.0)"
 	}
-	return "(EXTRACT(EPOCH FROM (" + b + " - " + a + ")) / 86400.0)"
+	return "CAST(EXTRACT(EPOCH FROM (date_trunc('second', " + b + ") - date_trunc('second', " + a + "))) / 86400.0 AS double precision)"
 }
 
 // floorInt is the integer part of a non-negative number.
