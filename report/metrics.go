@@ -43,7 +43,8 @@ func (m *metrics) cte(name string) string {
 	case "qs":
 		// Each query with its state from its last comment, its site (the subject's, else the
 		// record's), its form and its age in days at the data cut.
-		return `lc AS (SELECT "annotationId", "closed", "date", "comment",
+		return m.l.queryRecCTE() + `,
+lc AS (SELECT "annotationId", "closed", "date", "comment",
   ROW_NUMBER() OVER (PARTITION BY "annotationId" ORDER BY "position" DESC) AS rn FROM query_comments),
 qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" AS opened,
   CASE WHEN lc."closed" IS TRUE THEN 1 ELSE 0 END AS is_closed,
@@ -54,7 +55,7 @@ qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" 
  FROM queries q CROSS JOIN cut
  LEFT JOIN lc ON lc."annotationId" = q."annotationId" AND lc.rn = 1
  LEFT JOIN subjects sj ON sj."subjectId" = q."subjectId"
- LEFT JOIN rec r ON r."recordId" = q."recordId")`
+ LEFT JOIN qrec r ON r."annotationId" = q."annotationId")`
 	case "cm":
 		// Each expected form of each visit, and whether it is missing. The received forms are
 		// an IN list, which both databases index once; a join with them as a table of their

@@ -466,3 +466,22 @@ func (l *layout) recCTE() string {
 	b.WriteString(")")
 	return b.String()
 }
+
+// queryRecCTE is the common table expression qrec: the form and site of each query's record,
+// looked up by each wide table's key (a join with rec would copy every record first).
+func (l *layout) queryRecCTE() string {
+	if len(l.forms) == 0 {
+		return `qrec AS (SELECT CAST(NULL AS BIGINT) AS "annotationId", CAST(NULL AS TEXT) AS "formKey", CAST(NULL AS BIGINT) AS "siteId" WHERE 1 = 0)`
+	}
+	var b strings.Builder
+	b.WriteString("qrec AS (")
+	for i, f := range l.forms {
+		if i > 0 {
+			b.WriteString("\nUNION ALL ")
+		}
+		b.WriteString(`SELECT q."annotationId", CAST('` + strings.ReplaceAll(f.key, "'", "''") + `' AS TEXT) AS "formKey", NULLIF(w."siteId", 0) AS "siteId" FROM queries q JOIN "` +
+			strings.ReplaceAll(f.table, `"`, `""`) + `" w ON w."recordId" = q."recordId"`)
+	}
+	b.WriteString(")")
+	return b.String()
+}
