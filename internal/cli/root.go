@@ -17,6 +17,7 @@ import (
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/records"
+	reportcmd "github.com/imednet/imednet-go/internal/cli/report"
 	"github.com/imednet/imednet-go/internal/cli/resource"
 	"github.com/imednet/imednet-go/internal/cli/sandbox"
 	"github.com/imednet/imednet-go/internal/cli/study"
@@ -173,6 +174,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "extract"
 		root.AddCommand(cmd)
 	}
+	root.AddCommand(reportcmd.NewCmd(f, nil))
 
 	return root
 }

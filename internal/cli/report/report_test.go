@@ -1,0 +1,201 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imednet/imednet-go/imednettest"
+	"github.com/imednet/imednet-go/internal/cli"
+	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+)
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+// run runs imednet in-process with args; --sandbox uses a fresh test server.
+func run(t *testing.T, args ...string) result {
+	t.Helper()
+	io, _, out, errOut := cmdutil.TestStreams()
+	srv, err := imednettest.New(imednettest.WithJobDelay(10 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" }}
+	f.NewSandbox = func() (*imednettest.Server, error) { return srv, nil }
+	code := cli.Run(context.Background(), f, args)
+	return result{code, out.String(), errOut.String()}
+}
+
+func TestSandboxReportJSON(t *testing.T) {
+	r := run(t, "--sandbox", "report", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(r.out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(r.out, "{\n  \"study\": \"DEMO\",\n  \"dataCut\": ") {
+		t.Errorf("the output does not begin with the study and the data cut:\n%.200s", r.out)
+	}
+	totals := map[string][]string{
+		"enrollment": {"subjects"}, "queries": {"total", "open", "closed", "openOver30Days"},
+		"completeness": {"expected", "received", "missing", "percentComplete"}, "sites": {"sites"},
+		"activity": {"revisions", "users"}, "changes": {"available"},
+	}
+	for sec, members := range totals {
+		var m map[string]any
+		if err := json.Unmarshal(doc[sec], &m); err != nil {
+			t.Fatalf("%s: %v", sec, err)
+		}
+		for _, k := range members {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%s has no member %s", sec, k)
+			}
+		}
+		// The totals come first in the section.
+		if !strings.HasPrefix(strings.TrimSpace(string(doc[sec])), "{\n    \""+members[0]+"\"") {
+			t.Errorf("%s does not begin with its total %s", sec, members[0])
+		}
+	}
+	var q struct{ Open, Closed, Total int }
+	json.Unmarshal(doc["queries"], &q)
+	if q.Total == 0 || q.Open+q.Closed != q.Total {
+		t.Errorf("queries: %+v", q)
+	}
+}
+
+func TestSectionAloneAndFormats(t *testing.T) {
+	r := run(t, "--sandbox", "report", "queries", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var doc map[string]any
+	json.Unmarshal([]byte(r.out), &doc)
+	if len(doc) != 3 || doc["queries"] == nil {
+		t.Errorf("report queries: members %v, want study, dataCut and queries", keys(doc))
+	}
+	r = run(t, "--sandbox", "report", "completeness", "-o", "csv")
+	if r.code != 0 || !strings.HasPrefix(r.out, "# study DEMO, data cut ") || !strings.Contains(r.out, "# completeness-missing\nsiteName,subjectKey,") {
+		t.Errorf("csv: exit %d\n%.300s", r.code, r.out)
+	}
+	r = run(t, "--sandbox", "report", "sites", "-o", "table")
+	if r.code != 0 || !strings.HasPrefix(r.out, "Study DEMO, data cut ") || !strings.Contains(r.out, "medianDaysOpen") {
+		t.Errorf("table: exit %d\n%.300s", r.code, r.out)
+	}
+	if r := run(t, "--sandbox", "report", "nosuch"); r.code != 2 || !strings.Contains(r.errOut, "unknown section") {
+		t.Errorf("an unknown section: exit %d %s", r.code, r.errOut)
+	}
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestFailIf(t *testing.T) {
+	r := run(t, "--sandbox", "report", "sites", "-o", "json", "--fail-if", "queries.open>100000", "--fail-if", "queries.openOver30Days>0")
+	if r.code != 1 || !strings.Contains(r.errOut, "threshold breached: queries.openOver30Days>0 (queries.openOver30Days is ") ||
+		strings.Contains(r.errOut, "queries.open>100000") {
+		t.Errorf("a breached threshold: exit %d, stderr %s", r.code, r.errOut)
+	}
+	var doc map[string]any
+	json.Unmarshal([]byte(r.out), &doc)
+	if doc["sites"] == nil || doc["queries"] != nil {
+		t.Errorf("the output shows %v, want the section asked for only", keys(doc))
+	}
+	if r := run(t, "--sandbox", "report", "-o", "json", "--fail-if", "queries.open>100000"); r.code != 0 {
+		t.Errorf("a threshold not breached: exit %d %s", r.code, r.errOut)
+	}
+	if r := run(t, "--sandbox", "report", "--fail-if", "queries.open>>1"); r.code != 2 {
+		t.Errorf("a bad threshold: exit %d %s", r.code, r.errOut)
+	}
+}
+
+func TestTargetWithoutExportExitsTwo(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	os.WriteFile(empty, nil, 0o600)
+	for _, from := range []string{"sqlite:" + filepath.Join(dir, "none.db"), "sqlite:" + empty, "csv:" + dir, "nosuch:x"} {
+		r := run(t, "report", "--study", "X", "--from", from)
+		if r.code != 2 {
+			t.Errorf("--from %s: exit %d, want 2: %s", from, r.code, r.errOut)
+		}
+		if from == "sqlite:"+empty && !strings.Contains(r.errOut, "holds no export") {
+			t.Errorf("--from %s: %s", from, r.errOut)
+		}
+	}
+}
+
+func TestOutWritesOneOwnerOnlyPage(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.html")
+	r := run(t, "--sandbox", "report", "--out", path)
+	if r.code != 0 || r.out != "" || !strings.Contains(r.errOut, "Wrote "+path) {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.out, r.errOut)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", st.Mode().Perm())
+	}
+	b, _ := os.ReadFile(path)
+	page := string(b)
+	if !strings.HasPrefix(page, "<!DOCTYPE html>") || !strings.Contains(page, "Data cut: ") || strings.Contains(page, "<script") || !strings.Contains(page, "<svg") {
+		t.Errorf("not a self-contained page:\n%.400s", page)
+	}
+}
+
+func TestServeWarnsOffLoopback(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	io, _, _, _ := cmdutil.TestStreams()
+	errOut := &syncBuf{}
+	io.ErrOut = errOut
+	srv, _ := imednettest.New()
+	defer srv.Close()
+	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" }}
+	f.NewSandbox = func() (*imednettest.Server, error) { return srv, nil }
+	done := make(chan int)
+	go func() { done <- cli.Run(ctx, f, []string{"--sandbox", "report", "--serve", "0.0.0.0:0"}) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errOut.String(), "Serving") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+	if !strings.Contains(errOut.String(), "Warning: 0.0.0.0:0 is reachable from other machines") {
+		t.Errorf("no warning for a non-loopback address:\n%s", errOut.String())
+	}
+}
+
+// syncBuf is a buffer that the command writes while the test reads it.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,483 @@
+package report
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// metrics computes the sections of one report: every figure is a statement run in the
+// target, whose rows are aggregates (a top list, a week, a site), never the study's records.
+type metrics struct {
+	s    *Source
+	l    *layout
+	cut  time.Time
+	opts Options
+}
+
+// with returns the statement's common table expressions: cut (the data cut, t), rec (the
+// records), then those named, in an order where each follows what it uses.
+func (m *metrics) with(names ...string) string {
+	s := m.s
+	var cut string
+	if s.dialect == SQLite {
+		cut = `cut AS (SELECT ? AS t)`
+	} else {
+		cut = `cut AS (SELECT CAST(? AS timestamptz) AS t)`
+	}
+	parts := []string{cut, m.l.recCTE()}
+	for _, n := range names {
+		parts = append(parts, m.cte(n))
+	}
+	return "WITH " + strings.Join(parts, ",\n") + "\n"
+}
+
+// cte is the named common table expression.
+func (m *metrics) cte(name string) string {
+	s := m.s
+	switch name {
+	case "qs":
+		// Each query with its state from its last comment, its site (the subject's, else the
+		// record's), its form and its age in days at the data cut.
+		return m.l.queryRecCTE() + `,
+lc AS (SELECT "annotationId", "closed", "date", "comment",
+  ROW_NUMBER() OVER (PARTITION BY "annotationId" ORDER BY "position" DESC) AS rn FROM query_comments),
+qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" AS opened,
+  CASE WHEN lc."closed" IS TRUE THEN 1 ELSE 0 END AS is_closed,
+  CASE WHEN lc."closed" IS TRUE THEN lc."date" END AS closed_at,
+  COALESCE(sj."siteId", r."siteId") AS site_id, r."formKey" AS form_key,
+  q."subjectKey" AS subject_key, q."description" AS description, lc."comment" AS last_comment,
+  ` + s.days(`q."dateCreated"`, "cut.t") + ` AS age
+ FROM queries q CROSS JOIN cut
+ LEFT JOIN lc ON lc."annotationId" = q."annotationId" AND lc.rn = 1
+ LEFT JOIN subjects sj ON sj."subjectId" = q."subjectId"
+ LEFT JOIN qrec r ON r."annotationId" = q."annotationId")`
+	case "cm":
+		// Each expected form of each visit, and whether it is missing. The received forms are
+		// an IN list, which both databases index once; a join with them as a table of their
+		// own went row by row in SQLite (no automatic index), quadratic in the records.
+		return `expd AS (SELECT v."subjectId" AS subject_id, sj."siteId" AS site_id, v."intervalId" AS interval_id,
+  f."formKey" AS form_key, f."formName" AS form_name
+ FROM visits v JOIN subjects sj ON sj."subjectId" = v."subjectId" AND sj."deleted" IS NOT TRUE
+ JOIN interval_forms f ON f."intervalId" = v."intervalId"
+ LEFT JOIN forms fm ON fm."formId" = f."formId"
+ WHERE v."deleted" IS NOT TRUE AND fm."disabled" IS NOT TRUE),
+cm AS (SELECT e.subject_id, e.site_id, e.interval_id, e.form_key, e.form_name,
+  CASE WHEN (e.subject_id, e.interval_id, e.form_key) IN (SELECT "subjectId", "intervalId", "formKey" FROM rec
+   WHERE "deleted" IS NOT TRUE AND "intervalId" IS NOT NULL AND "subjectId" IS NOT NULL) THEN 0 ELSE 1 END AS missing
+ FROM expd e)`
+	}
+	panic("report: unknown table expression " + name)
+}
+
+// ord is a text expression for ORDER BY, compared byte by byte in both dialects.
+func (m *metrics) ord(expr string) string {
+	if m.s.dialect == PostgreSQL {
+		return expr + ` COLLATE "C"`
+	}
+	return expr
+}
+
+// each runs a statement whose first argument is the data cut, calling scan for each row.
+func (m *metrics) each(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
+	args = append([]any{m.s.timeArg(m.cut)}, args...)
+	rows, err := m.s.db.QueryContext(ctx, m.s.sql(q), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// one runs a statement of one row.
+func (m *metrics) one(ctx context.Context, q string, args []any, dst ...any) error {
+	return m.each(ctx, q, args, func(r *sql.Rows) error { return r.Scan(dst...) })
+}
+
+func (m *metrics) enrollment(ctx context.Context) (*EnrollmentSection, error) {
+	e := &EnrollmentSection{ByStatus: []StatusCount{}, BySite: []SiteStatusCount{}, Cumulative: []EnrollmentWeek{}}
+	w := m.with()
+	live := ` FROM subjects s LEFT JOIN sites si ON si."siteId" = s."siteId" WHERE s."deleted" IS NOT TRUE`
+	if err := m.one(ctx, w+`SELECT COUNT(*), COUNT(DISTINCT s."siteId")`+live, nil, &e.Subjects, &e.Sites); err != nil {
+		return nil, err
+	}
+	err := m.each(ctx, w+`SELECT COALESCE(s."subjectStatus", ''), COUNT(*)`+live+` GROUP BY 1 ORDER BY `+m.ord(`COALESCE(s."subjectStatus", '')`), nil, func(r *sql.Rows) error {
+		var c StatusCount
+		if err := r.Scan(&c.Status, &c.Count); err != nil {
+			return err
+		}
+		e.ByStatus = append(e.ByStatus, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	name := `COALESCE(si."siteName", s."siteName", '')`
+	err = m.each(ctx, w+`SELECT COALESCE(s."siteId", 0), `+name+`, COALESCE(s."subjectStatus", ''), COUNT(*)`+live+
+		` GROUP BY 1, 2, 3 ORDER BY `+m.ord(name)+`, COALESCE(s."siteId", 0), `+m.ord(`COALESCE(s."subjectStatus", '')`), nil, func(r *sql.Rows) error {
+		var c SiteStatusCount
+		if err := r.Scan(&c.SiteID, &c.SiteName, &c.Status, &c.Subjects); err != nil {
+			return err
+		}
+		e.BySite = append(e.BySite, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	wk := m.s.week(`COALESCE(s."enrollmentStartDate", s."dateCreated")`)
+	err = m.each(ctx, w+`SELECT site_id, site_name, wk, n, CAST(SUM(n) OVER (PARTITION BY site_id ORDER BY wk) AS BIGINT) FROM (
+ SELECT COALESCE(s."siteId", 0) AS site_id, `+name+` AS site_name, `+wk+` AS wk, COUNT(*) AS n`+live+
+		` AND COALESCE(s."enrollmentStartDate", s."dateCreated") IS NOT NULL GROUP BY 1, 2, 3) x ORDER BY `+m.ord("site_name")+`, site_id, wk`, nil, func(r *sql.Rows) error {
+		var c EnrollmentWeek
+		if err := r.Scan(&c.SiteID, &c.SiteName, &c.Week, &c.Enrolled, &c.Cumulative); err != nil {
+			return err
+		}
+		e.Cumulative = append(e.Cumulative, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// bucketExpr is the age bucket of the open query qs.
+const bucketExpr = `CASE WHEN age < 8 THEN '0-7' WHEN age < 15 THEN '8-14' WHEN age < 31 THEN '15-30' ELSE '>30' END`
+
+func (m *metrics) queries(ctx context.Context) (*QueriesSection, error) {
+	q := &QueriesSection{Ageing: []AgeBucket{}, Weekly: []QueryWeek{}}
+	w := m.with("qs")
+	if err := m.one(ctx, w+`SELECT COUNT(*), CAST(COALESCE(SUM(is_closed), 0) AS BIGINT) FROM qs`, nil, &q.Total, &q.Closed); err != nil {
+		return nil, err
+	}
+	q.Open = q.Total - q.Closed
+	counts := map[string]int64{}
+	err := m.each(ctx, w+`SELECT `+bucketExpr+`, COUNT(*) FROM qs WHERE is_closed = 0 GROUP BY 1`, nil, func(r *sql.Rows) error {
+		var b string
+		var n int64
+		if err := r.Scan(&b, &n); err != nil {
+			return err
+		}
+		counts[b] = n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range ageBuckets {
+		q.Ageing = append(q.Ageing, AgeBucket{Bucket: b, Queries: counts[b]})
+	}
+	q.OpenOver30Days = counts[">30"]
+	group := func(key, name, join string) ([]QueryGroup, error) {
+		out := []QueryGroup{}
+		err := m.each(ctx, w+`SELECT `+name+`, CAST(SUM(1 - is_closed) AS BIGINT) AS o, CAST(SUM(is_closed) AS BIGINT), COUNT(*) AS n FROM qs `+join+
+			` WHERE `+key+` IS NOT NULL GROUP BY `+key+`, `+name+` ORDER BY o DESC, n DESC, `+m.ord(name)+` LIMIT ?`, []any{m.opts.TopN}, func(r *sql.Rows) error {
+			var g QueryGroup
+			if err := r.Scan(&g.Name, &g.Open, &g.Closed, &g.Total); err != nil {
+				return err
+			}
+			out = append(out, g)
+			return nil
+		})
+		return out, err
+	}
+	if q.BySite, err = group("qs.site_id", `COALESCE(si."siteName", '')`, `LEFT JOIN sites si ON si."siteId" = qs.site_id`); err != nil {
+		return nil, err
+	}
+	if q.ByForm, err = group("qs.form_key", "qs.form_key", ""); err != nil {
+		return nil, err
+	}
+	if q.ByVariable, err = group("NULLIF(qs.variable, '')", "qs.variable", ""); err != nil {
+		return nil, err
+	}
+	q.OldestOpen = []OpenQuery{}
+	err = m.each(ctx, w+`SELECT qs.id, COALESCE(si."siteName", ''), COALESCE(qs.subject_key, ''), COALESCE(qs.form_key, ''), COALESCE(qs.variable, ''),
+ COALESCE(qs.description, ''), COALESCE(qs.last_comment, ''), age FROM qs LEFT JOIN sites si ON si."siteId" = qs.site_id
+ WHERE is_closed = 0 AND age IS NOT NULL ORDER BY age DESC, qs.id LIMIT ?`, []any{m.opts.TopN}, func(r *sql.Rows) error {
+		var x OpenQuery
+		var age float64
+		if err := r.Scan(&x.AnnotationID, &x.SiteName, &x.SubjectKey, &x.FormKey, &x.Variable, &x.Description, &x.LastComment, &age); err != nil {
+			return err
+		}
+		x.DaysOpen = int64(math.Floor(math.Max(age, 0)))
+		q.OldestOpen = append(q.OldestOpen, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.each(ctx, w+`SELECT wk, CAST(SUM(o) AS BIGINT), CAST(SUM(c) AS BIGINT) FROM (
+ SELECT `+m.s.week("opened")+` AS wk, 1 AS o, 0 AS c FROM qs WHERE opened IS NOT NULL
+ UNION ALL SELECT `+m.s.week("closed_at")+`, 0, 1 FROM qs WHERE closed_at IS NOT NULL) x GROUP BY wk ORDER BY wk`, nil, func(r *sql.Rows) error {
+		var x QueryWeek
+		if err := r.Scan(&x.Week, &x.Opened, &x.Closed); err != nil {
+			return err
+		}
+		q.Weekly = append(q.Weekly, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func (m *metrics) completeness(ctx context.Context) (*CompletenessSec, error) {
+	c := &CompletenessSec{MissingForms: []MissingForm{}, BySite: []CompletenessRow{}, ByForm: []CompletenessRow{}, RecordStatus: []StatusCount{}}
+	w := m.with("cm")
+	if err := m.one(ctx, w+`SELECT COUNT(*), CAST(COALESCE(SUM(missing), 0) AS BIGINT) FROM cm`, nil, &c.Expected, &c.Missing); err != nil {
+		return nil, err
+	}
+	c.Received = c.Expected - c.Missing
+	c.PercentComplete = percent(c.Received, c.Expected)
+	rowsOf := func(dst *[]CompletenessRow, key, name, join string) error {
+		return m.each(ctx, w+`SELECT `+name+`, COUNT(*), CAST(SUM(missing) AS BIGINT) FROM cm `+join+` GROUP BY `+key+`, `+name+` ORDER BY `+m.ord(name)+`, `+key, nil, func(r *sql.Rows) error {
+			var x CompletenessRow
+			if err := r.Scan(&x.Name, &x.Expected, &x.Missing); err != nil {
+				return err
+			}
+			x.Received = x.Expected - x.Missing
+			x.PercentComplete = percent(x.Received, x.Expected)
+			*dst = append(*dst, x)
+			return nil
+		})
+	}
+	if err := rowsOf(&c.BySite, "cm.site_id", `COALESCE(si."siteName", '')`, `LEFT JOIN sites si ON si."siteId" = cm.site_id`); err != nil {
+		return nil, err
+	}
+	if err := rowsOf(&c.ByForm, "cm.form_key", `COALESCE(cm.form_name, cm.form_key)`, ""); err != nil {
+		return nil, err
+	}
+	if m.opts.MissingLimit > 0 {
+		err := m.each(ctx, w+`SELECT COALESCE(si."siteName", ''), COALESCE(sj."subjectKey", ''), COALESCE(iv."intervalName", ''), cm.form_key, COALESCE(cm.form_name, '')
+ FROM cm LEFT JOIN sites si ON si."siteId" = cm.site_id LEFT JOIN subjects sj ON sj."subjectId" = cm.subject_id
+ LEFT JOIN intervals iv ON iv."intervalId" = cm.interval_id
+ WHERE cm.missing = 1 ORDER BY `+m.ord(`COALESCE(si."siteName", '')`)+`, `+m.ord(`COALESCE(sj."subjectKey", '')`)+`, iv."intervalSequence", cm.interval_id, `+m.ord("cm.form_key")+` LIMIT ?`,
+			[]any{m.opts.MissingLimit}, func(r *sql.Rows) error {
+				var x MissingForm
+				if err := r.Scan(&x.SiteName, &x.SubjectKey, &x.IntervalName, &x.FormKey, &x.FormName); err != nil {
+					return err
+				}
+				c.MissingForms = append(c.MissingForms, x)
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	w = m.with()
+	err := m.each(ctx, w+`SELECT COALESCE("recordStatus", ''), COUNT(*) FROM rec WHERE "deleted" IS NOT TRUE GROUP BY 1 ORDER BY `+m.ord(`COALESCE("recordStatus", '')`), nil, func(r *sql.Rows) error {
+		var x StatusCount
+		if err := r.Scan(&x.Status, &x.Count); err != nil {
+			return err
+		}
+		c.RecordStatus = append(c.RecordStatus, x)
+		c.Records += x.Count
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.one(ctx, w+`SELECT COUNT(*) FROM rec WHERE "deleted" IS TRUE`, nil, &c.Deleted); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (m *metrics) sites(ctx context.Context) (*SitesSection, error) {
+	byID := map[int64]*SiteRow{}
+	site := func(id int64) *SiteRow {
+		if byID[id] == nil {
+			byID[id] = &SiteRow{SiteID: id}
+		}
+		return byID[id]
+	}
+	w := m.with()
+	err := m.each(ctx, w+`SELECT "siteId", COALESCE("siteName", ''), COALESCE("siteEnrollmentStatus", '') FROM sites`, nil, func(r *sql.Rows) error {
+		var id int64
+		var name, status string
+		if err := r.Scan(&id, &name, &status); err != nil {
+			return err
+		}
+		s := site(id)
+		s.SiteName, s.Status = name, status
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.each(ctx, w+`SELECT "siteId", MAX(COALESCE("siteName", '')), COUNT(*) FROM subjects WHERE "deleted" IS NOT TRUE AND "siteId" IS NOT NULL GROUP BY "siteId"`, nil, func(r *sql.Rows) error {
+		var id, n int64
+		var name string
+		if err := r.Scan(&id, &name, &n); err != nil {
+			return err
+		}
+		s := site(id)
+		s.Subjects = n
+		if s.SiteName == "" {
+			s.SiteName = name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.each(ctx, w+`SELECT "siteId", CAST(SUM(CASE WHEN "deleted" IS NOT TRUE THEN 1 ELSE 0 END) AS BIGINT), `+m.s.maxTime(`"dateModified"`)+
+		` FROM rec WHERE "siteId" IS NOT NULL GROUP BY "siteId"`, nil, func(r *sql.Rows) error {
+		var id, n int64
+		var last anyTime
+		if err := r.Scan(&id, &n, &last); err != nil {
+			return err
+		}
+		s := site(id)
+		s.Records = n
+		if last.valid {
+			t := last.t
+			s.LastDataEntry = &t
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	w = m.with("qs")
+	err = m.each(ctx, w+`SELECT site_id, COUNT(*) FROM qs WHERE is_closed = 0 AND site_id IS NOT NULL GROUP BY site_id`, nil, func(r *sql.Rows) error {
+		var id, n int64
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		site(id).OpenQueries = n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The median: the middle row, or the mean of the two middle rows, of each site's open
+	// queries ordered by age.
+	err = m.each(ctx, w+`SELECT site_id, CAST(AVG(age) AS DOUBLE PRECISION) FROM (
+ SELECT site_id, age, ROW_NUMBER() OVER (PARTITION BY site_id ORDER BY age) AS rn, COUNT(*) OVER (PARTITION BY site_id) AS n
+ FROM qs WHERE is_closed = 0 AND site_id IS NOT NULL AND age IS NOT NULL) x
+ WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY site_id`, nil, func(r *sql.Rows) error {
+		var id int64
+		var med float64
+		if err := r.Scan(&id, &med); err != nil {
+			return err
+		}
+		med = float64(int64(med*10+0.5)) / 10
+		site(id).MedianDaysOpen = &med
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	w = m.with("cm")
+	err = m.each(ctx, w+`SELECT site_id, CAST(SUM(missing) AS BIGINT) FROM cm WHERE site_id IS NOT NULL GROUP BY site_id`, nil, func(r *sql.Rows) error {
+		var id, n int64
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		site(id).MissingForms = n
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &SitesSection{Sites: make([]SiteRow, 0, len(byID))}
+	for _, s := range byID {
+		out.Sites = append(out.Sites, *s)
+	}
+	slices.SortFunc(out.Sites, func(a, b SiteRow) int {
+		return cmp.Or(strings.Compare(a.SiteName, b.SiteName), cmp.Compare(a.SiteID, b.SiteID))
+	})
+	return out, nil
+}
+
+func (m *metrics) activity(ctx context.Context) (*ActivitySection, error) {
+	a := &ActivitySection{Weekly: []UserWeek{}, Reasons: []ReasonCount{}}
+	w := m.with()
+	if err := m.one(ctx, w+`SELECT COUNT(*), COUNT(DISTINCT "user") FROM record_revisions`, nil, &a.Revisions, &a.Users); err != nil {
+		return nil, err
+	}
+	err := m.each(ctx, w+`SELECT `+m.s.week(`"dateCreated"`)+`, COALESCE("user", ''), COUNT(*) FROM record_revisions WHERE "dateCreated" IS NOT NULL
+ GROUP BY 1, 2 ORDER BY 1, `+m.ord(`COALESCE("user", '')`), nil, func(r *sql.Rows) error {
+		var x UserWeek
+		if err := r.Scan(&x.Week, &x.User, &x.Revisions); err != nil {
+			return err
+		}
+		a.Weekly = append(a.Weekly, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.each(ctx, w+`SELECT "reasonForChange", COUNT(*) AS n FROM record_revisions WHERE "reasonForChange" IS NOT NULL AND "reasonForChange" <> ''
+ GROUP BY 1 ORDER BY n DESC, `+m.ord(`"reasonForChange"`), nil, func(r *sql.Rows) error {
+		var x ReasonCount
+		if err := r.Scan(&x.Reason, &x.Revisions); err != nil {
+			return err
+		}
+		a.Reasons = append(a.Reasons, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (m *metrics) changes(ctx context.Context) (*ChangesSection, error) {
+	c := &ChangesSection{ByForm: []FormChange{}}
+	if len(m.l.runs) < 2 {
+		return c, nil
+	}
+	since := m.l.runs[len(m.l.runs)-2].started
+	c.Available, c.Since = true, &since
+	s := m.s
+	var p string
+	if s.dialect == SQLite {
+		p = `, p AS (SELECT ? AS t)`
+	} else {
+		p = `, p AS (SELECT CAST(? AS timestamptz) AS t)`
+	}
+	w := strings.TrimSuffix(m.with("qs"), "\n") + p + "\n"
+	args := []any{s.timeArg(since)}
+	added := s.jd(`"dateCreated"`) + ` > ` + s.jd("p.t")
+	modified := `COALESCE(` + s.jd(`"dateCreated"`) + ` <= ` + s.jd("p.t") + `, TRUE) AND ` + s.jd(`"dateModified"`) + ` > ` + s.jd("p.t")
+	err := m.each(ctx, w+`SELECT "formKey", CAST(SUM(CASE WHEN `+added+` THEN 1 ELSE 0 END) AS BIGINT),
+ CAST(SUM(CASE WHEN `+modified+` THEN 1 ELSE 0 END) AS BIGINT),
+ CAST(SUM(CASE WHEN `+modified+` AND "deleted" IS TRUE THEN 1 ELSE 0 END) AS BIGINT)
+ FROM rec CROSS JOIN p GROUP BY "formKey" ORDER BY `+m.ord(`"formKey"`), args, func(r *sql.Rows) error {
+		var f FormChange
+		var del int64
+		if err := r.Scan(&f.FormKey, &f.Added, &f.Modified, &del); err != nil {
+			return err
+		}
+		c.RecordsAdded += f.Added
+		c.RecordsChanged += f.Modified
+		c.RecordsDeleted += del
+		if f.Added > 0 || f.Modified > 0 {
+			c.ByForm = append(c.ByForm, f)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.one(ctx, w+`SELECT CAST(COALESCE(SUM(CASE WHEN `+s.jd("opened")+` > `+s.jd("p.t")+` THEN 1 ELSE 0 END), 0) AS BIGINT),
+ CAST(COALESCE(SUM(CASE WHEN closed_at IS NOT NULL AND `+s.jd("closed_at")+` > `+s.jd("p.t")+` THEN 1 ELSE 0 END), 0) AS BIGINT)
+ FROM qs CROSS JOIN p`, args, &c.QueriesOpened, &c.QueriesClosed)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
