@@ -76,7 +76,7 @@ changes.queriesOpened, ... A target that holds no export, or an export of anothe
 exits 2.`,
 		Example: `  imednet --sandbox report
   imednet --sandbox report queries -o json
-  imednet --sandbox report --out "$TMPDIR/demo.html"
+  imednet --sandbox report --out demo.html
   imednet --sandbox report completeness --fail-if 'completeness.percentComplete<90'
   imednet report --study MYSTUDY --fail-if 'queries.openOver30Days>0' --fail-if 'completeness.missing>=50'
   imednet report --study MYSTUDY --from sqlite:MYSTUDY.db completeness -o csv
