@@ -99,6 +99,17 @@
 // disappears from the API altogether (a reference item removed, a record's data member
 // that is no variable of its form dropped) stays in the target, as the sink interface has
 // no deletion. The API deletes records softly, so they are not concerned.
+//
+// # One run at a time, one shape per target
+//
+// Every sink of this module locks its target from Open to Close (a lock file beside a SQLite
+// database or in a directory, a session advisory lock on a PostgreSQL schema): a second Open
+// fails at once with a *[LockedError] naming the holder's process, host and start time.
+//
+// A target records the [Shape] of its first run (layout, labels, [LayoutVersion]). A sync
+// whose Layout is empty and Labels false takes the target's; a run asking for another shape
+// is refused with a *[ShapeError] (errors.Is [ErrShape]) before it writes anything, unless
+// Options.Full, which rebuilds the target ([Rebuilder]) first.
 package export
 
 import "strconv"

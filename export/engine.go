@@ -130,10 +130,13 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 	if strings.TrimSpace(study) == "" {
 		return nil, errors.New("export: the study key is empty")
 	}
+	// A sync takes the target's shape for the shape options it leaves at their zero value.
+	adopt := shapeAdoption{layout: opts.Mode == ModeSync && opts.Layout == "", labels: opts.Mode == ModeSync && !opts.Labels}
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
 	e := &engine{
+		adopt:  adopt,
 		client: client,
 		study:  study,
 		sink:   sink,
@@ -166,6 +169,7 @@ func Sync(ctx context.Context, client *imednet.Client, study string, sink Sink, 
 }
 
 type engine struct {
+	adopt   shapeAdoption
 	client  *imednet.Client
 	study   string
 	sink    Sink
@@ -243,6 +247,9 @@ type formTask struct {
 func (e *engine) run(ctx context.Context) (*Summary, error) {
 	ledger, err := e.loadLedger(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if ledger, err = e.settleShape(ctx, ledger); err != nil {
 		return nil, err
 	}
 	r, err := e.startRun(ctx, ledger)

@@ -58,7 +58,8 @@ const (
 type Options struct {
 	// Mode is ModeExport (the default when empty) or ModeSync; [Sync] sets ModeSync.
 	Mode Mode
-	// Layout is Wide (the default when empty), Long or Both.
+	// Layout is Wide (the default when empty), Long or Both. It is part of the target's
+	// [Shape]: a sync with Layout empty takes the target's.
 	Layout Layout
 	// Forms restricts the run to these form keys (exact, case-sensitive); empty means every
 	// form of the study, disabled ones included. An unknown key is an error.
@@ -74,6 +75,9 @@ type Options struct {
 	RateLimit float64
 	// Labels names the variables' columns of the wide tables after the variables' labels
 	// (made unique and safe) instead of their names. The wide_columns table maps both ways.
+	// It is part of the target's [Shape]: a sync with Labels false takes the target's (so a
+	// sync cannot ask for code-named columns in a target that has label-named ones; an
+	// export without Labels can, and is refused).
 	Labels bool
 	// BatchSize is the most rows written to a table in one Write (one transaction); 0 means
 	// DefaultBatchSize. Each form being exported holds up to this many rows per table in
@@ -85,7 +89,9 @@ type Options struct {
 	PageSize int
 	// Full makes an export fetch every form even when the last run did not finish, and a
 	// sync fetch every form and reference listing whole. Either way it clears the ledger's
-	// record of filters the service refused, so that the next sync tries them again.
+	// record of filters the service refused, so that the next sync tries them again. A run
+	// whose [Shape] differs from the target's rebuilds the target with Full (see Rebuilder)
+	// and is refused without it.
 	Full bool
 	// RecordsOnly leaves out the reference listings (studies, sites, subjects, intervals,
 	// visits, queries, record revisions, codings and users): a run then writes the forms'

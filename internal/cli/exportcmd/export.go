@@ -28,7 +28,7 @@ type Options struct {
 	Sync        bool // the command is "sync"
 	Study       string
 	To          string
-	Layout      string
+	Layout      string // "" for sync: the target's
 	Forms       []string
 	Concurrency int
 	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
@@ -54,14 +54,20 @@ const landingHelp = `What lands in the target:
   visits, queries, query_comments, record_revisions, codings, users, user_roles
                     (--records-only skips them, except forms and variables; those already
                     in the target are kept as they are)
-  _imednet_forms, _imednet_runs (SQLite and PostgreSQL): the ledger of runs and forms
+  _imednet_forms, _imednet_runs, _imednet_meta (SQLite and PostgreSQL): the ledger of runs
+                    and forms, and the target's shape (--layout, --labels)
 
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
 client's retries is marked failed in the ledger while the others go on; the command then
 names the failed forms and exits 1. An export that was interrupted (Ctrl-C, a crash) resumes:
 the next export skips the forms the interrupted run completed (--full fetches them again).
 One run at a time writes a target: a second export or sync into it is refused at once
-(exit 2), naming the process, host and start of the run that holds it.`
+(exit 2), naming the process, host and start of the run that holds it.
+
+A target keeps the shape of its first export: --layout and --labels (and the version of the
+tables' layout). A sync without them takes the target's; a run that asks for another is
+refused (exit 2) before it writes anything. --full rebuilds the target in the new shape,
+dropping the tables exports wrote into it (other tables stay); or export to a new target.`
 
 // NewCmd returns "imednet export". runF, when not nil, runs instead of Run.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -86,7 +92,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	addFlags(cmd, o)
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed")
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed; rebuild the target for another --layout or --labels")
 	return cmd
 }
 
@@ -108,6 +114,9 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
   imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("layout") {
+				o.Layout = "" // the target's
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -115,7 +124,8 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		},
 	}
 	addFlags(cmd, o)
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again")
+	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout or --labels")
 	return cmd
 }
 
@@ -146,9 +156,11 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	layout, err := export.ParseLayout(o.Layout)
-	if err != nil {
-		return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+	var layout export.Layout // empty: a sync takes the target's
+	if o.Layout != "" || !o.Sync {
+		if layout, err = export.ParseLayout(o.Layout); err != nil {
+			return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+		}
 	}
 	if o.Concurrency < 1 || o.Concurrency > 64 {
 		return cmdutil.UsageErrorf("--concurrency: %d is outside 1..64", o.Concurrency)
@@ -233,6 +245,9 @@ func Run(ctx context.Context, o *Options) error {
 		var re *export.RunError
 		if errors.Is(runErr, export.ErrUnknownForm) {
 			return cmdutil.Usage(fmt.Errorf("--forms: %w", runErr))
+		}
+		if errors.Is(runErr, export.ErrShape) {
+			return cmdutil.Usage(runErr) // refused before anything was written
 		}
 		if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
 			return cmdutil.WithNote(runErr, resumeNote(o))
