@@ -131,7 +131,8 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 		return nil, errors.New("export: the study key is empty")
 	}
 	// A sync takes the target's shape for the shape options it leaves at their zero value.
-	adopt := shapeAdoption{layout: opts.Mode == ModeSync && opts.Layout == "", labels: opts.Mode == ModeSync && !opts.Labels}
+	syncing := opts.Mode == ModeSync
+	adopt := shapeAdoption{layout: syncing && opts.Layout == "", labels: syncing && !opts.Labels, names: syncing && opts.Names == ""}
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
@@ -170,6 +171,7 @@ func Sync(ctx context.Context, client *imednet.Client, study string, sink Sink, 
 
 type engine struct {
 	adopt   shapeAdoption
+	names   *namer // the tables' and columns' names in the target; nil: as given
 	client  *imednet.Client
 	study   string
 	sink    Sink
@@ -210,7 +212,7 @@ func (e *engine) write(ctx context.Context, table string, rows []Row) error {
 	e.locksMu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()
-	if err := e.sink.Write(ctx, table, rows); err != nil {
+	if err := e.sink.Write(ctx, e.names.table(table), rows); err != nil {
 		return fmt.Errorf("write %s: %w", table, err)
 	}
 	return nil
@@ -275,8 +277,16 @@ func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error
 	if err != nil {
 		return err
 	}
-	if err := e.sink.Prepare(ctx, p.tables); err != nil {
+	if e.names, err = newNamer(e.opts.Names, p.tables); err != nil {
+		return err
+	}
+	if err := e.sink.Prepare(ctx, e.names.rename(p.tables)); err != nil {
 		return fmt.Errorf("export: prepare the target: %w", err)
+	}
+	if e.names != nil {
+		if err := e.writeBatches(ctx, NameMapTable, e.names.mapRows(p.tables)); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	if err := e.writeDictionary(ctx, d, p.columnRows); err != nil {
 		return err
@@ -457,6 +467,9 @@ func (e *engine) commonTables() ([]Table, []refSource) {
 	if e.opts.Layout.long() {
 		tables = append(tables, longTable)
 	}
+	if e.opts.Names == NamesSnake {
+		tables = append(tables, nameMapTable)
+	}
 	return tables, sources
 }
 
@@ -467,7 +480,7 @@ func commonTableNames() nameSet {
 	for _, t := range referenceTables {
 		names.unique(t.Name)
 	}
-	for _, n := range []string{LongTable, RawTable, ColumnsTable} {
+	for _, n := range []string{LongTable, RawTable, ColumnsTable, NameMapTable} {
 		names.unique(n)
 	}
 	return names
@@ -500,12 +513,25 @@ func (e *engine) writeDictionary(ctx context.Context, d *studyDictionary, column
 	for _, w := range []struct {
 		table string
 		rows  []Row
-	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, columnRows}} {
+	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, e.namedColumnRows(columnRows)}} {
 		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
 	return nil
+}
+
+// namedColumnRows returns the rows of the columns table with the tables and columns named
+// as in the target.
+func (e *engine) namedColumnRows(rows []Row) []Row {
+	if e.names == nil {
+		return rows
+	}
+	out := make([]Row, len(rows))
+	for i, r := range rows {
+		out[i] = e.names.columnRow(r)
+	}
+	return out
 }
 
 // savePending records each form of the run in the ledger under the run, before any is

@@ -79,6 +79,10 @@ type Options struct {
 	// sync cannot ask for code-named columns in a target that has label-named ones; an
 	// export without Labels can, and is refused).
 	Labels bool
+	// Names is how tables and columns are named in the target: NamesAPI (the default when
+	// empty: form_AE, recordId) or NamesSnake (form_ae, record_id). It is part of the
+	// target's [Shape]: a sync with Names empty takes the target's.
+	Names Names
 	// BatchSize is the most rows written to a table in one Write (one transaction); 0 means
 	// DefaultBatchSize. Each form being exported holds up to this many rows per table in
 	// memory; the default keeps a whole export's memory flat and small (larger batches did not
@@ -121,6 +125,12 @@ func (o *Options) normalize() error {
 		o.Layout = Wide
 	}
 	if _, err := ParseLayout(string(o.Layout)); err != nil {
+		return err
+	}
+	if o.Names == "" {
+		o.Names = NamesAPI
+	}
+	if _, err := ParseNames(string(o.Names)); err != nil {
 		return err
 	}
 	switch {

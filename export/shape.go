@@ -31,6 +31,7 @@ type Shape struct {
 	LayoutVersion int
 	Layout        Layout // the record tables: wide, long or both
 	Labels        bool   // the wide tables' variable columns are named after the labels
+	Names         Names  // how tables and columns are named: NamesAPI or NamesSnake
 	// A future option that changes the tables' content or names belongs here too, with a
 	// key of its own in [Shape.Meta], so that targets written without it read as its zero
 	// value: for example Dictionary, choice values decoded through the vendor's dictionary
@@ -38,13 +39,17 @@ type Shape struct {
 }
 
 // Shape returns the shape a run with these options gives its target: the layout (Wide when
-// empty), the labels, and [LayoutVersion].
+// empty), the labels, the names (NamesAPI when empty) and [LayoutVersion].
 func (o Options) Shape() Shape {
 	l := o.Layout
 	if l == "" {
 		l = Wide
 	}
-	return Shape{LayoutVersion: LayoutVersion, Layout: l, Labels: o.Labels}
+	n := o.Names
+	if n == "" {
+		n = NamesAPI
+	}
+	return Shape{LayoutVersion: LayoutVersion, Layout: l, Labels: o.Labels, Names: n}
 }
 
 // The keys of a shape in name/value form ([Shape.Meta]).
@@ -52,16 +57,18 @@ const (
 	metaLayoutVersion = "layoutVersion"
 	metaLayout        = "layout"
 	metaLabels        = "labels"
+	metaNames         = "names"
 )
 
 // Meta returns the shape as names and values, as the SQL sinks keep it in their
 // _imednet_meta table (name text, value text): layoutVersion "1", layout "wide", labels
-// "false".
+// "false", names "api".
 func (s Shape) Meta() map[string]string {
 	return map[string]string{
 		metaLayoutVersion: strconv.Itoa(s.LayoutVersion),
 		metaLayout:        string(s.Layout),
 		metaLabels:        strconv.FormatBool(s.Labels),
+		metaNames:         string(s.Names),
 	}
 }
 
@@ -87,6 +94,12 @@ func ShapeFromMeta(meta map[string]string) (*Shape, error) {
 			return nil, fmt.Errorf("export: the target's %s %q is not true or false", metaLabels, l)
 		}
 	}
+	s.Names = NamesAPI // the names of targets that record none
+	if n := meta[metaNames]; n != "" {
+		if s.Names, err = ParseNames(n); err != nil {
+			return nil, fmt.Errorf("export: the target's recorded shape: %w", err)
+		}
+	}
 	return &s, nil
 }
 
@@ -98,7 +111,7 @@ var ErrShape = errors.New("export: the run would change the target's shape")
 // records. The run wrote nothing. Options.Full rebuilds the target with the new shape (see
 // [Rebuilder]); a new target takes any shape.
 type ShapeError struct {
-	Option    string // the option that differs: "layout version", "layout" or "labels"
+	Option    string // the option that differs: "layout version", "layout", "labels" or "names"
 	Stored    string // its value in the target
 	Requested string // its value in the run
 }
@@ -123,6 +136,8 @@ func (s Shape) differ(requested Shape) *ShapeError {
 		return &ShapeError{Option: "layout", Stored: string(s.Layout), Requested: string(requested.Layout)}
 	case s.Labels != requested.Labels:
 		return &ShapeError{Option: "labels", Stored: strconv.FormatBool(s.Labels), Requested: strconv.FormatBool(requested.Labels)}
+	case s.Names != requested.Names:
+		return &ShapeError{Option: "names", Stored: string(s.Names), Requested: string(requested.Names)}
 	}
 	return nil
 }
@@ -158,10 +173,10 @@ func IsExportTable(name string) bool {
 
 // shapeAdoption says which options of a run take the target's shape: those a sync leaves
 // at their zero value.
-type shapeAdoption struct{ layout, labels bool }
+type shapeAdoption struct{ layout, labels, names bool }
 
 // settleShape checks the run's shape against the target's, before the run writes anything.
-// A sync takes the target's layout and labels where its options leave them empty. A run of
+// A sync takes the target's layout, labels and names where its options leave them empty. A run of
 // another shape is refused with a *ShapeError, or with Options.Full rebuilds the target, and
 // then gets a new ledger. A target that records no shape records the run's. It returns the
 // ledger the run goes on with.
@@ -176,6 +191,9 @@ func (e *engine) settleShape(ctx context.Context, ledger *Ledger) (*Ledger, erro
 		}
 		if e.adopt.labels {
 			e.opts.Labels = stored.Labels
+		}
+		if e.adopt.names {
+			e.opts.Names = stored.Names
 		}
 		serr := stored.differ(e.opts.Shape())
 		if serr == nil {

@@ -70,3 +70,48 @@ func TestIsExportTable(t *testing.T) {
 		}
 	}
 }
+
+func TestSnakeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"recordId": "record_id", "form_AE": "form_ae", "form_AE_part2": "form_ae_part2", "dateModified": "date_modified",
+		"AETERM": "aeterm", "HTTPServer": "http_server", "v2Value": "v2_value", "record_values": "record_values",
+		"Adverse Event-Term": "adverse_event_term", "subject_Key": "subject_key", "ÉtatCivil": "état_civil",
+	} {
+		if got := SnakeName(in); got != want {
+			t.Errorf("SnakeName(%q) = %q, want %q", in, got, want)
+		}
+		if again := SnakeName(want); again != want {
+			t.Errorf("SnakeName(%q) = %q: a snake name changed", want, again)
+		}
+	}
+}
+
+func TestNamerRefusesCollisions(t *testing.T) {
+	col := func(names ...string) []Column {
+		var cs []Column
+		for _, n := range names {
+			cs = append(cs, Column{Name: n, Type: ColumnText})
+		}
+		return cs
+	}
+	ok := []Table{{Name: "form_AE", Columns: col("recordId", "AETERM"), Key: []string{"recordId"}}}
+	n, err := newNamer(NamesSnake, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := n.rename(ok)[0]
+	if got.Name != "form_ae" || got.Columns[0].Name != "record_id" || got.Columns[1].Name != "aeterm" || got.Key[0] != "record_id" {
+		t.Errorf("renamed %+v", got)
+	}
+	if n, err := newNamer(NamesAPI, ok); n != nil || err != nil || n.rename(ok)[0].Name != "form_AE" {
+		t.Errorf("the API's names: %v, %v", n, err)
+	}
+	for _, bad := range [][]Table{
+		{{Name: "form_AE", Columns: col("recordId", "record_id"), Key: []string{"recordId"}}},
+		{{Name: "form_AE", Columns: col("k"), Key: []string{"k"}}, {Name: "form_ae", Columns: col("k"), Key: []string{"k"}}},
+	} {
+		if _, err := newNamer(NamesSnake, bad); err == nil || !strings.Contains(err.Error(), "would both be named") {
+			t.Errorf("%+v: %v, want a collision refused", bad, err)
+		}
+	}
+}

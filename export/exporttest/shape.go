@@ -9,7 +9,7 @@ import (
 )
 
 // testShape: a target keeps the shape of the run that created it. A run whose options would
-// change it (labels, layout; export or sync) is refused with export.ErrShape and writes
+// change it (labels, layout, names; export or sync) is refused with export.ErrShape and writes
 // nothing; a sync that leaves the shape options empty takes the target's; a run of another
 // shape with Full rebuilds the target, which then holds what a clean export of the new shape
 // holds, and records the new shape.
@@ -31,6 +31,7 @@ func testShape(t *testing.T, h Harness, ref *reference) {
 		{"sync with labels", func(o *export.Options) { o.Mode, o.Layout, o.Labels = export.ModeSync, "", true }, "labels"},
 		{"export wide", func(o *export.Options) { o.Layout = export.Wide }, "layout"},
 		{"sync long", func(o *export.Options) { o.Mode, o.Layout = export.ModeSync, export.Long }, "layout"},
+		{"sync with snake names", func(o *export.Options) { o.Mode, o.Layout, o.Names = export.ModeSync, "", export.NamesSnake }, "names"},
 	} {
 		opts := ref.opts
 		c.change(&opts)

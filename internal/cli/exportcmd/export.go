@@ -29,6 +29,7 @@ type Options struct {
 	Study       string
 	To          string
 	Layout      string // "" for sync: the target's
+	Names       string // "api" or "snake"; "" for sync: the target's
 	Forms       []string
 	Concurrency int
 	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
@@ -55,7 +56,9 @@ const landingHelp = `What lands in the target:
                     (--records-only skips them, except forms and variables; those already
                     in the target are kept as they are)
   _imednet_forms, _imednet_runs, _imednet_meta (SQLite and PostgreSQL): the ledger of runs
-                    and forms, and the target's shape (--layout, --labels)
+                    and forms, and the target's shape (--layout, --labels, --names)
+  name_map          with --names snake: each table's and column's API name and its name in
+                    the target
 
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
 client's retries is marked failed in the ledger while the others go on; the command then
@@ -64,8 +67,8 @@ the next export skips the forms the interrupted run completed (--full fetches th
 One run at a time writes a target: a second export or sync into it is refused at once
 (exit 2), naming the process, host and start of the run that holds it.
 
-A target keeps the shape of its first export: --layout and --labels (and the version of the
-tables' layout). A sync without them takes the target's; a run that asks for another is
+A target keeps the shape of its first export: --layout, --labels and --names (and the version
+of the tables' layout). A sync without them takes the target's; a run that asks for another is
 refused (exit 2) before it writes anything. --full rebuilds the target in the new shape,
 dropping the tables exports wrote into it (other tables stay); or export to a new target.`
 
@@ -92,7 +95,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	addFlags(cmd, o)
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed; rebuild the target for another --layout or --labels")
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
 
@@ -117,6 +120,9 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if !cmd.Flags().Changed("layout") {
 				o.Layout = "" // the target's
 			}
+			if !cmd.Flags().Changed("names") {
+				o.Names = "" // the target's
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -125,7 +131,8 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	}
 	addFlags(cmd, o)
 	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout or --labels")
+	cmd.Flags().Lookup("names").DefValue = "the target's, else api"
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
 
@@ -146,6 +153,7 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
 	fl.StringVar(&o.RateLimit, "rate-limit", "", "a request budget the run keeps to, retries included: 100/m (per minute), 1000/h (per hour), or a number per second; requests are spread evenly so that a server enforcing the budget answers no 429 (default none)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
+	fl.StringVar(&o.Names, "names", "api", "how tables and columns are named: api (form_AE.recordId, as the API spells them) or snake (form_ae.record_id, which PostgreSQL reads without quotes; the table name_map maps them)")
 	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
 }
 
@@ -160,6 +168,12 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Layout != "" || !o.Sync {
 		if layout, err = export.ParseLayout(o.Layout); err != nil {
 			return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+		}
+	}
+	var names export.Names // empty: a sync takes the target's
+	if o.Names != "" || !o.Sync {
+		if names, err = export.ParseNames(o.Names); err != nil {
+			return cmdutil.UsageErrorf("--names: %q is not api or snake", o.Names)
 		}
 	}
 	if o.Concurrency < 1 || o.Concurrency > 64 {
@@ -209,7 +223,7 @@ func Run(ctx context.Context, o *Options) error {
 			target, lt.TookOver())
 	}
 
-	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
+	opts := export.Options{Layout: layout, Names: names, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
 	verb := "Exported"
 	if o.Sync {
 		opts.Mode, verb = export.ModeSync, "Synced"

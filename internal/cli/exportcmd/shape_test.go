@@ -119,3 +119,32 @@ func TestShapeAdoptedAndRebuilt(t *testing.T) {
 		t.Errorf("the rebuild kept record_values (%q), which a wide export does not write", long)
 	}
 }
+
+// --names snake names tables and columns in snake_case; a plain sync keeps them, a sync asking
+// for the API's names is refused, and a name style that does not exist is a usage error.
+func TestSnakeNames(t *testing.T) {
+	srv := newSandbox(t)
+	db := filepath.Join(t.TempDir(), "demo.db")
+	if r := run(t, srv, false, "--sandbox", "export", "--names", "snake", "--forms", "AE", "--to", "sqlite:"+db); r.code != 0 {
+		t.Fatalf("export --names snake: exit %d, stderr %q", r.code, r.errOut)
+	}
+	cols, _ := columns(t, db, "form_ae")
+	if len(cols) == 0 || cols[0] != "record_id" || !slices.Contains(cols, "date_modified") {
+		t.Fatalf("form_ae's columns: %q", cols)
+	}
+	if r := run(t, srv, false, "--sandbox", "sync", "--forms", "AE", "--to", "sqlite:"+db); r.code != 0 {
+		t.Fatalf("a plain sync: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if old, _ := columns(t, db, "form_AE"); !slices.Equal(old, cols) {
+		// SQLite's names are case-insensitive: form_AE is form_ae; its columns must not have grown.
+		t.Errorf("after the sync, form_ae's columns are %q, want %q", old, cols)
+	}
+	r := run(t, srv, false, "--sandbox", "sync", "--names", "api", "--to", "sqlite:"+db)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "option names") {
+		t.Errorf("sync --names api into a snake target: exit %d, stderr %q", r.code, r.errOut)
+	}
+	r = run(t, srv, false, "--sandbox", "export", "--names", "kebab", "--to", "sqlite:"+db)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "--names") {
+		t.Errorf("--names kebab: exit %d, stderr %q", r.code, r.errOut)
+	}
+}
