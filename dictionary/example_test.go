@@ -106,3 +106,24 @@ func ExampleKindOf() {
 	// checkbox -> checkbox
 	// SIGNATURE -> unknown
 }
+
+// Read the vendor's dictionary files (a folder or a ZIP) and list a variable's choices.
+func ExampleLoadFiles() {
+	files, err := dictionary.LoadFiles("testdata/files/good")
+	if err != nil {
+		log.Fatal(err) // a *dictionary.FileError: FILE:LINE:COLUMN: what is wrong
+	}
+	sev, ok := files.Variable("AE", "AESEV")
+	if !ok {
+		log.Fatal("no AE.AESEV")
+	}
+	fmt.Printf("%s (%s, %s)\n", sev.Name, sev.Label, sev.Kind)
+	for _, c := range sev.Choices {
+		fmt.Printf("  %s = %s\n", c.Value, c.Text)
+	}
+	// Output:
+	// AESEV (Severity ("CTCAE"):, radio)
+	//   1 = Grade 1
+	//   2 = Grade 2
+	//   3 = Grade 3
+}
