@@ -127,3 +127,27 @@ func ExampleLoadFiles() {
 	//   2 = Grade 2
 	//   3 = Grade 3
 }
+
+// Compare two versions of a study's dictionary files, as a CI check of a study build would.
+func ExampleDiff() {
+	prod, err := dictionary.LoadFiles("testdata/files/good")
+	if err != nil {
+		log.Fatal(err)
+	}
+	uat, err := dictionary.LoadFiles("testdata/files/v2")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range dictionary.Diff(prod, uat) {
+		fmt.Println(c)
+	}
+	// Output:
+	// ~ variable DM.RACE type: Dropdown -> Radio
+	// ~ form AE name: "Adverse Event" -> "Adverse Events"
+	// ~ variable AE.AETERM label: "Adverse event term:" -> "Adverse event (verbatim):"
+	// ~ choice AE.AESEV=3 text: "Grade 3" -> "Grade 3 (severe)"
+	// + choice AE.AESEV=4 (Grade 4)
+	// - choice AE.AESER=0 (No)
+	// - form VS (Vital Signs, screening)
+	// + form EX (Exposure)
+}
