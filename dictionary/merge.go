@@ -91,6 +91,7 @@ func show(s string) string {
 // returns nil when the dictionaries agree.
 func Diff(a, b *Dictionary) []Change {
 	choices := a.sources&SourceFiles != 0 && b.sources&SourceFiles != 0
+	status := a.sources&SourceAPI != 0 && b.sources&SourceAPI != 0
 	var out []Change
 	for _, fa := range a.forms {
 		fb, ok := b.Form(fa.Key)
@@ -98,7 +99,7 @@ func Diff(a, b *Dictionary) []Change {
 			out = append(out, Change{Op: Removed, Item: "form", Form: fa.Key, Old: fa.Name})
 			continue
 		}
-		out = diffForm(out, fa, fb, choices)
+		out = diffForm(out, fa, fb, choices, status)
 	}
 	for _, fb := range b.forms {
 		if _, ok := a.Form(fb.Key); !ok {
@@ -109,7 +110,7 @@ func Diff(a, b *Dictionary) []Change {
 }
 
 // diffForm appends the differences between two versions of a form.
-func diffForm(out []Change, fa, fb *Form, choices bool) []Change {
+func diffForm(out []Change, fa, fb *Form, choices, status bool) []Change {
 	changed := func(field, old, new string) {
 		out = append(out, Change{Op: Changed, Item: "form", Form: fa.Key, Field: field, Old: old, New: new})
 	}
@@ -123,21 +124,25 @@ func diffForm(out []Change, fa, fb *Form, choices bool) []Change {
 		changed("id", strconv.Itoa(fa.ID), strconv.Itoa(fb.ID))
 	}
 	for _, va := range fa.Variables {
-		if !va.Active() {
-			continue
+		if w, _ := fa.Variable(va.Name); w != va {
+			continue // a name used twice (deleted and created again): compared once
 		}
 		vb, ok := fb.Variable(va.Name)
-		if !ok || !vb.Active() {
+		switch {
+		case !ok && va.Active():
 			out = append(out, Change{Op: Removed, Item: "variable", Form: fa.Key, Variable: va.Name, Old: describeVar(va)})
-			continue
+		case ok:
+			if status && va.Active() != vb.Active() {
+				out = append(out, Change{Op: Changed, Item: "variable", Form: fa.Key, Variable: va.Name,
+					Field: "status", Old: va.status(), New: vb.status()})
+			}
+			if va.Active() || vb.Active() {
+				out = diffVariable(out, va, vb, choices)
+			}
 		}
-		out = diffVariable(out, va, vb, choices)
 	}
 	for _, vb := range fb.Variables {
-		if !vb.Active() {
-			continue
-		}
-		if va, ok := fa.Variable(vb.Name); !ok || !va.Active() {
+		if _, ok := fa.Variable(vb.Name); !ok && vb.Active() {
 			out = append(out, Change{Op: Added, Item: "variable", Form: fa.Key, Variable: vb.Name, New: describeVar(vb)})
 		}
 	}
@@ -151,6 +156,17 @@ func formType(t string) string {
 		return "subject"
 	}
 	return t
+}
+
+// status is "active", "disabled" or "deleted".
+func (v *Variable) status() string {
+	switch {
+	case v.Deleted:
+		return "deleted"
+	case v.Disabled:
+		return "disabled"
+	}
+	return "active"
 }
 
 func describeVar(v *Variable) string {

@@ -172,3 +172,32 @@ func TestMerge(t *testing.T) {
 		}
 	}
 }
+
+// Two versions of the API's dictionary: a variable deleted (still listed), one disabled and
+// enabled again under a new id, one added; the files' silence on status is no difference.
+func TestDiffStatus(t *testing.T) {
+	forms := []imednet.Form{apiForm(1, "AE", "Adverse Events", "Subject", false)}
+	v1 := []imednet.Variable{apiVar(1, "AETERM", "TEXT", 1, 1, "AE"), apiVar(2, "AESEV", "RADIO", 2, 1, "AE"), apiVar(3, "AEOLD", "TEXT", 3, 1, "AE")}
+	a, err := New("S", forms, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := apiVar(2, "AESEV", "RADIO", 2, 1, "AE")
+	old.Deleted = true
+	gone := apiVar(3, "AEOLD", "TEXT", 3, 1, "AE")
+	gone.Disabled = true
+	b, err := New("S", forms, []imednet.Variable{apiVar(1, "AETERM", "TEXT", 1, 1, "AE"), old,
+		apiVar(4, "AESEV", "DROPDOWN", 2, 1, "AE"), gone, apiVar(5, "AEOUT", "DROPDOWN", 4, 1, "AE")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lines(Diff(a, b))
+	want := []string{
+		`~ variable AE.AESEV type: RADIO -> DROPDOWN`,
+		`~ variable AE.AEOLD status: active -> disabled`,
+		`+ variable AE.AEOUT (DROPDOWN, "Label of AEOUT")`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Diff\n got %s\nwant %s", strings.Join(got, "\n     "), strings.Join(want, "\n     "))
+	}
+}
