@@ -63,7 +63,7 @@ func Main() int {
 // exits 0.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root := NewRootCmd(f)
-	root.SetArgs(args)
+	root.SetArgs(cmdutil.NormalizeSelectArgs(args))
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -71,7 +71,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if sb, _ := f.Sandbox(); sb != nil {
 		sb.Close()
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, cmdutil.ErrFieldsListed) {
 		return cmdutil.ExitOK
 	}
 	var silent *cmdutil.SilentError
