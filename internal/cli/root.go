@@ -16,6 +16,7 @@ import (
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
+	"github.com/imednet/imednet-go/internal/cli/queries"
 	"github.com/imednet/imednet-go/internal/cli/records"
 	reportcmd "github.com/imednet/imednet-go/internal/cli/report"
 	"github.com/imednet/imednet-go/internal/cli/resource"
@@ -157,9 +158,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "data"
 		root.AddCommand(cmd)
 	}
-	rec := records.NewCmd(f)
-	rec.GroupID = "data"
-	root.AddCommand(rec)
+	for _, cmd := range []*cobra.Command{records.NewCmd(f), queries.NewCmd(f)} {
+		cmd.GroupID = "data"
+		root.AddCommand(cmd)
+	}
 	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f)} {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)

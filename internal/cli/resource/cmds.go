@@ -10,7 +10,8 @@ import (
 )
 
 // Commands returns the list/get commands of every resource but records, whose command the
-// records package builds (it adds "records create").
+// records package builds (it adds "records create"), and queries, whose command the queries
+// package builds (its list is also the query worklist).
 func Commands(f *cmdutil.Factory) []*cobra.Command {
 	return []*cobra.Command{
 		NewCmd(f, Studies),
@@ -21,7 +22,6 @@ func Commands(f *cmdutil.Factory) []*cobra.Command {
 		NewCmd(f, Visits),
 		NewCmd(f, Variables),
 		NewCmd(f, Revisions),
-		NewCmd(f, Queries),
 		NewCmd(f, Users),
 		NewCmd(f, Codings),
 	}

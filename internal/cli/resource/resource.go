@@ -220,6 +220,10 @@ func refusedBeforeSending(err error) bool {
 		!errors.Is(err, imednet.ErrNotFound) && !errors.Is(err, imednet.ErrNoStudy)
 }
 
+// Params checks the flags (--filter, --sort, --page-size, --limit) and returns the SDK's
+// parameters, for a command that lists the resource its own way (the query worklist).
+func (o *ListOptions[T]) Params() (*ListParams, error) { return o.query() }
+
 // query checks the flags and builds the SDK's parameters.
 func (o *ListOptions[T]) query() (*ListParams, error) {
 	if err := cmdutil.CheckPageSize(o.PageSize); err != nil {
