@@ -22,6 +22,7 @@ import (
 	"github.com/imednet/imednet-go/internal/cli/resource"
 	"github.com/imednet/imednet-go/internal/cli/sandbox"
 	"github.com/imednet/imednet-go/internal/cli/study"
+	"github.com/imednet/imednet-go/internal/cli/subjects"
 )
 
 // Version is the command's version. Release builds set it with
@@ -158,7 +159,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "data"
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{records.NewCmd(f), queries.NewCmd(f)} {
+	for _, cmd := range []*cobra.Command{records.NewCmd(f), queries.NewCmd(f), subjects.NewCmd(f)} {
 		cmd.GroupID = "data"
 		root.AddCommand(cmd)
 	}

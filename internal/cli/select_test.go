@@ -60,8 +60,8 @@ func TestSelectMatchesFullOutput(t *testing.T) {
 			t.Fatalf("item %d has fields %v", i, sel[i])
 		}
 		for k, v := range sel[i] {
-			if jsonText(v) != jsonText(full[i][k]) {
-				t.Errorf("item %d field %s: %s, want %s", i, k, jsonText(v), jsonText(full[i][k]))
+			if marshal(t, v) != marshal(t, full[i][k]) {
+				t.Errorf("item %d field %s: %s, want %s", i, k, marshal(t, v), marshal(t, full[i][k]))
 			}
 		}
 	}
@@ -167,4 +167,14 @@ func TestJobsStatusSelect(t *testing.T) {
 	if err := json.Unmarshal([]byte(st.out), &got); err != nil || len(got) != 2 || got[1]["batchId"] != ids[1] || len(got[0]) != 2 {
 		t.Errorf("jobs status --json: %v %s", err, st.out)
 	}
+}
+
+// marshal is v as JSON, for comparing decoded values of any kind.
+func marshal(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

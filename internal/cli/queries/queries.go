@@ -214,7 +214,7 @@ func WorklistRun(ctx context.Context, o *resource.ListOptions[imednet.Query], w 
 		if err != nil {
 			return err
 		}
-		it := newItem(&qu, now)
+		it := NewItem(&qu, now)
 		if state != "" && state != "all" && it.State != state {
 			continue
 		}
@@ -247,8 +247,8 @@ func WorklistRun(ctx context.Context, o *resource.ListOptions[imednet.Query], w 
 	return l.Close()
 }
 
-// newItem is the worklist's line of q, without its site and form.
-func newItem(q *imednet.Query, now time.Time) Item {
+// NewItem is the worklist's line of q at the time now, without its site and form.
+func NewItem(q *imednet.Query, now time.Time) Item {
 	it := Item{
 		AnnotationID: q.AnnotationID, State: State(q), DateCreated: q.DateCreated,
 		SubjectKey: q.SubjectKey, Variable: q.Variable, RecordID: q.RecordID,
