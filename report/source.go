@@ -63,8 +63,8 @@ func (d Dialect) String() string {
 
 // Source is an export target opened for reading: a SQLite file or a PostgreSQL schema that
 // package export wrote. It never writes to the target (on SQLite, a report keeps TEMP tables
-// of its own, on its connection, while it is built). It is safe for concurrent use; each [Source.Build]
-// reads the target afresh.
+// of its own, on its connection, while it is built). It is safe for concurrent use; each
+// [Source.Build] reads the target afresh.
 type Source struct {
 	db      *sql.DB
 	dialect Dialect
