@@ -30,7 +30,7 @@ type metrics struct {
 // prepare computes once what the sections asked for share. On SQLite, the table
 // expressions that several statements read go into TEMP tables, as SQLite would compute
 // them again for each statement: the queries with their state (qs: queries, sites and
-// changes sections) and the expected forms (cm: completeness and sites). PostgreSQL, whose
+// changes sections) and the missing forms (miss: completeness and sites). PostgreSQL, whose
 // connection is read-only, plans them well enough each time.
 func (m *metrics) prepare(ctx context.Context, sections []Section) error {
 	if m.s.dialect != SQLite {
@@ -42,7 +42,7 @@ func (m *metrics) prepare(ctx context.Context, sections []Section) error {
 		by         []Section
 	}{
 		{"qs", "the queries' state", []Section{Queries, Sites, Changes}},
-		{"cm", "the expected forms", []Section{Completeness, Sites}},
+		{"miss", "the missing forms", []Section{Completeness, Sites}},
 	} {
 		if !slices.ContainsFunc(sections, func(s Section) bool { return slices.Contains(t.by, s) }) {
 			continue
@@ -105,20 +105,22 @@ qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" 
  LEFT JOIN lc ON lc."annotationId" = q."annotationId" AND lc.rn = 1
  LEFT JOIN subjects sj ON sj."subjectId" = q."subjectId"
  LEFT JOIN qrec r ON r."annotationId" = q."annotationId")`
-	case "cm":
-		// Each expected form of each visit, and whether it is missing. The received forms are
-		// an IN list, which both databases index once; a join with them as a table of their
-		// own went row by row in SQLite (no automatic index), quadratic in the records.
+	case "miss":
+		// The missing forms: each form expected at a visit (expd) that was not received. The
+		// received forms are an IN list, which both databases index once; a join with them as
+		// a table of their own went row by row in SQLite (no automatic index), quadratic in
+		// the records.
 		return `expd AS (SELECT v."subjectId" AS subject_id, sj."siteId" AS site_id, v."intervalId" AS interval_id,
   f."formKey" AS form_key, f."formName" AS form_name
  FROM visits v JOIN subjects sj ON sj."subjectId" = v."subjectId" AND sj."deleted" IS NOT TRUE
  JOIN interval_forms f ON f."intervalId" = v."intervalId"
  LEFT JOIN forms fm ON fm."formId" = f."formId"
  WHERE v."deleted" IS NOT TRUE AND fm."disabled" IS NOT TRUE),
-cm AS (SELECT e.subject_id, e.site_id, e.interval_id, e.form_key, e.form_name,
+miss AS (SELECT subject_id, site_id, interval_id, form_key, form_name FROM (
+ SELECT e.subject_id, e.site_id, e.interval_id, e.form_key, e.form_name,
   CASE WHEN (e.subject_id, e.interval_id, e.form_key) IN (SELECT "subjectId", "intervalId", "formKey" FROM rec
    WHERE "deleted" IS NOT TRUE AND "intervalId" IS NOT NULL AND "subjectId" IS NOT NULL) THEN 0 ELSE 1 END AS missing
- FROM expd e)`
+ FROM expd e) x WHERE missing = 1)`
 	}
 	panic("report: unknown table expression " + name)
 }
@@ -323,26 +325,58 @@ type cmGroup struct {
 }
 
 // cmGroups counts the expected and missing forms once per report, by site and form: the
-// completeness and sites sections take their figures from these rows.
+// completeness and sites sections take their figures from these rows. The expected forms
+// are counted from the visits per site and interval, times the forms of each interval, so
+// that only the missing forms are listed one by one.
 func (m *metrics) cmGroups(ctx context.Context) ([]cmGroup, error) {
 	if m.cms != nil {
 		return m.cms, nil
 	}
+	type key struct {
+		site           sql.NullInt64
+		formKey, fname string
+	}
+	idx := map[key]int{}
 	cms := []cmGroup{}
-	err := m.each(ctx, m.with("cm")+`SELECT g.site_id, COALESCE(si."siteName", ''), g.form_key, g.form_name, g.n, g.missing FROM (
- SELECT cm.site_id, cm.form_key, COALESCE(cm.form_name, cm.form_key) AS form_name, COUNT(*) AS n, CAST(SUM(missing) AS BIGINT) AS missing
- FROM cm GROUP BY 1, 2, 3) g LEFT JOIN sites si ON si."siteId" = g.site_id`, nil, func(r *sql.Rows) error {
+	err := m.each(ctx, m.with()+`SELECT g.site_id, COALESCE(si."siteName", ''), g.form_key, g.form_name, g.n FROM (
+ SELECT x.site_id, f."formKey" AS form_key, COALESCE(f."formName", f."formKey") AS form_name, CAST(SUM(x.n) AS BIGINT) AS n FROM (
+  SELECT sj."siteId" AS site_id, v."intervalId" AS interval_id, COUNT(*) AS n
+  FROM visits v JOIN subjects sj ON sj."subjectId" = v."subjectId" AND sj."deleted" IS NOT TRUE
+  WHERE v."deleted" IS NOT TRUE GROUP BY 1, 2) x
+ JOIN interval_forms f ON f."intervalId" = x.interval_id
+ LEFT JOIN forms fm ON fm."formId" = f."formId"
+ WHERE fm."disabled" IS NOT TRUE GROUP BY 1, 2, 3) g LEFT JOIN sites si ON si."siteId" = g.site_id`, nil, func(r *sql.Rows) error {
 		var g cmGroup
-		var site sql.NullInt64
-		var key sql.NullString
-		if err := r.Scan(&site, &g.siteName, &key, &g.formName, &g.expected, &g.missing); err != nil {
+		var k key
+		var fkey sql.NullString
+		if err := r.Scan(&k.site, &g.siteName, &fkey, &k.fname, &g.expected); err != nil {
 			return err
 		}
-		if site.Valid {
-			g.site = &site.Int64
+		if k.site.Valid {
+			g.site = &k.site.Int64
 		}
-		g.formKey = key.String
+		k.formKey = fkey.String
+		g.formKey, g.formName = k.formKey, k.fname
+		idx[k] = len(cms)
 		cms = append(cms, g)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = m.each(ctx, m.with("miss")+`SELECT site_id, form_key, COALESCE(form_name, form_key), COUNT(*) FROM miss GROUP BY 1, 2, 3`, nil, func(r *sql.Rows) error {
+		var k key
+		var fkey sql.NullString
+		var n int64
+		if err := r.Scan(&k.site, &fkey, &k.fname, &n); err != nil {
+			return err
+		}
+		k.formKey = fkey.String
+		i, ok := idx[k]
+		if !ok {
+			return fmt.Errorf("missing forms of site %v, form %q, that were not expected", k.site, k.formKey)
+		}
+		cms[i].missing = n
 		return nil
 	})
 	m.cms = cms
@@ -413,10 +447,10 @@ func (m *metrics) completeness(ctx context.Context) (*CompletenessSec, error) {
 	c.BySite = completenessRows(groups, func(g cmGroup) (*int64, string, string) { return g.site, "", g.siteName })
 	c.ByForm = completenessRows(groups, func(g cmGroup) (*int64, string, string) { return nil, g.formKey, g.formName })
 	if m.opts.MissingLimit > 0 {
-		err := m.each(ctx, m.with("cm")+`SELECT COALESCE(si."siteName", ''), COALESCE(sj."subjectKey", ''), COALESCE(iv."intervalName", ''), cm.form_key, COALESCE(cm.form_name, '')
- FROM cm LEFT JOIN sites si ON si."siteId" = cm.site_id LEFT JOIN subjects sj ON sj."subjectId" = cm.subject_id
- LEFT JOIN intervals iv ON iv."intervalId" = cm.interval_id
- WHERE cm.missing = 1 ORDER BY `+m.ord(`COALESCE(si."siteName", '')`)+`, `+m.ord(`COALESCE(sj."subjectKey", '')`)+`, iv."intervalSequence", cm.interval_id, `+m.ord("cm.form_key")+` LIMIT ?`,
+		err := m.each(ctx, m.with("miss")+`SELECT COALESCE(si."siteName", ''), COALESCE(sj."subjectKey", ''), COALESCE(iv."intervalName", ''), miss.form_key, COALESCE(miss.form_name, '')
+ FROM miss LEFT JOIN sites si ON si."siteId" = miss.site_id LEFT JOIN subjects sj ON sj."subjectId" = miss.subject_id
+ LEFT JOIN intervals iv ON iv."intervalId" = miss.interval_id
+ ORDER BY `+m.ord(`COALESCE(si."siteName", '')`)+`, `+m.ord(`COALESCE(sj."subjectKey", '')`)+`, iv."intervalSequence", miss.interval_id, `+m.ord("miss.form_key")+` LIMIT ?`,
 			[]any{m.opts.MissingLimit}, func(r *sql.Rows) error {
 				var x MissingForm
 				if err := r.Scan(&x.SiteName, &x.SubjectKey, &x.IntervalName, &x.FormKey, &x.FormName); err != nil {
