@@ -194,12 +194,16 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, "--file", file, "--poll-interval", "5ms")
 		case name == "jobs status":
 			args = append(args, batch)
+		case name == "subjects show":
+			args = append(args, ids["subjects"])
 		case name == "jobs wait":
 			args = append(args, batch, "--poll-interval", "5ms")
 		case name == "export" || name == "sync":
 			args = append(args, "--to", "sqlite:"+filepath.Join(dir, "out-"+strconv.FormatInt(seq, 10)+".db"))
 		case name == "report": // reads an export target, not the API: a fresh export of the sandbox
 			args = append(args, "--sandbox")
+		case name == "sandbox dictionary":
+			args = append(args, "--out", filepath.Join(dir, "dict-"+strconv.FormatInt(seq, 10)))
 		case name == "sandbox serve":
 			args = append(args, "--addr", "127.0.0.1:0", "--subjects", "2", "--records", "2")
 		}
