@@ -14,6 +14,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/records"
@@ -160,7 +161,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	rec := records.NewCmd(f)
 	rec.GroupID = "data"
 	root.AddCommand(rec)
-	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f)} {
+	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f), dictcmd.NewCmd(f)} {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)
 	}
