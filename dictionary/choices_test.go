@@ -15,9 +15,9 @@ func TestValidateChoices(t *testing.T) {
 	reqs := []imednet.RecordRequest{
 		imednet.RegisterSubject("DM", "Site 1", map[string]any{"SEX": "9", "RACE": 99, "BRTHDAT": "1980-01-02"}),
 		imednet.NewRecord("AE", "01-001", map[string]any{
-			"AESEV": 2,         // a choice, as an integer
-			"AESER": "1",       // a choice
-			"AEACN": "1,4, 7",  // AEACN is a dropdown for the API: a choice list's value, one code
+			"AESEV":  2,        // a choice, as an integer
+			"AESER":  "1",      // a choice
+			"AEACN":  "1,4, 7", // AEACN is a dropdown for the API: a choice list's value, one code
 			"AECOMM": "notes",  // only in the files
 			"AETERM": "Nausea", // no choices: free text
 		}),
