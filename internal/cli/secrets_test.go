@@ -203,6 +203,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, "--file", file, "--poll-interval", "5ms")
 		case name == "jobs status":
 			args = append(args, batch)
+		case name == "subjects show":
+			args = append(args, ids["subjects"])
 		case name == "jobs wait":
 			args = append(args, batch, "--poll-interval", "5ms")
 		case name == "export" || name == "sync":
