@@ -33,7 +33,7 @@ func BenchmarkFlattenRecord(b *testing.B) {
 			if !ok {
 				b.Fatalf("no form %s", formKey)
 			}
-			plan := planForm(form, WideTablePrefix+formKey, false, 0)
+			plan := planForm(form, WideTablePrefix+formKey, false, 0, nil, Both)
 			var records []imednet.Record
 			var raws []json.RawMessage
 			for r, err := range c.Records.ForForm(ctx, "B", formKey, nil) {
