@@ -141,9 +141,10 @@ type wideVar struct {
 	// nameValue is name as a Row value, boxed once: every long row of the variable shares it
 	// instead of allocating its own.
 	nameValue any
-	// choices maps the codes of a coded variable to their labels (nil for others); its
-	// decoded column is labelColumn, at labelPos of the same part.
-	choices     map[string]string
+	// choices maps the codes of a coded variable to their labels, boxed once as Row values
+	// (nil for other variables); its decoded column is labelColumn, at labelPos of the same
+	// part.
+	choices     map[string]any
 	labelColumn string
 	labelPos    int
 }
@@ -169,7 +170,7 @@ func (v *wideVar) decode(d imednet.RecordData) (label any, unknown bool) {
 			if !ok {
 				return nil, true
 			}
-			parts[i] = t
+			parts[i] = t.(string)
 		}
 		return strings.Join(parts, "; "), false
 	}
@@ -194,7 +195,7 @@ type formPlan struct {
 
 // codedChoices returns the codes and labels of variable v of form f from the dictionary
 // files, when it has choices and its kind takes codes; nil otherwise.
-func codedChoices(files *dictionary.Dictionary, form string, v *dictionary.Variable) map[string]string {
+func codedChoices(files *dictionary.Dictionary, form string, v *dictionary.Variable) map[string]any {
 	if files == nil {
 		return nil
 	}
@@ -207,7 +208,7 @@ func codedChoices(files *dictionary.Dictionary, form string, v *dictionary.Varia
 	if !ok || len(fv.Choices) == 0 {
 		return nil
 	}
-	m := make(map[string]string, len(fv.Choices))
+	m := make(map[string]any, len(fv.Choices))
 	for _, c := range fv.Choices {
 		m[c.Value] = c.Text
 	}
