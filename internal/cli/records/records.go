@@ -78,6 +78,9 @@ const createExample = `  # Register a subject and add an adverse event on the sa
   imednet --sandbox records create --file new.json --dry-run
   imednet --sandbox records create --file new.json
 
+  # Codes checked against the choice lists of the vendor's dictionary files
+  imednet records create --study MYSTUDY --file visits.json --dictionary dictionary.zip --dry-run
+
   # From CSV, without waiting
   imednet records create --study MYSTUDY --file visits.csv --no-wait -o csv`
 
