@@ -80,6 +80,9 @@ func TestAppendRecordJSONIsEncodingJSON(t *testing.T) {
 			"zeta", `"last"`, "Alpha", `"first"`, "alpha", `"lower"`, "n", `-1.5e3`, "t", `true`, "nil", `null`,
 			"obj", `{ "a" : [1, 2 ,{"b":null}] ,"c":"x y" }`, "arr", "[\n 1,\t2 ]", "esc", `"a\"b\\c\u00e9\n"`,
 			"html", `"<b>&amp;</b> \u2028"`, "raw", "\"caf\xc3\xa9 \xe2\x80\xa8\"", "ké<y>", `"k"`, "", `""`)},
+		// U+2029 alone is escaped by json.Marshal; the euro sign (E2 82 AC) is not.
+		"line separator only": {RecordData: data("p", "\"x\xe2\x80\xa9y\"", "euro", "\"\xe2\x82\xac\"")},
+		"euro only":           {RecordData: data("euro", "\"\xe2\x82\xac 5\"")},
 	}
 	for name, r := range cases {
 		want := encodingJSON(t, &r)
