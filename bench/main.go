@@ -37,10 +37,14 @@
 //	go run ./bench -records 200000
 //	go run ./bench -records 1000000 -stages sqlite -separate
 //	go run ./bench -records 1000000 -latency 20ms -postgres postgres://localhost/bench
-//	go run ./bench -profile wide -records 100000
+//	go run ./bench -profile wide -records 100000 -runs 3
+//
+// With -runs N every stage runs N times, in rounds (each round runs the stages in order), and
+// the table shows each stage's median time.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -81,6 +85,7 @@ type config struct {
 	cpuProfile  string
 	separate    bool
 	profile     string
+	runs        int
 }
 
 // The stages each profile knows, and runs by default.
@@ -104,6 +109,7 @@ func main() {
 	flag.StringVar(&cfg.postgres, "postgres", os.Getenv("IMEDNET_BENCH_POSTGRES"), "PostgreSQL connection string for the postgres stage (default $IMEDNET_BENCH_POSTGRES; empty skips the stage)")
 	flag.StringVar(&cfg.stages, "stages", "", "comma-separated stages to run, in this order (default "+catalogueStages+"; with -profile wide "+wideStages+"; the cli stages "+cliStages+" run in either)")
 	flag.StringVar(&cfg.profile, "profile", "catalogue", "the records served: catalogue (the test server's generated study) or wide (20 variables a record, records pages only)")
+	flag.IntVar(&cfg.runs, "runs", 1, "rounds of the stages; each stage reports the median time of its rounds")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the stages to this file (go tool pprof reads it)")
 	flag.StringVar(&cfg.dir, "dir", "", "directory for the export targets (default a temporary directory, removed at the end)")
 	flag.BoolVar(&cfg.separate, "separate", false, "run the server in a child process, so that the peak resident memory reported is the client's alone")
@@ -137,8 +143,8 @@ type result struct {
 }
 
 func run(cfg config, out io.Writer) error {
-	if cfg.records < 1 || cfg.pageSize < 1 || cfg.pageSize > imednet.MaxPageSize || cfg.concurrency < 1 {
-		return fmt.Errorf("-records, -concurrency and -page-size (at most %d) must be positive", imednet.MaxPageSize)
+	if cfg.records < 1 || cfg.pageSize < 1 || cfg.pageSize > imednet.MaxPageSize || cfg.concurrency < 1 || cfg.runs < 1 {
+		return fmt.Errorf("-records, -concurrency, -runs and -page-size (at most %d) must be positive", imednet.MaxPageSize)
 	}
 	known := catalogueStages + "," + cliStages
 	switch cfg.profile {
@@ -202,8 +208,7 @@ func run(cfg config, out io.Writer) error {
 		return err
 	}
 	ctx := context.Background()
-	var results []result
-	for _, stage := range stages {
+	runStage := func(stage string) (result, error) {
 		var r result
 		var err error
 		switch stage {
@@ -257,11 +262,28 @@ func run(cfg config, out io.Writer) error {
 				return exportTo(ctx, client, sink, cfg, exportOptions{layout: export.Wide})
 			})
 		}
-		if err != nil {
-			return fmt.Errorf("stage %s: %w", stage, err)
+		return r, err
+	}
+	// Each round runs every stage once, in order; a stage's figure is the median of its
+	// rounds, so that load that comes and goes on a shared machine weighs on every stage
+	// alike. The sync stages run in the first round only.
+	runs := make([][]result, len(stages))
+	for round := range cfg.runs {
+		for i, stage := range stages {
+			if round > 0 && strings.HasPrefix(stage, "sync-") {
+				continue
+			}
+			r, err := runStage(stage)
+			if err != nil {
+				return fmt.Errorf("stage %s: %w", stage, err)
+			}
+			fmt.Fprintf(os.Stderr, "bench: %-8s %v\n", stage, r.elapsed.Round(time.Millisecond))
+			runs[i] = append(runs[i], r)
 		}
-		fmt.Fprintf(os.Stderr, "bench: %-8s %v\n", stage, r.elapsed.Round(time.Millisecond))
-		results = append(results, r)
+	}
+	var results []result
+	for _, rs := range runs {
+		results = append(results, median(rs))
 	}
 	report(out, cfg, total, results)
 	reportSync(out)
@@ -347,6 +369,18 @@ func serveChild(cfg config) error {
 	}
 	_, err = io.Copy(io.Discard, os.Stdin)
 	return err
+}
+
+// median returns the result of median time among rs (the lower middle one of an even
+// number), with the highest peak heap growth of them all.
+func median(rs []result) result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.elapsed, b.elapsed) })
+	m := sorted[(len(sorted)-1)/2]
+	for _, r := range rs {
+		m.peak = max(m.peak, r.peak)
+	}
+	return m
 }
 
 // measure runs f, timing it and sampling the heap until it returns.

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/internal/lockfile"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -41,6 +42,7 @@ const MaxColumns = 2000
 type Sink struct {
 	db   *sql.DB
 	path string
+	lock *lockfile.Lock
 
 	mu     sync.Mutex
 	tables map[string]*table // prepared, by name
@@ -74,17 +76,43 @@ func (t *table) close() {
 var _ export.Sink = (*Sink)(nil)
 var _ export.ColumnLimiter = (*Sink)(nil)
 var _ export.TableLedger = (*Sink)(nil)
+var _ export.LockTaker = (*Sink)(nil)
 
 // OpenTarget opens the sink of an export target such as sqlite:DEMO.db: Open(t.Location).
 // It has the shape every sink package's OpenTarget has (see [export.Target]).
 func OpenTarget(ctx context.Context, t export.Target) (*Sink, error) { return Open(t.Location) }
 
+// LockSuffix is appended to the database file's path to name its lock file (DEMO.db.lock),
+// which an open sink holds (see [Open]).
+const LockSuffix = ".lock"
+
 // Open opens the database file at path, creating it (mode 0600) when it does not exist, and
 // makes sure the ledger's tables exist.
+//
+// The sink holds the lock file path+".lock" (which names its process, host and start time)
+// until Close, so that two exports or syncs never write the file at once: Open fails with an
+// *[export.LockedError] naming the holder while another sink has it open. A lock left
+// behind by a killed process is taken over ([Sink.TookOver]). Readers (imednet report, any
+// SQLite client) do not take the lock.
 func Open(path string) (*Sink, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, errors.New("sqlite: the database path is empty")
 	}
+	lock, err := lockfile.Acquire(path+LockSuffix, "sqlite:"+path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// open opens the database file at path, locked by the caller.
+func open(path string) (*Sink, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -662,7 +690,11 @@ records = excluded.records, error = excluded.error`,
 	return nil
 }
 
-// Close closes the database. Everything written stays.
+// TookOver returns the holder of a lock on the file that a process left behind when it
+// ended without releasing it, which Open took over; nil when the file was free.
+func (s *Sink) TookOver() *export.LockHolder { return s.lock.TookOver() }
+
+// Close closes the database and releases its lock. Everything written stays.
 func (s *Sink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -673,11 +705,14 @@ func (s *Sink) Close() error {
 	for _, t := range s.tables {
 		t.close()
 	}
-	if _, err := s.db.Exec("PRAGMA optimize"); err != nil {
-		s.db.Close()
-		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	_, err := s.db.Exec("PRAGMA optimize")
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
 	}
-	if err := s.db.Close(); err != nil {
+	if lerr := s.lock.Release(); err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}
 	return nil

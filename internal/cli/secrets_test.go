@@ -202,6 +202,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, "--to", "sqlite:"+filepath.Join(dir, "out-"+strconv.FormatInt(seq, 10)+".db"))
 		case name == "report": // reads an export target, not the API: a fresh export of the sandbox
 			args = append(args, "--sandbox")
+		case name == "sandbox dictionary":
+			args = append(args, "--out", filepath.Join(dir, "dict-"+strconv.FormatInt(seq, 10)))
 		case name == "sandbox serve":
 			args = append(args, "--addr", "127.0.0.1:0", "--subjects", "2", "--records", "2")
 		}

@@ -493,12 +493,14 @@ func TestList(t *testing.T) {
 // names that collide in the cache must still decode exactly.
 func TestMemberNames(t *testing.T) {
 	long := strings.Repeat("n", maxInternedLen+5)
-	data := `{"plain":1,"esc\u0041ped":2,"` + long + `":3,"quo\"te":4,"` + "caf\xc3\xa9" + `":5,"plain":6}`
+	// The last two names are past a word's eight bytes before their escape or accent.
+	data := `{"plain":1,"esc\u0041ped":2,"` + long + `":3,"quo\"te":4,"` + "caf\xc3\xa9" + `":5,"plain":6,` +
+		`"abcdefghij\u0041k":7,"` + "abcdefghijcaf\xc3\xa9" + `":8}`
 	var got []string
 	if err := DecodeObject([]byte(data), nil, func(f *Field) { got = append(got, f.Key) }); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"plain", "escAped", long, `quo"te`, "caf\u00e9", "plain"}
+	want := []string{"plain", "escAped", long, `quo"te`, "caf\u00e9", "plain", "abcdefghijAk", "abcdefghijcaf\u00e9"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("names %q, want %q", got, want)
 	}

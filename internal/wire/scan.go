@@ -17,6 +17,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -155,14 +156,53 @@ func skipLiteral(b []byte, i int, lit string) (int, error) {
 	return i + len(lit), nil
 }
 
+// stopsString marks the bytes at which a scan of a string's inside stops: the closing quote,
+// the backslash that starts an escape, and the control characters a string cannot hold.
+var stopsString = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// Eight copies of a byte, for testing the bytes of a word at once (see stopInWord).
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stopInWord reports whether one of the eight bytes of x (read from a string's inside) is
+// one that stopsString marks: a quote, a backslash or a byte below 0x20. Each test is the
+// classic "has a zero byte" (after XOR with the byte looked for) or "has a byte less than
+// n" on the whole word; both are exact about whether such a byte exists.
+func stopInWord(x uint64) bool {
+	quote := x ^ (ones * '"')
+	backslash := x ^ (ones * '\\')
+	return ((quote-ones)&^quote|(backslash-ones)&^backslash|(x-ones*0x20)&^x)&highs != 0
+}
+
+// skipString returns the offset just past the string that starts at b[i] (its opening
+// quote), checking its escapes and that it holds no control character. It steps over plain
+// text eight bytes at a time, then a byte at a time through a table, so that the common
+// string (no escapes) costs a few instructions per word.
 func skipString(b []byte, i int) (int, error) {
 	start := i
 	i++ // opening quote
-	for i < len(b) {
-		switch c := b[i]; {
-		case c == '"':
+	for {
+		for i+8 <= len(b) && !stopInWord(binary.LittleEndian.Uint64(b[i:])) {
+			i += 8
+		}
+		for i < len(b) && !stopsString[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			return 0, syntaxErr(start, "unterminated string")
+		}
+		switch c := b[i]; c {
+		case '"':
 			return i + 1, nil
-		case c == '\\':
+		case '\\':
 			if i+1 >= len(b) {
 				return 0, syntaxErr(i, "unterminated escape in string")
 			}
@@ -177,13 +217,10 @@ func skipString(b []byte, i int) (int, error) {
 			default:
 				return 0, syntaxErr(i, "invalid escape %q in string", b[i+1])
 			}
-		case c < 0x20:
-			return 0, syntaxErr(i, "control character in string")
 		default:
-			i++
+			return 0, syntaxErr(i, "control character in string")
 		}
 	}
-	return 0, syntaxErr(start, "unterminated string")
 }
 
 func isHex4(b []byte) bool {

@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -272,6 +274,51 @@ func TestValidDepth(t *testing.T) {
 		var se *SyntaxError
 		if !errors.As(err, &se) || !strings.Contains(se.Msg, "nesting") {
 			t.Errorf("skipValue(%d bytes of nesting) = %v, want a nesting error", len(in), err)
+		}
+	}
+}
+
+// TestStopInWord checks the word-at-a-time test of skipString against the byte table: every
+// byte value at every position of a word, among neighbours of every kind (plain text, bytes
+// of UTF-8 sequences, and stops themselves, whose borrows could hide or invent a match), and
+// random words.
+func TestStopInWord(t *testing.T) {
+	want := func(w [8]byte) bool {
+		for _, c := range w {
+			if stopsString[c] {
+				return true
+			}
+		}
+		return false
+	}
+	word := func(w [8]byte) uint64 { return binary.LittleEndian.Uint64(w[:]) }
+	for _, fill := range []byte{'a', ' ', '!', '#', '[', ']', 0x21, 0x7f, 0x80, 0xff, 0x1f, 0x00, '"', '\\', 0x20, 0x5b} {
+		for pos := range 8 {
+			for c := range 256 {
+				var w [8]byte
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				if got := stopInWord(word(w)); got != want(w) {
+					t.Fatalf("stopInWord(%q) = %v, want %v", w[:], got, want(w))
+				}
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		var w [8]byte
+		for k := range w {
+			// Mostly text, sometimes anything, so that words with and without stops both occur.
+			if rng.IntN(16) == 0 {
+				w[k] = byte(rng.IntN(256))
+			} else {
+				w[k] = byte(0x20 + rng.IntN(0x60))
+			}
+		}
+		if got := stopInWord(word(w)); got != want(w) {
+			t.Fatalf("stopInWord(%q) = %v, want %v", w[:], got, want(w))
 		}
 	}
 }

@@ -59,7 +59,9 @@ const landingHelp = `What lands in the target:
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
 client's retries is marked failed in the ledger while the others go on; the command then
 names the failed forms and exits 1. An export that was interrupted (Ctrl-C, a crash) resumes:
-the next export skips the forms the interrupted run completed (--full fetches them again).`
+the next export skips the forms the interrupted run completed (--full fetches them again).
+One run at a time writes a target: a second export or sync into it is refused at once
+(exit 2), naming the process, host and start of the run that holds it.`
 
 // NewCmd returns "imednet export". runF, when not nil, runs instead of Run.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -184,7 +186,15 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	sink, err := entry.open(ctx, target)
 	if err != nil {
+		var locked *export.LockedError
+		if errors.As(err, &locked) {
+			return cmdutil.Usage(locked) // another run writes the target: nothing was done
+		}
 		return err
+	}
+	if lt, ok := sink.(export.LockTaker); ok && lt.TookOver() != nil {
+		fmt.Fprintf(f.IO.ErrOut, "Note: the lock of %s was left by a run that ended without releasing it (%s); this run took it over.\n",
+			target, lt.TookOver())
 	}
 
 	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
