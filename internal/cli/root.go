@@ -14,6 +14,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/configcmd"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/queries"
@@ -167,7 +168,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), newVersionCmd(f))
+	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), configcmd.NewCmd(f), newVersionCmd(f))
 	root.AddCommand(newTopicCmds()...)
 	root.SetHelpCommand(newHelpCmd())
 
