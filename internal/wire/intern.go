@@ -95,4 +95,3 @@ func internText(v []byte) (string, bool) {
 	slot.Store(&s)
 	return s, true
 }
-
