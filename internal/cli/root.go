@@ -147,6 +147,8 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		SilenceUsage:  true,
 		Args:          cmdutil.NoArgs,
 		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		// Before any command: --bom wraps the output.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return f.ApplyBOM() },
 	}
 	root.SetVersionTemplate("imednet {{.Version}}\n")
 	root.SetFlagErrorFunc(cmdutil.FlagError)

@@ -17,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
 
 	imednet "github.com/imednet/imednet-go"
@@ -62,9 +61,6 @@ func terminalWidth(columns string, ask func() int) int {
 	return max(ask(), 0)
 }
 
-func isTerminal(f *os.File) bool {
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-}
 
 // TestStreams returns streams over buffers, for tests: stdin, stdout and stderr.
 func TestStreams() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
@@ -82,6 +78,7 @@ type GlobalFlags struct {
 	APIKey      string        // --api-key; default IMEDNET_API_KEY
 	SecurityKey string        // --security-key; default IMEDNET_SECURITY_KEY
 	Profile     string        // --profile; default IMEDNET_PROFILE, then the config file's default
+	BOM         bool          // --bom: CSV output starts with a UTF-8 byte order mark (for Excel)
 }
 
 // Factory gives commands what they depend on. Commands receive it when they are built and
@@ -129,6 +126,7 @@ func (f *Factory) AddGlobalFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.Flags.Output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl otherwise)")
 	fs.StringVar(&f.Flags.APIKey, "api-key", "", "the API key (prefer $"+imednet.EnvAPIKey+": a flag shows in the process list and the shell history)")
 	fs.StringVar(&f.Flags.SecurityKey, "security-key", "", "the security key (prefer $"+imednet.EnvSecurityKey+", for the same reason)")
+	fs.BoolVar(&f.Flags.BOM, "bom", false, "start CSV output with a UTF-8 byte order mark, so that Excel reads accents right (with -o csv)")
 	fs.StringVar(&f.Flags.Profile, "profile", "", "the configuration profile to use (default $"+config.EnvProfile+", then the file's default; see 'imednet config')")
 }
 
