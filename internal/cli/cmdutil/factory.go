@@ -61,7 +61,6 @@ func terminalWidth(columns string, ask func() int) int {
 	return max(ask(), 0)
 }
 
-
 // TestStreams returns streams over buffers, for tests: stdin, stdout and stderr.
 func TestStreams() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
