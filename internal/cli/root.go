@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -52,7 +53,9 @@ func version() string {
 func Main() int {
 	ctx, stop := cmdutil.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, cmdutil.New(version()), os.Args[1:])
+	f := cmdutil.New(version())
+	f.Name = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	return Run(ctx, f, os.Args[1:])
 }
 
 // Run runs the command with args on the factory's streams, prints an error on its stderr,
@@ -150,6 +153,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		// Before any command: --bom wraps the output.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return f.ApplyBOM() },
 	}
+	if name := strings.TrimSpace(f.Name); name != "" && name != "imednet" && !strings.ContainsAny(name, " \t") {
+		// Installed under another name: the completion scripts complete that name.
+		root.Use = name + " <command>"
+	}
 	root.SetVersionTemplate("imednet {{.Version}}\n")
 	root.SetFlagErrorFunc(cmdutil.FlagError)
 	f.AddGlobalFlags(root.PersistentFlags())
@@ -182,6 +189,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	root.AddCommand(reportcmd.NewCmd(f, nil))
 
+	registerCompletions(root, f)
 	return root
 }
 

@@ -88,6 +88,9 @@ type Factory struct {
 	Flags   GlobalFlags
 	Getenv  func(string) string // the environment; os.Getenv by default
 	Version string              // the command's version, for the User-Agent
+	// Name is the command's name as invoked (the program's file name), which the help and
+	// the shell completion scripts use; "imednet" when empty.
+	Name string
 
 	// NewSandbox builds the server behind --sandbox. The default is an imednettest server
 	// without a listener holding the demo study. Tests replace it to inspect the server.
