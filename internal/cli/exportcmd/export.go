@@ -214,6 +214,11 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	to := o.To
 	if strings.TrimSpace(to) == "" {
+		if to, err = f.ProfileTarget(); err != nil { // the profile's target, when there is one
+			return err
+		}
+	}
+	if strings.TrimSpace(to) == "" {
 		to = defaultTo(study)
 	}
 	target, entry, err := parseTarget(to, study)
