@@ -31,7 +31,8 @@ const manyHelp = `Many studies:
   own schema (named after the study, as for one study), and a Parquet directory is
   partitioned by study (DIR/study=KEY/<table>/...); a SQLite file or a CSV or JSON Lines
   directory cannot hold several studies, and is refused (exit 2). The default target is
-  sqlite:{study}.db. A study that fails (or whose target another run holds) is marked and
+  sqlite:{study}.db. --forms applies to every study (each must have the forms named). A
+  study that fails (or whose target another run holds) is marked and
   the others go on; the summary has a line per study, and the exit status is 1 if any
   failed. Each study keeps its own ledger in its own target, so a rerun resumes, and a sync
   updates, each study as it would alone.`
