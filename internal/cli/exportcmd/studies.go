@@ -90,14 +90,16 @@ type runSettings struct {
 
 // studyRun is one study of a run of several: where it goes and how it went.
 type studyRun struct {
-	key      string
-	target   export.Target
-	entry    *target
-	sum      *export.Summary
-	err      error // why the study failed (nil when it succeeded)
-	started  time.Time
-	ended    time.Time
-	requests imednet.RequestStats
+	key    string
+	target export.Target
+	entry  *target
+	sum    *export.Summary
+	err    error // why the study failed (nil when it succeeded)
+	// notStarted: the run was interrupted before the study's turn came.
+	notStarted bool
+	started    time.Time
+	ended      time.Time
+	requests   imednet.RequestStats
 }
 
 // runStudies runs export or sync for several studies, sharing one client (one rate budget)
@@ -147,7 +149,11 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 	work := make([]func(), 0, len(runs))
 	for _, r := range runs {
 		work = append(work, func() {
-			if r.err == nil {
+			switch {
+			case r.err != nil: // the check failed
+			case ctx.Err() != nil:
+				r.err, r.notStarted = ctx.Err(), true
+			default:
 				r.run(ctx, o, rs, c, slots)
 			}
 			r.requests = counter.of(r.key)
@@ -245,11 +251,22 @@ func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imedn
 	}
 }
 
+// errorMessage says why the study failed.
+func (r *studyRun) errorMessage() string {
+	if r.notStarted {
+		return "interrupted before it started"
+	}
+	return cmdutil.ErrorMessage(r.err)
+}
+
 // report writes the study's line on stderr as it ends.
 func (r *studyRun) report(f *cmdutil.Factory, o *Options) {
 	w := f.IO.ErrOut
 	if r.err != nil {
-		fmt.Fprintf(w, "%s: failed: %s\n", r.key, cmdutil.ErrorMessage(r.err))
+		fmt.Fprintf(w, "%s: failed: %s\n", r.key, r.errorMessage())
+		return
+	}
+	if r.sum == nil { // cannot happen: a run without a summary returns an error
 		return
 	}
 	_, verb := o.exportOptions("", nil)
@@ -414,7 +431,7 @@ func writeStudies(w io.Writer, format output.Format, width int, runs []*studyRun
 			l.Records = r.sum.Records
 		}
 		if r.err != nil {
-			l.Status, l.Error = string(export.Failed), cmdutil.ErrorMessage(r.err)
+			l.Status, l.Error = string(export.Failed), r.errorMessage()
 			failed = append(failed, r.key)
 		}
 		records += l.Records

@@ -314,3 +314,42 @@ func TestManyStudiesLockedTarget(t *testing.T) {
 		t.Errorf("exit %d, lines %+v, stderr %q", r.code, by, r.errOut)
 	}
 }
+
+// An interrupted run of several studies exits as an interrupted export does, marks the
+// studies it did not finish, and the rerun resumes them.
+func TestManyStudiesInterrupted(t *testing.T) {
+	srv := newPortfolio(t)
+	if err := srv.SetFaults(imednettest.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// One study at a time (--concurrency 2): DEMO is interrupted while AE is written, and
+	// ONCO never starts.
+	r := runInterrupted(t, srv, os.Interrupt, 0, "--sandbox", "export", "--study", "DEMO,ONCO", "--concurrency", "2",
+		"--to", "blockae:"+filepath.Join(dir, "{study}.db"), "-o", "jsonl")
+	if r.code != cmdutil.ExitInterrupted || !strings.Contains(r.errOut, "imednet: interrupted (SIGINT); run the export again to resume it") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	by, _ := studyLines(t, r.out)
+	if by["DEMO"].Status != "failed" || by["ONCO"].Status != "failed" || by["ONCO"].Error != "interrupted before it started" {
+		t.Errorf("interrupted: %+v", by)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ONCO.db")); !os.IsNotExist(err) {
+		t.Errorf("the study that did not start has a target: %v", err)
+	}
+	r = runFast(t, srv, "--sandbox", "export", "--study", "DEMO,ONCO", "--to", "sqlite:"+filepath.Join(dir, "{study}.db"), "-o", "jsonl")
+	if r.code != 0 {
+		t.Fatalf("rerun: exit %d, stderr %q", r.code, r.errOut)
+	}
+	for _, key := range []string{"DEMO", "ONCO"} {
+		db, err := sql.Open("sqlite", filepath.Join(dir, key+".db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM records_raw").Scan(&n); err != nil || n != srv.Study(key).Counts().Records {
+			t.Errorf("%s: %d records (%v), server %d", key, n, err, srv.Study(key).Counts().Records)
+		}
+		db.Close()
+	}
+}
