@@ -123,7 +123,7 @@ Credentials come from the environment:
   export IMEDNET_STUDY=MYSTUDY      # optional: the default --study
 
 Without credentials, add --sandbox to any command: it then runs against an in-process fake
-API with a generated study, DEMO.
+API with generated studies: DEMO (the default --study), CARDIO and ONCO.
 
 Output (--output): "table" on a terminal (aligned columns fitted to its width, or to
 $COLUMNS, long values cut, a count line), "jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a

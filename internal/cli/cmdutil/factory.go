@@ -93,7 +93,8 @@ type Factory struct {
 	Name string
 
 	// NewSandbox builds the server behind --sandbox. The default is an imednettest server
-	// without a listener holding the demo study. Tests replace it to inspect the server.
+	// without a listener holding SandboxStudies studies, the demo study DEMO first (see
+	// imednettest.WithPortfolio). Tests replace it to inspect the server.
 	NewSandbox func() (*imednettest.Server, error)
 
 	// ClientOptions are added to the client's options after the flags' (a command's request
@@ -114,6 +115,10 @@ type Factory struct {
 	profileErr  error
 }
 
+// SandboxStudies is how many studies the server behind --sandbox has: DEMO (the default
+// study of the commands) and CARDIO and ONCO, of other sizes and forms.
+const SandboxStudies = 3
+
 // New returns a Factory over the process's streams and environment.
 func New(version string) *Factory {
 	return &Factory{IO: System(), Getenv: os.Getenv, Version: version}
@@ -123,7 +128,7 @@ func New(version string) *Factory {
 func (f *Factory) AddGlobalFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Flags.BaseURL, "base-url", "", "the API's base URL (default $"+imednet.EnvBaseURL+", then "+imednet.DefaultBaseURL+")")
 	fs.DurationVar(&f.Flags.Timeout, "timeout", 0, "timeout of each request attempt, e.g. 30s (default $"+imednet.EnvTimeout+", then 30s)")
-	fs.BoolVar(&f.Flags.Sandbox, "sandbox", false, "run against an in-process sandbox with the demo study DEMO (no credentials needed)")
+	fs.BoolVar(&f.Flags.Sandbox, "sandbox", false, "run against an in-process sandbox with the demo study DEMO and two more, CARDIO and ONCO (no credentials needed)")
 	fs.BoolVar(&f.Flags.Debug, "debug", false, "log each request (method, path, status, duration) on stderr; keys are never logged")
 	fs.StringVarP(&f.Flags.Output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl otherwise)")
 	fs.StringVar(&f.Flags.APIKey, "api-key", "", "the API key (prefer $"+imednet.EnvAPIKey+": a flag shows in the process list and the shell history)")
@@ -267,7 +272,9 @@ func (f *Factory) sandboxLocked() (*imednettest.Server, error) {
 	}
 	newSandbox := f.NewSandbox
 	if newSandbox == nil {
-		newSandbox = func() (*imednettest.Server, error) { return imednettest.New() }
+		newSandbox = func() (*imednettest.Server, error) {
+			return imednettest.New(imednettest.WithPortfolio(SandboxStudies, imednettest.StudyConfig{}))
+		}
 	}
 	srv, err := newSandbox()
 	if err != nil {

@@ -194,7 +194,7 @@ func variableColumn(name string) output.Column[imednet.Record] {
 		if s, ok := r.RecordData.Text(name); ok {
 			return s
 		}
-		if raw, ok := r.RecordData[name]; ok {
+		if raw, ok := r.RecordData.Raw(name); ok {
 			return string(raw)
 		}
 		return ""
