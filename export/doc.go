@@ -48,6 +48,11 @@
 //     valueBool. Members of recordData that are not variables of the form get a row too,
 //     except the system keys dateCreated and dateModified.
 //   - records_raw ([RawTable]): the JSON of every record, byte for byte as the API sent it.
+//   - with Options.Dictionary (the vendor's dictionary files): choices ([ChoicesTable]), the
+//     choice lists keyed by (formKey, variable, value); after each wide column of a coded
+//     variable (radio, dropdown, checkbox with choices) its decoded text, named with
+//     [LabelSuffix] (AESEV, AESEV_label); and valueLabel in record_values. A value missing
+//     from its choice list keeps its code, its label NULL, counted in Summary.UnknownCodes.
 //   - the reference tables, with the API's field names as columns: studies (the exported
 //     study), sites, subjects and subject_keywords, intervals and interval_forms, forms,
 //     variables, visits, queries and query_comments, record_revisions, codings, users

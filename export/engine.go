@@ -36,6 +36,10 @@ type Summary struct {
 	// answers included; see imednet.Client.Stats): the run's cost against the API's request
 	// budget. Requests made meanwhile through the same client by others count too.
 	Requests imednet.RequestStats
+	// UnknownCodes counts, with Options.Dictionary, the values of coded variables written
+	// that are not a code of their variable's choices: they are stored as they are, with a
+	// NULL label.
+	UnknownCodes int64
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -297,6 +301,7 @@ func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error
 	sum.Tables = e.runTasks(ctx, p, ledger)
 	for _, t := range p.tasks {
 		sum.Forms = append(sum.Forms, t.res)
+		sum.UnknownCodes += t.plan.unknown.Load()
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("export: interrupted: %w", err)
@@ -465,7 +470,10 @@ func (e *engine) commonTables() ([]Table, []refSource) {
 	}
 	tables = append(tables, rawTable, columnsTable)
 	if e.opts.Layout.long() {
-		tables = append(tables, longTable)
+		tables = append(tables, longTableFor(e.opts.Dictionary != nil))
+	}
+	if e.opts.Dictionary != nil {
+		tables = append(tables, choicesTable)
 	}
 	if e.opts.Names == NamesSnake {
 		tables = append(tables, nameMapTable)
@@ -480,7 +488,7 @@ func commonTableNames() nameSet {
 	for _, t := range referenceTables {
 		names.unique(t.Name)
 	}
-	for _, n := range []string{LongTable, RawTable, ColumnsTable, NameMapTable} {
+	for _, n := range []string{LongTable, RawTable, ColumnsTable, NameMapTable, ChoicesTable} {
 		names.unique(n)
 	}
 	return names
@@ -489,7 +497,7 @@ func commonTableNames() nameSet {
 // layOutForm plans a form's wide table, and its parts when the sink limits the columns of a
 // table, under names not taken yet, and takes them.
 func (e *engine) layOutForm(f *dictionary.Form, names nameSet) (*formPlan, error) {
-	fp := planForm(f, names.unique(WideTablePrefix+f.Key), e.opts.Labels, e.maxCols)
+	fp := planForm(f, names.unique(WideTablePrefix+f.Key), e.opts.Labels, e.maxCols, e.opts.Dictionary, e.opts.Layout)
 	for _, part := range fp.parts[1:] {
 		if names[strings.ToLower(part.Name)] {
 			return nil, fmt.Errorf("export: form %s: the name of its part %s is taken by another table", f.Key, part.Name)
@@ -514,6 +522,17 @@ func (e *engine) writeDictionary(ctx context.Context, d *studyDictionary, column
 		table string
 		rows  []Row
 	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, e.namedColumnRows(columnRows)}} {
+		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if e.opts.Dictionary == nil {
+		return nil
+	}
+	for _, w := range []struct {
+		table string
+		rows  []Row
+	}{{ChoicesTable, choiceRows(e.opts.Dictionary)}} {
 		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

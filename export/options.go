@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
 )
 
 // Layout chooses which record tables a run writes. The raw JSON of every record and the
@@ -112,6 +113,15 @@ type Options struct {
 	OnEvent func(Event)
 	// Now is the clock for the ledger's times; nil means time.Now.
 	Now func() time.Time
+	// Dictionary, when set, is the study's data dictionary files (dictionary.LoadFiles), whose
+	// choice lists decode the coded values: the run writes the choices table (ChoicesTable),
+	// a decoded text column <column>_label after each column of a radio, dropdown or
+	// checkbox variable that has choices (a checkbox's codes separated by commas decoded each,
+	// joined with "; "), and, in the long table, the decoded value in valueLabel. A value that
+	// is not one of its variable's codes is stored as it is with a NULL label, and counted in
+	// Summary.UnknownCodes. Variables are matched by form key and name; the API's forms and
+	// variables still decide the tables.
+	Dictionary *dictionary.Dictionary
 }
 
 func (o *Options) normalize() error {

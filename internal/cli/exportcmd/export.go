@@ -17,8 +17,10 @@ import (
 	"github.com/spf13/cobra"
 
 	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/export"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -34,8 +36,9 @@ type Options struct {
 	Concurrency int
 	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
 	Labels      bool
-	RecordsOnly bool // leave the reference listings out
-	Full        bool // export only: fetch every form even after an interrupted run
+	RecordsOnly bool   // leave the reference listings out
+	Full        bool   // export only: fetch every form even after an interrupted run
+	Dictionary  string // the vendor's dictionary files, whose choice lists decode coded values
 }
 
 // landingHelp says what an export writes into its target, for the long help.
@@ -51,6 +54,12 @@ const landingHelp = `What lands in the target:
   record_values     with --layout long or both: one row per record and variable, the value as
                     text and typed (valueNumber, valueDate, valueBool) where the type allows
   records_raw       the JSON of every record exactly as the API sent it
+  choices, <VAR>_label
+                    with --dictionary PATH (the vendor's dictionary files): the choice lists
+                    (formKey, variable, value, label, position), a decoded column after each
+                    coded column of a form table (AESEV, AESEV_label), and valueLabel in
+                    record_values. A value missing from its choice list stays as it is with
+                    a NULL label, and is counted in the closing note
   studies, sites, subjects, subject_keywords, intervals, interval_forms, forms, variables,
   visits, queries, query_comments, record_revisions, codings, users, user_roles
                     (--records-only skips them, except forms and variables; those already
@@ -155,6 +164,7 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.StringVar(&o.RateLimit, "rate-limit", "", "a request budget the run keeps to, retries included: 100/m (per minute), 1000/h (per hour), or a number per second; requests are spread evenly so that a server enforcing the budget answers no 429 (default none)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
 	fl.StringVar(&o.Names, "names", "api", "how tables and columns are named: api (form_AE.recordId, as the API spells them) or snake (form_ae.record_id, which PostgreSQL reads without quotes; the table name_map maps them)")
+	fl.StringVar(&o.Dictionary, "dictionary", "", "the study's data dictionary files (a folder or ZIP of FORMS.csv, QUESTIONS.csv, CHOICES.csv, ...; with --sandbox, 'sandbox' for its own): add the choices table and a decoded <VAR>_label column next to each coded column")
 	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
 }
 
@@ -193,6 +203,12 @@ func Run(ctx context.Context, o *Options) error {
 			forms = append(forms, k) // a key given twice is taken once
 		}
 	}
+	var dict *dictionary.Dictionary
+	if p := strings.TrimSpace(o.Dictionary); p != "" { // bad files fail before anything is asked or written
+		if dict, err = dictcmd.LoadFiles(f, p); err != nil {
+			return err
+		}
+	}
 	c, study, err := f.StudyClient(o.Study)
 	if err != nil {
 		return err
@@ -224,7 +240,7 @@ func Run(ctx context.Context, o *Options) error {
 			target, lt.TookOver())
 	}
 
-	opts := export.Options{Layout: layout, Names: names, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
+	opts := export.Options{Layout: layout, Names: names, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: dict}
 	verb := "Exported"
 	if o.Sync {
 		opts.Mode, verb = export.ModeSync, "Synced"
@@ -255,6 +271,11 @@ func Run(ctx context.Context, o *Options) error {
 	if sum != nil && sum.Replaced > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "Note: %s held characters the target cannot store (a NUL character or invalid UTF-8): "+
 			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(sum.Replaced), "value", "values"))
+	}
+	if sum != nil && sum.UnknownCodes > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "Note: %s of coded variables not in the dictionary's choice lists: "+
+			"stored as they are, with a NULL label ('imednet dictionary check' lists them).\n",
+			cmdutil.Plural(int(sum.UnknownCodes), "value", "values"))
 	}
 	if runErr != nil {
 		var re *export.RunError
