@@ -145,6 +145,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	addFlags(cmd, o)
 	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
 	cmd.Flags().Lookup("names").DefValue = "the target's, else api"
+	cmd.Flags().Lookup("labels").Usage += " (default the target's)"
 	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
