@@ -32,14 +32,19 @@ type Shape struct {
 	Layout        Layout // the record tables: wide, long or both
 	Labels        bool   // the wide tables' variable columns are named after the labels
 	Names         Names  // how tables and columns are named: NamesAPI or NamesSnake
+	// Decoded says the tables carry the choice lists' labels (Options.Dictionary): the
+	// choices table, a <column>_label column after each coded column of the wide tables and
+	// valueLabel in the long table. A target that records no such key (written before it was
+	// recorded) reads as not decoded.
+	Decoded bool
 	// A future option that changes the tables' content or names belongs here too, with a
 	// key of its own in [Shape.Meta], so that targets written without it read as its zero
-	// value: for example Dictionary, choice values decoded through the vendor's dictionary
-	// files instead of the codes the API sends.
+	// value.
 }
 
 // Shape returns the shape a run with these options gives its target: the layout (Wide when
-// empty), the labels, the names (NamesAPI when empty) and [LayoutVersion].
+// empty), the labels, the names (NamesAPI when empty), whether it decodes (a Dictionary) and
+// [LayoutVersion].
 func (o Options) Shape() Shape {
 	l := o.Layout
 	if l == "" {
@@ -49,7 +54,7 @@ func (o Options) Shape() Shape {
 	if n == "" {
 		n = NamesAPI
 	}
-	return Shape{LayoutVersion: LayoutVersion, Layout: l, Labels: o.Labels, Names: n}
+	return Shape{LayoutVersion: LayoutVersion, Layout: l, Labels: o.Labels, Names: n, Decoded: o.Dictionary != nil}
 }
 
 // The keys of a shape in name/value form ([Shape.Meta]).
@@ -58,17 +63,19 @@ const (
 	metaLayout        = "layout"
 	metaLabels        = "labels"
 	metaNames         = "names"
+	metaDecoded       = "decoded"
 )
 
 // Meta returns the shape as names and values, as the SQL sinks keep it in their
 // _imednet_meta table (name text, value text): layoutVersion "1", layout "wide", labels
-// "false", names "api".
+// "false", names "api", decoded "false".
 func (s Shape) Meta() map[string]string {
 	return map[string]string{
 		metaLayoutVersion: strconv.Itoa(s.LayoutVersion),
 		metaLayout:        string(s.Layout),
 		metaLabels:        strconv.FormatBool(s.Labels),
 		metaNames:         string(s.Names),
+		metaDecoded:       strconv.FormatBool(s.Decoded),
 	}
 }
 
@@ -94,6 +101,11 @@ func ShapeFromMeta(meta map[string]string) (*Shape, error) {
 			return nil, fmt.Errorf("export: the target's %s %q is not true or false", metaLabels, l)
 		}
 	}
+	if d := meta[metaDecoded]; d != "" {
+		if s.Decoded, err = strconv.ParseBool(d); err != nil {
+			return nil, fmt.Errorf("export: the target's %s %q is not true or false", metaDecoded, d)
+		}
+	}
 	s.Names = NamesAPI // the names of targets that record none
 	if n := meta[metaNames]; n != "" {
 		if s.Names, err = ParseNames(n); err != nil {
@@ -111,13 +123,21 @@ var ErrShape = errors.New("export: the run would change the target's shape")
 // records. The run wrote nothing. Options.Full rebuilds the target with the new shape (see
 // [Rebuilder]); a new target takes any shape.
 type ShapeError struct {
-	Option    string // the option that differs: "layout version", "layout", "labels" or "names"
+	// Option is the option that differs: "layout version", "layout", "labels", "names" or
+	// "dictionary".
+	Option    string
 	Stored    string // its value in the target
 	Requested string // its value in the run
+	// Remedy, when set, is the way out the error names instead of the usual ones (a sync
+	// into a decoded target without the dictionary files: give them).
+	Remedy string
 }
 
 // Error names the option, both values and the ways out.
 func (e *ShapeError) Error() string {
+	if e.Remedy != "" {
+		return fmt.Sprintf("export: option %s: the target holds %q, this run asks for %q; %s", e.Option, e.Stored, e.Requested, e.Remedy)
+	}
 	return fmt.Sprintf("export: option %s: the target holds %q, this run asks for %q; a target keeps the shape it was created with "+
 		"(rerun with --full to rebuild it with the new options, dropping the tables earlier runs wrote, or write to a new target)",
 		e.Option, e.Stored, e.Requested)
@@ -138,9 +158,40 @@ func (s Shape) differ(requested Shape) *ShapeError {
 		return &ShapeError{Option: "labels", Stored: strconv.FormatBool(s.Labels), Requested: strconv.FormatBool(requested.Labels)}
 	case s.Names != requested.Names:
 		return &ShapeError{Option: "names", Stored: string(s.Names), Requested: string(requested.Names)}
+	case s.Decoded != requested.Decoded:
+		return &ShapeError{Option: "dictionary", Stored: decodedValue(s.Decoded), Requested: decodedValue(requested.Decoded)}
 	}
 	return nil
 }
+
+// decodedValue names the value of a shape's Decoded in a ShapeError.
+func decodedValue(decoded bool) string {
+	if decoded {
+		return "decoded"
+	}
+	return "codes only"
+}
+
+// ErrNeedDictionary is matched (errors.Is) by the *[ShapeError] of a sync refused because the
+// target is decoded (its tables carry the choice lists' labels) and the sync was given no
+// dictionary files (Options.Dictionary) to decode the records it fetches with.
+var ErrNeedDictionary = errors.New("export: the target is decoded and the run has no dictionary files")
+
+// needDictionary is the error of a sync without the dictionary files into a decoded target.
+func needDictionary() error {
+	return &needDictionaryError{ShapeError{Option: "dictionary", Stored: decodedValue(true), Requested: decodedValue(false),
+		Remedy: "a sync decodes the records it fetches with the study's dictionary files: give them again (--dictionary PATH); " +
+			"to drop the labels, rebuild the target with an export with --full, or write to a new target"}}
+}
+
+// needDictionaryError is a ShapeError that also matches ErrNeedDictionary.
+type needDictionaryError struct{ ShapeError }
+
+func (e *needDictionaryError) Is(target error) bool {
+	return target == ErrNeedDictionary || target == ErrShape
+}
+
+func (e *needDictionaryError) Unwrap() error { return &e.ShapeError }
 
 // ShapeLedger is implemented by sinks that record their target's [Shape] (every sink of this
 // module does): LoadLedger returns it in Ledger.Shape, and SaveShape records it, replacing
@@ -173,7 +224,7 @@ func IsExportTable(name string) bool {
 
 // shapeAdoption says which options of a run take the target's shape: those a sync leaves
 // at their zero value.
-type shapeAdoption struct{ layout, labels, names bool }
+type shapeAdoption struct{ layout, labels, names, decoded bool }
 
 // settleShape checks the run's shape against the target's, before the run writes anything.
 // A sync takes the target's layout, labels and names where its options leave them empty. A run of
@@ -194,6 +245,10 @@ func (e *engine) settleShape(ctx context.Context, ledger *Ledger) (*Ledger, erro
 		}
 		if e.adopt.names {
 			e.opts.Names = stored.Names
+		}
+		if e.adopt.decoded && stored.Decoded && stored.differ(e.opts.Shape()).isDecoded() {
+			// A sync cannot decode without the files.
+			return nil, needDictionary()
 		}
 		serr := stored.differ(e.opts.Shape())
 		if serr == nil {
@@ -218,6 +273,9 @@ func (e *engine) settleShape(ctx context.Context, ledger *Ledger) (*Ledger, erro
 	}
 	return ledger, nil
 }
+
+// isDecoded reports whether e is a difference in Decoded alone.
+func (e *ShapeError) isDecoded() bool { return e != nil && e.Option == "dictionary" }
 
 // LegacyShape is the shape of a target that exports wrote before targets recorded their
 // shape, as a database sink tells it from its tables: wide when wide_columns has rows, long

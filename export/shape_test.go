@@ -4,10 +4,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/imednet/imednet-go/dictionary"
 )
 
 func TestShapeMetaRoundTrip(t *testing.T) {
-	for _, o := range []Options{{}, {Layout: Long, Labels: true}, {Layout: Both}} {
+	for _, o := range []Options{{}, {Layout: Long, Labels: true}, {Layout: Both}, {Dictionary: &dictionary.Dictionary{}}} {
 		want := o.Shape()
 		meta := want.Meta()
 		meta["study"] = "DEMO" // other rows of the table are left alone
@@ -19,6 +21,10 @@ func TestShapeMetaRoundTrip(t *testing.T) {
 	if (Options{}).Shape().Layout != Wide || (Options{}).Shape().LayoutVersion != LayoutVersion {
 		t.Errorf("the zero options' shape: %+v", Options{}.Shape())
 	}
+	// A target that recorded its shape before Decoded was recorded reads as not decoded.
+	if s, err := ShapeFromMeta(map[string]string{"layoutVersion": "1", "layout": "wide"}); err != nil || s == nil || s.Decoded {
+		t.Errorf("a shape without decoded: %+v, %v; want not decoded", s, err)
+	}
 	if s, err := ShapeFromMeta(map[string]string{"study": "DEMO"}); s != nil || err != nil {
 		t.Errorf("no shape recorded: %+v, %v; want nil, nil", s, err)
 	}
@@ -26,6 +32,7 @@ func TestShapeMetaRoundTrip(t *testing.T) {
 		{"layoutVersion": "one", "layout": "wide"},
 		{"layoutVersion": "1", "layout": "tall"},
 		{"layoutVersion": "1", "layout": "wide", "labels": "maybe"},
+		{"layoutVersion": "1", "layout": "wide", "decoded": "sometimes"},
 	} {
 		if _, err := ShapeFromMeta(bad); err == nil {
 			t.Errorf("%v: no error", bad)
@@ -47,6 +54,7 @@ func TestShapeDiffer(t *testing.T) {
 		{Options{Layout: Both, Labels: true}.Shape(), "labels"},
 		{Options{Layout: Wide}.Shape(), "layout"},
 		{newer, "layout version"},
+		{Options{Layout: Both, Dictionary: &dictionary.Dictionary{}}.Shape(), "dictionary"},
 	} {
 		d := stored.differ(c.requested)
 		if d == nil || d.Option != c.option || !errors.Is(d, ErrShape) {

@@ -108,6 +108,40 @@ func testDecoded(t *testing.T, h Harness) {
 			t.Errorf("table %s: %d rows, %d without the files", name, len(got[name]), len(plain[name]))
 		}
 	}
+
+	// With snake_case names too, the decoded columns are named in snake_case and mapped in
+	// name_map, and the tables hold the same labels.
+	opts.Names = export.NamesSnake
+	stg := target(t, "decodedsnake", false)
+	mustRun(t, h, stg, c, opts)
+	snake := h.Dump(t, stg)
+	for _, m := range []struct{ table, column, targetTable, targetColumn string }{
+		{export.WideTablePrefix + "AE", "AESEV" + export.LabelSuffix, "form_ae", "aesev_label"},
+		{export.LongTable, "valueLabel", "record_values", "value_label"},
+	} {
+		found := false
+		for _, line := range snake[export.NameMapTable] {
+			found = found || (strings.Contains(line, m.table) && strings.Contains(line, m.column) &&
+				strings.Contains(line, m.targetTable) && strings.Contains(line, m.targetColumn))
+		}
+		if !found {
+			t.Errorf("%s maps no %s.%s to %s.%s", export.NameMapTable, m.table, m.column, m.targetTable, m.targetColumn)
+		}
+	}
+	for api, rows := range got {
+		name := export.SnakeName(api)
+		if len(snake[name]) != len(rows) {
+			t.Errorf("with snake names, table %s: %d rows, want %d (as %s)", name, len(snake[name]), len(rows), api)
+		}
+	}
+	for _, label := range []string{"Mild", "Moderate", "Severe"} {
+		if a, b := countContaining(got[export.WideTablePrefix+"AE"], label), countContaining(snake["form_ae"], label); a != b {
+			t.Errorf("form_ae: %d rows hold %q, %d in form_AE with the API's names", b, label, a)
+		}
+	}
+	if l := ledger(t, h, stg); l.Shape == nil || *l.Shape != opts.Shape() {
+		t.Errorf("the snake_case decoded target records %+v, want %+v", l.Shape, opts.Shape())
+	}
 }
 
 // dictionaryOf reads the study's own dictionary files.

@@ -67,7 +67,7 @@ const landingHelp = `What lands in the target:
                     (--records-only skips them, except forms and variables; those already
                     in the target are kept as they are)
   _imednet_forms, _imednet_runs, _imednet_meta (SQLite and PostgreSQL): the ledger of runs
-                    and forms, and the target's shape (--layout, --labels, --names)
+                    and forms, and the target's shape (--layout, --labels, --names, --dictionary)
   name_map          with --names snake: each table's and column's API name and its name in
                     the target
 
@@ -78,10 +78,12 @@ the next export skips the forms the interrupted run completed (--full fetches th
 One run at a time writes a target: a second export or sync into it is refused at once
 (exit 2), naming the process, host and start of the run that holds it.
 
-A target keeps the shape of its first export: --layout, --labels and --names (and the version
-of the tables' layout). A sync without them takes the target's; a run that asks for another is
-refused (exit 2) before it writes anything. --full rebuilds the target in the new shape,
-dropping the tables exports wrote into it (other tables stay); or export to a new target.`
+A target keeps the shape of its first export: --layout, --labels, --names and whether it is
+decoded (--dictionary), and the version of the tables' layout. A sync without them takes the
+target's; a run that asks for another is refused (exit 2) before it writes anything. --full
+rebuilds the target in the new shape, dropping the tables exports wrote into it (other tables
+stay); or export to a new target. A sync into a decoded target needs --dictionary PATH again:
+it decodes the records it fetches with the files.`
 
 // NewCmd returns "imednet export". runF, when not nil, runs instead of Run.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {

@@ -47,11 +47,15 @@ func TestShapeChangeIsRefused(t *testing.T) {
 		name        string
 		first, then []string
 		option      string
+		also        string // said besides the option and the ways out
 	}{
-		{"codes then labels", []string{"export"}, []string{"sync", "--labels"}, "labels"},
-		{"labels then codes", []string{"export", "--labels"}, []string{"export"}, "labels"},
-		{"wide then long", []string{"export"}, []string{"export", "--layout", "long"}, "layout"},
-		{"long then wide by sync", []string{"export", "--layout", "long"}, []string{"sync", "--layout", "wide"}, "layout"},
+		{"codes then labels", []string{"export"}, []string{"sync", "--labels"}, "labels", ""},
+		{"labels then codes", []string{"export", "--labels"}, []string{"export"}, "labels", ""},
+		{"wide then long", []string{"export"}, []string{"export", "--layout", "long"}, "layout", ""},
+		{"long then wide by sync", []string{"export", "--layout", "long"}, []string{"sync", "--layout", "wide"}, "layout", ""},
+		{"codes then decoded", []string{"export"}, []string{"sync", "--dictionary", "sandbox"}, "dictionary", ""},
+		{"decoded then codes", []string{"export", "--dictionary", "sandbox"}, []string{"export"}, "dictionary", ""},
+		{"decoded then a sync without the files", []string{"export", "--dictionary", "sandbox"}, []string{"sync"}, "dictionary", "--dictionary PATH"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db := filepath.Join(t.TempDir(), "demo.db")
@@ -66,7 +70,7 @@ func TestShapeChangeIsRefused(t *testing.T) {
 			if r.code != cmdutil.ExitUsage || r.out != "" {
 				t.Errorf("%v: exit %d, stdout %q; want 2 and nothing", c.then, r.code, r.out)
 			}
-			for _, want := range []string{"option " + c.option, "--full", "new target"} {
+			for _, want := range []string{"option " + c.option, "--full", "new target", c.also} {
 				if !strings.Contains(r.errOut, want) {
 					t.Errorf("%v: stderr %q lacks %q", c.then, r.errOut, want)
 				}
