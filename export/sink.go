@@ -148,6 +148,10 @@ type Ledger struct {
 	Forms  map[string]FormState  // by form key
 	Runs   []RunState            // oldest first
 	Tables map[string]TableState // by table; nil or empty for a sink without TableLedger
+	// Shape is the shape the target records (see ShapeLedger); nil for a new target or a
+	// sink without ShapeLedger. For a target exported before targets recorded their shape,
+	// the database sinks tell it from the tables (see LegacyShape), the file sinks give nil.
+	Shape *Shape
 }
 
 // TableLedger is implemented by sinks that keep the reference listings' high-water marks in

@@ -25,7 +25,7 @@ import (
 // them, and the ledger tables _imednet_runs and _imednet_forms. A target whose ledger records
 // another layout version (the row layoutVersion of _imednet_meta, when there is one) or that
 // lacks a table or column the report reads is refused with a [*LayoutError].
-const LayoutVersion = 1
+const LayoutVersion = export.LayoutVersion
 
 // ErrNoExport is the error (matched with errors.Is) of a target that holds no export: no
 // ledger, or a ledger without a finished run.
