@@ -37,8 +37,11 @@ func AddSelectFlags(cmd *cobra.Command, s *SelectFlags) {
 // NormalizeSelectArgs rewrites a --json that has no value, because it is the last argument
 // or is followed by another flag (--json --limit 2), as --json= (an empty value), which lists
 // the fields: pflag would otherwise take the next argument as its value. Arguments after
-// "--" are left alone.
+// "--" and the arguments of a shell completion (cobra's __complete) are left alone.
 func NormalizeSelectArgs(args []string) []string {
+	if len(args) > 0 && strings.HasPrefix(args[0], "__complete") {
+		return args // the shell completes what is typed, as typed
+	}
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
