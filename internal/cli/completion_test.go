@@ -37,6 +37,8 @@ func TestCompletionOfValues(t *testing.T) {
 		{[]string{"export", "--to", ""}, []string{"sqlite:", "postgres://", "parquet:", "csv:", "jsonl:"}},
 		{[]string{"queries", "list", "--state", ""}, []string{"open", "closed", "all"}},
 		{[]string{"config", "get", ""}, []string{"profile", "base_url", "study", "target", "keys_env", "keys_file", "keys_command"}},
+		{[]string{"sites", "list", "--json", "siteName,"}, []string{"siteName,studyKey", "siteName,siteId", "siteName,siteEnrollmentStatus", "siteName,dateCreated", "siteName,dateModified"}},
+		{[]string{"sites", "get", "101", "--json", ""}, []string{"studyKey", "siteId", "siteName", "siteEnrollmentStatus", "dateCreated", "dateModified"}},
 	} {
 		if got := completions(t, e, tc.args...); !slices.Equal(got, tc.want) {
 			t.Errorf("%v: %q, want %q", tc.args, got, tc.want)

@@ -156,6 +156,7 @@ func newListCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.AddSelectFlags(cmd, &sel)
+	sel.CompleteFields(output.FieldNames[ProfileItem])
 	return cmd
 }
 

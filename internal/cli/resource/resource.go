@@ -137,6 +137,7 @@ func NewListCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Cont
 	fl.IntVar(&o.PageSize, "page-size", 0, fmt.Sprintf("items per request, 1 to %d (default %d)", imednet.MaxPageSize, imednet.DefaultPageSize))
 	fl.IntVar(&o.Limit, "limit", 0, "stop after this many items (default: all of them)")
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(spec.Fields)
 	return cmd
 }
 
@@ -324,6 +325,7 @@ func NewGetCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Conte
 		cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
 	}
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(spec.Fields)
 	return cmd
 }
 
