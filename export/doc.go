@@ -111,10 +111,19 @@
 // database or in a directory, a session advisory lock on a PostgreSQL schema): a second Open
 // fails at once with a *[LockedError] naming the holder's process, host and start time.
 //
-// A target records the [Shape] of its first run (layout, labels, [LayoutVersion]). A sync
-// whose Layout is empty and Labels false takes the target's; a run asking for another shape
-// is refused with a *[ShapeError] (errors.Is [ErrShape]) before it writes anything, unless
-// Options.Full, which rebuilds the target ([Rebuilder]) first.
+// A target records the [Shape] of its first run (layout, labels, names, whether it is
+// decoded, [LayoutVersion]). A sync whose Layout is empty, Labels false and Names empty takes
+// the target's; a run asking for another shape is refused with a *[ShapeError] (errors.Is
+// [ErrShape]) before it writes anything, unless Options.Full, which rebuilds the target
+// ([Rebuilder]) first. A sync without Options.Dictionary into a decoded target is refused
+// with [ErrNeedDictionary]: it could not decode the records it fetches.
+//
+// # Dictionary versions
+//
+// A target keeps each version of the study's forms and variables its runs saw
+// ([DictionaryVersion], [DictionaryLedger]). A run that sees a new one records it, and its
+// summary lists the changes from the version before (Summary.DictionaryChanges, as
+// dictionary.Diff tells them): a CRF amendment between two syncs does not pass unnoticed.
 package export
 
 import "strconv"

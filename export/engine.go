@@ -40,6 +40,14 @@ type Summary struct {
 	// that are not a code of their variable's choices: they are stored as they are, with a
 	// NULL label.
 	UnknownCodes int64
+	// DictionaryVersion is the version of the study's dictionary the target keeps for this
+	// run (see DictionaryLedger); 0 when the sink keeps none.
+	DictionaryVersion int
+	// DictionaryChanges are the differences between the last version of the dictionary the
+	// target kept and the run's, when they differ (forms, variables, types and labels added,
+	// removed or changed; see dictionary.Diff); nil for the target's first run, or when the
+	// dictionary did not change.
+	DictionaryChanges []dictionary.Change
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -276,6 +284,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error {
 	d, err := e.readDictionary(ctx)
 	if err != nil {
+		return err
+	}
+	if err := e.noteDictionary(ctx, ledger, d, sum); err != nil {
 		return err
 	}
 	selected, err := e.selectForms(d.dict)

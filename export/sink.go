@@ -152,6 +152,9 @@ type Ledger struct {
 	// sink without ShapeLedger. For a target exported before targets recorded their shape,
 	// the database sinks tell it from the tables (see LegacyShape), the file sinks give nil.
 	Shape *Shape
+	// Dictionaries are the versions of the study's dictionary the target saw, oldest first
+	// (see DictionaryLedger); nil for a sink without DictionaryLedger.
+	Dictionaries []DictionaryVersion
 }
 
 // TableLedger is implemented by sinks that keep the reference listings' high-water marks in

@@ -105,3 +105,27 @@ func (st *Study) SetIntervalWindow(intervalID, before, after int) error {
 	iv.negSlack, iv.posSlack, iv.modified = before, after, t
 	return nil
 }
+
+// RelabelVariable gives the variable name of form formKey a new label, as an amendment of
+// the form's design (a CRF amendment) would: the variable's revision and dateModified move,
+// and the variables listing and the dictionary files show the new label.
+func (st *Study) RelabelVariable(formKey, name, label string) error {
+	t, unlock := st.lockForChange()
+	defer unlock()
+	fi, ok := st.formByKey[formKey]
+	if !ok {
+		return fmt.Errorf("imednettest: study %s: unknown form %s", st.cfg.Key, formKey)
+	}
+	f := &st.forms[fi]
+	j, ok := f.varByName[name]
+	if !ok {
+		return fmt.Errorf("imednettest: study %s: form %s has no variable %s", st.cfg.Key, formKey, name)
+	}
+	v := &st.vars[f.varStart+j]
+	spec := *v.spec // the catalogue's spec is shared by every study: amend a copy
+	spec.label = label
+	v.spec = &spec
+	v.revision++
+	v.modified = t
+	return nil
+}

@@ -85,6 +85,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Shape", func(t *testing.T) { t.Parallel(); testShape(t, h, ref) })
 	t.Run("Names", func(t *testing.T) { t.Parallel(); testNames(t, h, ref) })
 	t.Run("Decoded", func(t *testing.T) { t.Parallel(); testDecoded(t, h) })
+	t.Run("DictionaryVersions", func(t *testing.T) { t.Parallel(); testDictionaryVersions(t, h) })
 }
 
 // reference is a clean export of smallStudy in both layouts, with what the run reported.

@@ -30,6 +30,17 @@ type ledgerJSON struct {
 	// Shape is the target's shape (export.Shape.Meta); absent from the files of earlier
 	// versions, which read as no shape recorded.
 	Shape map[string]string `json:"shape,omitempty"`
+	// Dictionaries are the versions of the study's dictionary runs saw, oldest first; absent
+	// from the files of earlier versions, which read as none seen.
+	Dictionaries []dictionaryJSON `json:"dictionaries,omitempty"`
+}
+
+type dictionaryJSON struct {
+	Version     int             `json:"version"`
+	FirstSeen   time.Time       `json:"firstSeen,omitzero"`
+	RunID       string          `json:"runId,omitempty"`
+	Fingerprint string          `json:"fingerprint"`
+	Dictionary  json.RawMessage `json:"dictionary"`
 }
 
 type tableJSON struct {
@@ -100,6 +111,9 @@ func (s *Sink) loadLedger() error {
 	if l.Shape, err = export.ShapeFromMeta(lj.Shape); err != nil {
 		return s.errorf("ledger %s: %w", path, err)
 	}
+	for _, d := range lj.Dictionaries {
+		l.Dictionaries = append(l.Dictionaries, export.DictionaryVersion(d))
+	}
 	s.ledger = l
 	return nil
 }
@@ -122,6 +136,9 @@ func (s *Sink) saveLedger() error {
 	}
 	if s.ledger.Shape != nil {
 		lj.Shape = s.ledger.Shape.Meta()
+	}
+	for _, d := range s.ledger.Dictionaries {
+		lj.Dictionaries = append(lj.Dictionaries, dictionaryJSON(d))
 	}
 	data, err := json.MarshalIndent(lj, "", "  ")
 	if err != nil {
@@ -171,7 +188,8 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := s.loadLedger(); err != nil {
 		return nil, err
 	}
-	l := &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs), Tables: maps.Clone(s.ledger.Tables)}
+	l := &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs), Tables: maps.Clone(s.ledger.Tables),
+		Dictionaries: slices.Clone(s.ledger.Dictionaries)}
 	if s.ledger.Shape != nil {
 		sh := *s.ledger.Shape
 		l.Shape = &sh
@@ -193,6 +211,23 @@ func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
 		return err
 	}
 	s.ledger.Shape = &sh
+	return s.saveLedger()
+}
+
+// SaveDictionaryVersion records a version of the study's dictionary in the ledger file.
+func (s *Sink) SaveDictionaryVersion(ctx context.Context, v export.DictionaryVersion) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	s.ledger.Dictionaries = append(s.ledger.Dictionaries, v)
 	return s.saveLedger()
 }
 
@@ -255,8 +290,9 @@ func (s *Sink) Rebuild(ctx context.Context) error {
 }
 
 var (
-	_ export.ShapeLedger = (*Sink)(nil)
-	_ export.Rebuilder   = (*Sink)(nil)
+	_ export.ShapeLedger      = (*Sink)(nil)
+	_ export.Rebuilder        = (*Sink)(nil)
+	_ export.DictionaryLedger = (*Sink)(nil)
 )
 
 // SaveForm commits the tables of the form (those whose Form is f.FormKey), syncs the rows

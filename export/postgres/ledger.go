@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -77,6 +78,23 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 		if l.Shape, err = s.legacyShape(ctx); err != nil {
 			return nil, fmt.Errorf("postgres: telling the target's shape: %w", err)
 		}
+	}
+	rows, err = s.pool.Query(ctx, "SELECT version, first_seen, run_id, fingerprint, dictionary::text FROM "+sch+"."+quoteIdent(dictionariesTable)+" ORDER BY version")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger: %w", err)
+	}
+	var (
+		dv      export.DictionaryVersion
+		version int64
+		doc     string
+	)
+	_, err = pgx.ForEachRow(rows, []any{&version, &started, &dv.RunID, &dv.Fingerprint, &doc}, func() error {
+		dv.Version, dv.FirstSeen, dv.Dictionary = int(version), fromDB(started), json.RawMessage(doc)
+		l.Dictionaries = append(l.Dictionaries, dv)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: loading the ledger's dictionary versions: %w", err)
 	}
 	return l, nil
 }
@@ -168,6 +186,18 @@ func fromDB(t *time.Time) time.Time {
 	return t.UTC()
 }
 
+// SaveDictionaryVersion records a version of the study's dictionary in the schema's
+// _imednet_dictionary_versions.
+func (s *Sink) SaveDictionaryVersion(ctx context.Context, v export.DictionaryVersion) error {
+	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(dictionariesTable)+
+		" (version, first_seen, run_id, fingerprint, dictionary) VALUES ($1, $2, $3, $4, $5::jsonb)",
+		v.Version, toDB(v.FirstSeen), v.RunID, v.Fingerprint, string(v.Dictionary))
+	if err != nil {
+		return fmt.Errorf("postgres: saving dictionary version %d: %w", v.Version, err)
+	}
+	return nil
+}
+
 // loadShape reads the target's shape from _imednet_meta; nil when it records none.
 func (s *Sink) loadShape(ctx context.Context) (*export.Shape, error) {
 	rows, err := s.pool.Query(ctx, "SELECT name, value FROM "+quoteIdent(s.schema)+"."+quoteIdent(metaTable))
@@ -216,7 +246,7 @@ func (s *Sink) Rebuild(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		ledger := map[string]bool{metaTable: true, formsTable: true, runsTable: true, tablesTable: true}
+		ledger := map[string]bool{metaTable: true, formsTable: true, runsTable: true, tablesTable: true, dictionariesTable: true}
 		for _, name := range names {
 			if export.IsExportTable(name) && !ledger[name] {
 				if _, err := tx.Exec(ctx, "DROP TABLE "+quoteIdent(s.schema)+"."+quoteIdent(name)); err != nil {
@@ -225,7 +255,7 @@ func (s *Sink) Rebuild(ctx context.Context) error {
 			}
 		}
 		sch := quoteIdent(s.schema) + "."
-		_, err = tx.Exec(ctx, "TRUNCATE "+sch+quoteIdent(formsTable)+", "+sch+quoteIdent(runsTable)+", "+sch+quoteIdent(tablesTable)+
+		_, err = tx.Exec(ctx, "TRUNCATE "+sch+quoteIdent(formsTable)+", "+sch+quoteIdent(runsTable)+", "+sch+quoteIdent(tablesTable)+", "+sch+quoteIdent(dictionariesTable)+
 			"; DELETE FROM "+sch+quoteIdent(metaTable)+" WHERE name NOT IN ('study', '"+holderRow+"')")
 		return err
 	})
@@ -236,6 +266,7 @@ func (s *Sink) Rebuild(ctx context.Context) error {
 }
 
 var (
-	_ export.ShapeLedger = (*Sink)(nil)
-	_ export.Rebuilder   = (*Sink)(nil)
+	_ export.ShapeLedger      = (*Sink)(nil)
+	_ export.Rebuilder        = (*Sink)(nil)
+	_ export.DictionaryLedger = (*Sink)(nil)
 )

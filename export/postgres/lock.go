@@ -98,6 +98,10 @@ func (s *Sink) unlock() {
 	// Errors are left: closing the session releases the lock all the same, and a holder
 	// left recorded is taken over by the next Open.
 	s.lockConn.Exec(ctx, "DELETE FROM "+quoteIdent(s.schema)+"."+quoteIdent(metaTable)+" WHERE name = $1", holderRow)
+	// Released before the session ends: the server ends a closed session's backend (and so
+	// releases its locks) a moment after the client has gone, and an Open made at once by
+	// the same process would find the schema still locked.
+	s.lockConn.Exec(ctx, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", lockKey(s.schema))
 	s.lockConn.Close(ctx)
 	s.lockConn = nil
 }

@@ -98,6 +98,8 @@ const (
 	formsTable  = "_imednet_forms"
 	runsTable   = "_imednet_runs"
 	tablesTable = "_imednet_tables"
+	// dictionariesTable keeps the versions of the study's dictionary runs saw.
+	dictionariesTable = "_imednet_dictionary_versions"
 	// reservedPrefix starts the names of the sink's own tables; export tables may not use it.
 	reservedPrefix = "_imednet_"
 )
@@ -337,7 +339,9 @@ func (s *Sink) setUp(ctx context.Context) error {
 			"failed_forms bigint NOT NULL, records bigint NOT NULL, error text NOT NULL);\n" +
 			"CREATE TABLE IF NOT EXISTS " + sch + "." + quoteIdent(tablesTable) + " (" +
 			"table_name text PRIMARY KEY, mark timestamptz, refused text NOT NULL, " +
-			"run_id text NOT NULL, finished timestamptz)"
+			"run_id text NOT NULL, finished timestamptz);" +
+			"CREATE TABLE IF NOT EXISTS " + sch + "." + quoteIdent(dictionariesTable) + " (" +
+			"version integer PRIMARY KEY, first_seen timestamptz, run_id text NOT NULL, fingerprint text NOT NULL, dictionary jsonb NOT NULL)"
 		if _, err := tx.Exec(ctx, ddl); err != nil {
 			return err
 		}

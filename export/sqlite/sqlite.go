@@ -79,7 +79,10 @@ var _ export.Sink = (*Sink)(nil)
 var _ export.ColumnLimiter = (*Sink)(nil)
 var _ export.TableLedger = (*Sink)(nil)
 var _ export.LockTaker = (*Sink)(nil)
-var _ export.ShapeLedger = (*Sink)(nil)
+var (
+	_ export.ShapeLedger      = (*Sink)(nil)
+	_ export.DictionaryLedger = (*Sink)(nil)
+)
 var _ export.Rebuilder = (*Sink)(nil)
 
 // OpenTarget opens the sink of an export target such as sqlite:DEMO.db: Open(t.Location).
@@ -160,6 +163,8 @@ const (
 	runsLedger   = "_imednet_runs"
 	tablesLedger = "_imednet_tables"
 	metaTable    = "_imednet_meta" // name and value: the target's shape (export.Shape.Meta)
+	// the versions of the study's dictionary runs saw (export.DictionaryVersion)
+	dictionariesLedger = "_imednet_dictionary_versions"
 )
 
 func (s *Sink) init() error {
@@ -171,7 +176,9 @@ CREATE TABLE IF NOT EXISTS ` + runsLedger + ` (
 	forms INTEGER NOT NULL, failedForms INTEGER NOT NULL, records INTEGER NOT NULL, error TEXT);
 CREATE TABLE IF NOT EXISTS ` + tablesLedger + ` (
 	tableName TEXT PRIMARY KEY, mark TIMESTAMP, refused TEXT, runId TEXT, finished TIMESTAMP);
-CREATE TABLE IF NOT EXISTS ` + metaTable + ` (name TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+CREATE TABLE IF NOT EXISTS ` + metaTable + ` (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ` + dictionariesLedger + ` (
+	version INTEGER PRIMARY KEY, firstSeen TIMESTAMP, runId TEXT, fingerprint TEXT NOT NULL, dictionary TEXT NOT NULL)`)
 	return err
 }
 
@@ -626,6 +633,9 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 			return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
 		}
 	}
+	if l.Dictionaries, err = s.loadDictionaries(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
 	return l, nil
 }
 
@@ -652,6 +662,43 @@ func (s *Sink) legacyShape(ctx context.Context) (*export.Shape, error) {
 		return nil, err
 	}
 	return export.LegacyShape(rows > 0, long, variables, labelled), nil
+}
+
+// loadDictionaries reads the versions of the dictionary the target keeps, oldest first.
+func (s *Sink) loadDictionaries(ctx context.Context) ([]export.DictionaryVersion, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version, firstSeen, runId, fingerprint, dictionary FROM `+dictionariesLedger+` ORDER BY version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []export.DictionaryVersion
+	for rows.Next() {
+		var v export.DictionaryVersion
+		var seen, runID sql.NullString
+		var doc string
+		if err := rows.Scan(&v.Version, &seen, &runID, &v.Fingerprint, &doc); err != nil {
+			return nil, err
+		}
+		if v.FirstSeen, err = parseTime(seen); err != nil {
+			return nil, fmt.Errorf("dictionary version %d: %w", v.Version, err)
+		}
+		v.RunID, v.Dictionary = runID.String, json.RawMessage(doc)
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// SaveDictionaryVersion records a version of the study's dictionary in
+// _imednet_dictionary_versions.
+func (s *Sink) SaveDictionaryVersion(ctx context.Context, v export.DictionaryVersion) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, err := s.db.ExecContext(ctx, `INSERT INTO `+dictionariesLedger+` (version, firstSeen, runId, fingerprint, dictionary)
+VALUES (?, ?, ?, ?, ?)`, v.Version, timeText(v.FirstSeen), nullText(v.RunID), v.Fingerprint, string(v.Dictionary))
+	if err != nil {
+		return fmt.Errorf("sqlite: save dictionary version %d: %w", v.Version, err)
+	}
+	return nil
 }
 
 // loadShape reads the target's shape from _imednet_meta; nil when it records none.

@@ -68,6 +68,10 @@ const landingHelp = `What lands in the target:
                     in the target are kept as they are)
   _imednet_forms, _imednet_runs, _imednet_meta (SQLite and PostgreSQL): the ledger of runs
                     and forms, and the target's shape (--layout, --labels, --names, --dictionary)
+  _imednet_dictionary_versions (SQLite and PostgreSQL; the ledger file in a directory): each
+                    version of the study's forms and variables a run saw; a run that sees a
+                    new one (a CRF amendment) lists the changes after its closing line, and
+                    in dictionaryChanges with -o json
   name_map          with --names snake: each table's and column's API name and its name in
                     the target
 
@@ -291,6 +295,9 @@ func Run(ctx context.Context, o *Options) error {
 		fmt.Fprintf(f.IO.ErrOut, "Note: %s held characters the target cannot store (a NUL character or invalid UTF-8): "+
 			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(sum.Replaced), "value", "values"))
 	}
+	if sum != nil {
+		writeDictionaryChanges(f.IO.ErrOut, "", sum)
+	}
 	if sum != nil && sum.UnknownCodes > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "Note: %s of coded variables not in the dictionary's choice lists: "+
 			"stored as they are, with a NULL label ('imednet dictionary check' lists them).\n",
@@ -379,6 +386,30 @@ func checkForms(ctx context.Context, c *imednet.Client, study string, want []str
 	return cmdutil.UsageErrorf("--forms: study %s has no form %s (%s)", study, strings.Join(unknown, ", "), listed)
 }
 
+// maxChangesShown bounds the dictionary changes the closing note lists; -o json has them all.
+const maxChangesShown = 20
+
+// writeDictionaryChanges writes, when the run saw a new version of the study's dictionary,
+// a note listing the changes from the version before (of the study named, when not "").
+func writeDictionaryChanges(w io.Writer, study string, sum *export.Summary) {
+	if len(sum.DictionaryChanges) == 0 {
+		return
+	}
+	of := "the study's"
+	if study != "" {
+		of = "study " + study + "'s"
+	}
+	fmt.Fprintf(w, "Note: %s data dictionary changed since the target's last run (now version %d, %s):\n",
+		of, sum.DictionaryVersion, cmdutil.Plural(len(sum.DictionaryChanges), "change", "changes"))
+	for i, c := range sum.DictionaryChanges {
+		if i == maxChangesShown {
+			fmt.Fprintf(w, "  ... and %d more (-o json lists them all)\n", len(sum.DictionaryChanges)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", c)
+	}
+}
+
 // requestsText says what a run cost in requests, for the closing line.
 func requestsText(r imednet.RequestStats) string {
 	return fmt.Sprintf("%s (%s, %d answered 429)", cmdutil.Plural(int(r.Requests), "request", "requests"),
@@ -401,6 +432,10 @@ type line struct {
 	Requests    *int64 `json:"requests,omitempty"`
 	Retries     *int64 `json:"retries,omitempty"`
 	RateLimited *int64 `json:"rateLimited,omitempty"`
+	// The run's line alone: the version of the study's dictionary the target keeps, and the
+	// changes from the version before when this run saw a new one (a CRF amendment).
+	DictionaryVersion int                 `json:"dictionaryVersion,omitempty"`
+	DictionaryChanges []dictionary.Change `json:"dictionaryChanges,omitempty"`
 }
 
 var summaryColumns = []output.Column[line]{
@@ -446,7 +481,8 @@ func writeSummary(w io.Writer, format output.Format, width int, sum *export.Summ
 	if format == output.JSON || format == output.JSONL {
 		r := sum.Requests
 		l := line{Name: sum.Study, Kind: "run", Records: sum.Records, Status: string(export.Succeeded),
-			Seconds: sum.Finished.Sub(sum.Started).Seconds(), Requests: &r.Requests, Retries: &r.Retries, RateLimited: &r.RateLimited}
+			Seconds: sum.Finished.Sub(sum.Started).Seconds(), Requests: &r.Requests, Retries: &r.Retries, RateLimited: &r.RateLimited,
+			DictionaryVersion: sum.DictionaryVersion, DictionaryChanges: sum.DictionaryChanges}
 		if runErr != nil {
 			l.Status, l.Error = string(export.Failed), cmdutil.ErrorMessage(runErr)
 		}

@@ -280,6 +280,7 @@ func (r *studyRun) report(f *cmdutil.Factory, o *Options) {
 		fmt.Fprintf(w, "Note: %s of %s held characters the target cannot store (a NUL character or invalid UTF-8): "+
 			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(r.sum.Replaced), "value", "values"), r.key)
 	}
+	writeDictionaryChanges(w, r.key, r.sum)
 }
 
 // visibleStudies lists the studies the keys can see, less exclude; an excluded key that is
@@ -432,6 +433,7 @@ func writeStudies(w io.Writer, format output.Format, width int, runs []*studyRun
 		}
 		if r.sum != nil {
 			l.Records = r.sum.Records
+			l.DictionaryVersion, l.DictionaryChanges = r.sum.DictionaryVersion, r.sum.DictionaryChanges
 		}
 		if r.err != nil {
 			l.Status, l.Error = string(export.Failed), r.errorMessage()
