@@ -2,9 +2,12 @@ package dictionary_test
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
+	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/imednettest"
 )
@@ -95,5 +98,47 @@ func TestSandboxDictionaryRoundTrip(t *testing.T) {
 		Key: "DEMO", Subjects: 12, RecordsPerSubject: 20, Forms: 14}))
 	if !reflect.DeepEqual(again.Study("DEMO").DictionaryFiles(), st.DictionaryFiles()) {
 		t.Error("the files differ between two servers of the same seed")
+	}
+}
+
+// The merged dictionary as the SDK's Validator: a code outside its choice list is refused
+// with every other problem, and the server receives no submission.
+func TestSandboxValidatorSendsNothing(t *testing.T) {
+	srv := imednettest.MustNewServer(t)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := dictionary.Load(t.Context(), c, "DEMO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := dictionary.ParseFiles(sandboxFiles(srv.Study("DEMO")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dict, _ := dictionary.Merge(api, files)
+	reqs := []imednet.RecordRequest{
+		imednet.NewRecord("AE", "01-001", map[string]any{"AETERM": "Rash", "AESEV": "4", "AEOUT": 2}),
+		imednet.NewRecord("DM", "01-001", map[string]any{"RACE": 6, "ETHNIC": "1"}),
+	}
+	_, err = c.Records.Create(t.Context(), "DEMO", reqs, &imednet.CreateOptions{Validator: dict})
+	var verr *dictionary.ValidationError
+	if !errors.As(err, &verr) || !errors.Is(err, imednet.ErrValidation) || len(verr.Problems) != 2 {
+		t.Fatalf("Create: %v", err)
+	}
+	if p := verr.Problems[1]; p.Field != "RACE" || !strings.Contains(p.Msg, "6 is not a choice of RACE (want one of: 1 = White,") {
+		t.Errorf("problem %+v", p)
+	}
+	if st := srv.Stats(); st.SubmissionsReceived != 0 || st.Requests["POST /studies/{studyKey}/records"] != 0 {
+		t.Errorf("sent: %+v", st)
+	}
+	// Valid codes go through.
+	reqs[0].Data["AESEV"], reqs[1].Data["RACE"] = "3", 5
+	if _, err := c.Records.Create(t.Context(), "DEMO", reqs, &imednet.CreateOptions{Validator: dict}); err != nil {
+		t.Fatal(err)
+	}
+	if st := srv.Stats(); st.SubmissionsReceived != 1 {
+		t.Errorf("%d submissions", st.SubmissionsReceived)
 	}
 }

@@ -357,22 +357,68 @@ func FuzzParseFiles(f *testing.F) {
 			}
 			return
 		}
-		for _, fm := range d.Forms() {
-			if got, ok := d.Form(fm.Key); !ok || got != fm {
-				t.Fatalf("form %q not found by key", fm.Key)
-			}
-			for _, v := range fm.Variables {
-				if got, ok := d.Variable(fm.Key, v.Name); !ok || got != v {
-					t.Fatalf("variable %s.%s not found", fm.Key, v.Name)
-				}
-				seen := map[string]bool{}
-				for _, c := range v.Choices {
-					if c.Value == "" || seen[c.Value] {
-						t.Fatalf("choice %+v of %s.%s", c, fm.Key, v.Name)
-					}
-					seen[c.Value] = true
-				}
+		checkInvariants(t, d)
+	})
+}
+
+// FuzzLoadFiles feeds arbitrary bytes as a ZIP file: LoadFiles returns a dictionary or
+// *FileError values, and never panics.
+func FuzzLoadFiles(f *testing.F) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range fileNames {
+		data, _ := os.ReadFile(filepath.Join(goodDir, name))
+		w, _ := zw.Create(name)
+		w.Write(data)
+	}
+	zw.Close()
+	f.Add(buf.Bytes())
+	f.Add([]byte("PK\x03\x04"))
+	dir := f.TempDir()
+	// A small cap, so that a ZIP bomb costs little to read.
+	defer func(n int64) { maxFileSize = n }(maxFileSize)
+	maxFileSize = 1 << 16
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(dir, "f.zip")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := LoadFiles(p)
+		if err == nil {
+			checkInvariants(t, d)
+			return
+		}
+		if d != nil {
+			t.Fatal("a dictionary and an error")
+		}
+		for _, e := range flatten(err) {
+			var fe *FileError
+			if !errors.As(e, &fe) && !strings.HasPrefix(e.Error(), "... and ") {
+				t.Fatalf("%T %v", e, e)
 			}
 		}
 	})
+}
+
+// checkInvariants checks that every form and variable of d is found by its key and name,
+// and that a variable's choice values are unique and not blank.
+func checkInvariants(t *testing.T, d *Dictionary) {
+	t.Helper()
+	for _, fm := range d.Forms() {
+		if got, ok := d.Form(fm.Key); !ok || got != fm {
+			t.Fatalf("form %q not found by key", fm.Key)
+		}
+		for _, v := range fm.Variables {
+			if got, ok := d.Variable(fm.Key, v.Name); !ok || got != v {
+				t.Fatalf("variable %s.%s not found", fm.Key, v.Name)
+			}
+			seen := map[string]bool{}
+			for _, c := range v.Choices {
+				if c.Value == "" || seen[c.Value] {
+					t.Fatalf("choice %+v of %s.%s", c, fm.Key, v.Name)
+				}
+				seen[c.Value] = true
+			}
+		}
+	}
 }

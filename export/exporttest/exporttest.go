@@ -82,6 +82,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("IncrementalTables", func(t *testing.T) { t.Parallel(); testIncrementalTables(t, h) })
 	t.Run("RefusedFilter", func(t *testing.T) { t.Parallel(); testRefusedFilter(t, h) })
 	t.Run("Lock", func(t *testing.T) { t.Parallel(); testLock(t, h, ref) })
+	t.Run("Shape", func(t *testing.T) { t.Parallel(); testShape(t, h, ref) })
+	t.Run("Names", func(t *testing.T) { t.Parallel(); testNames(t, h, ref) })
+	t.Run("Decoded", func(t *testing.T) { t.Parallel(); testDecoded(t, h) })
 }
 
 // reference is a clean export of smallStudy in both layouts, with what the run reported.

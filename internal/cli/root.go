@@ -14,6 +14,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/queries"
@@ -163,7 +164,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "data"
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f)} {
+	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f), dictcmd.NewCmd(f)} {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)
 	}

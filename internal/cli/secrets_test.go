@@ -146,6 +146,15 @@ func TestSecretsNeverPrinted(t *testing.T) {
 
 	// What commands need: a record request file, a job's batch id, an id of each resource.
 	dir := t.TempDir()
+	dictDir := filepath.Join(dir, "dictionary")
+	if err := os.Mkdir(dictDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range working.Study("DEMO").DictionaryFiles() {
+		if err := os.WriteFile(filepath.Join(dictDir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	file := filepath.Join(dir, "new.json")
 	if err := os.WriteFile(file, []byte(`[{"formKey":"AE","subjectKey":"01-001","data":{"AETERM":"Cough"}}]`), 0o600); err != nil {
 		t.Fatal(err)
@@ -202,6 +211,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, "--to", "sqlite:"+filepath.Join(dir, "out-"+strconv.FormatInt(seq, 10)+".db"))
 		case name == "report": // reads an export target, not the API: a fresh export of the sandbox
 			args = append(args, "--sandbox")
+		case name == "dictionary check":
+			args = append(args, "--dictionary", dictDir)
+		case name == "dictionary diff":
+			args = append(args, "api:DEMO", dictDir)
 		case name == "sandbox dictionary":
 			args = append(args, "--out", filepath.Join(dir, "dict-"+strconv.FormatInt(seq, 10)))
 		case name == "sandbox serve":

@@ -244,6 +244,7 @@ func TestAllStudiesExclude(t *testing.T) {
 		{[]string{"--all-studies", "--exclude", "DEMO,CARDIO,ONCO"}, "no study left"},
 		{[]string{"--study", "DEMO,ONCO", "--exclude", "ONCO"}, "--exclude goes with --all-studies"},
 		{[]string{"--study", "DEMO", "--all-studies"}, "give one or the other"},
+		{[]string{"--all-studies", "--dictionary", "sandbox"}, "write {study} where each study's key goes"},
 	} {
 		r := runFast(t, srv, append([]string{"--sandbox", "export", "--to", "csv:" + filepath.Join(dir, "x", "{study}")}, tc.args...)...)
 		if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, tc.want) {
