@@ -60,8 +60,9 @@
 //
 // Models keep the API's field names in their JSON tags, read every documented field with a Go
 // type that fits (ids as int, keys such as "01-001" as string, dates as [Timestamp]) and keep
-// whatever else arrives in their Extra map. A record's data is a [RecordData] map of raw JSON
-// values with typed accessors, because the API sends them as strings or numbers.
+// whatever else arrives in their Extra map. A record's data is a [RecordData]: raw JSON values
+// by variable name, read with typed accessors (Text, Number, Bool, Date, Raw), because the API
+// sends them as strings or numbers.
 //
 // # Submitting records
 //

@@ -2,6 +2,7 @@ package imednet_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
 	"time"
@@ -88,4 +89,25 @@ func ExampleRecordsService_CreateAndWait() {
 	// Output:
 	// job succeeded
 	// subjects added: 1
+}
+
+// Reading a record's data: typed accessors for the values, Raw for the JSON as sent, All for
+// every member in name order.
+func ExampleRecordData() {
+	var r imednet.Record
+	err := json.Unmarshal([]byte(`{"recordId":1,"recordData":{"WEIGHT":"71.5","AETERM":"Headache","AESER":"N","NOTES":{"x":1}}}`), &r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w, _ := r.RecordData.Number("WEIGHT")
+	serious, _ := r.RecordData.Bool("AESER")
+	notes, _ := r.RecordData.Raw("NOTES")
+	fmt.Println(w, serious, string(notes))
+	for name, raw := range r.RecordData.All() {
+		fmt.Printf("%s=%s ", name, raw)
+	}
+	fmt.Println()
+	// Output:
+	// 71.5 false {"x":1}
+	// AESER="N" AETERM="Headache" NOTES={"x":1} WEIGHT="71.5"
 }

@@ -169,6 +169,7 @@ var (
 	extraType     = reflect.TypeFor[Extra]()
 	rawType       = reflect.TypeFor[json.RawMessage]()
 	timestampType = reflect.TypeFor[Timestamp]()
+	dataType      = reflect.TypeFor[RecordData]()
 )
 
 // normalize returns a copy of v with what a JSON encoding does not keep undone: Extra maps
@@ -191,6 +192,11 @@ func normalize(v reflect.Value) reflect.Value {
 		var esc bytes.Buffer
 		json.HTMLEscape(&esc, buf.Bytes())
 		out.SetBytes(esc.Bytes())
+		return out
+	case v.Type() == dataType:
+		// Its members are unexported: normalized as the map of them.
+		m := normalize(reflect.ValueOf(v.Interface().(RecordData).Map())).Interface().(map[string]json.RawMessage)
+		out.Set(reflect.ValueOf(NewRecordData(m)))
 		return out
 	case v.Type() == timestampType:
 		ts := v.Interface().(Timestamp)
@@ -510,5 +516,129 @@ func checkDecodeAt[T any, P decoder[T]](t *testing.T, item, doc []byte, wantEnd 
 		if !reflect.DeepEqual(v, whole) {
 			t.Fatalf("%T.decodeAt(%q, 1, %v) = %+v; UnmarshalJSON gives %+v", &v, doc, shared, v, whole)
 		}
+	}
+}
+
+// FuzzRecordData checks RecordData against encoding/json's map[string]json.RawMessage, which
+// it replaced: it decodes exactly the objects (and null) that the map decodes; it has the
+// same names and, for each, the same raw value (the last of a repeated name), so that every
+// reader (Raw, Has, Names, All, Len, Text, Number, Bool, Date) answers as it answered over the
+// map; and it encodes to the same bytes, with and without HTML escaping. The in-place decoding
+// the pager uses, shared or not, gives the same RecordData.
+func FuzzRecordData(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `null`, `{"a":"1","b":2}`, `{"b":1,"a":2,"b":3}`, `{"A":"x","a":"y"}`, `{"x":{"k" : [1, "<&>"]}}`,
+		`{"d":"2024-01-02 03:04:05","n":"1.5","t":"yes","e":"","z":null}`, `{"caf\u00e9":"\u2028"}`, "{\"\xff\":1}",
+		`[1]`, `"x"`, `{"a":1,}`, `{"a" 1}`, `{} x`,
+		`{"z":1,"y":2,"x":3,"w":4,"v":5,"u":6,"t":7,"s":8,"r":9,"q":10,"p":11,"o":12}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m map[string]json.RawMessage
+		mapErr := json.Unmarshal(data, &m)
+		var d RecordData
+		err := d.UnmarshalJSON(data)
+		if (err == nil) != (mapErr == nil) {
+			t.Fatalf("UnmarshalJSON(%q): error %v; encoding/json into a map: %v", data, err, mapErr)
+		}
+		if err != nil {
+			return
+		}
+		checkDataLikeMap(t, d, m)
+
+		// In place within an item, copied and shared.
+		doc := append(append([]byte(`[{"recordData":`), data...), "}]"...)
+		for _, shared := range []bool{false, true} {
+			var r Record
+			if _, err := r.decodeAt(slices.Clone(doc), 1, shared); err != nil {
+				t.Fatalf("decodeAt(%q, shared %v): %v", doc, shared, err)
+			}
+			if !reflect.DeepEqual(r.RecordData, d) {
+				t.Fatalf("decodeAt(%q, shared %v) = %+v; UnmarshalJSON gives %+v", doc, shared, r.RecordData, d)
+			}
+		}
+	})
+}
+
+// checkDataLikeMap checks that d reads as m, and encodes as m does.
+func checkDataLikeMap(t *testing.T, d RecordData, m map[string]json.RawMessage) {
+	t.Helper()
+	if d.Len() != len(m) {
+		t.Fatalf("Len = %d; the map has %d members", d.Len(), len(m))
+	}
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if got := d.Names(); !slices.Equal(got, names) && len(names) > 0 {
+		t.Fatalf("Names = %q; the map's sorted keys are %q", got, names)
+	}
+	i := 0
+	for k, v := range d.All() {
+		if k != names[i] || !bytes.Equal(v, m[k]) {
+			t.Fatalf("All yields %q: %s at %d; want %q: %s", k, v, i, names[i], m[names[i]])
+		}
+		i++
+	}
+	for k, want := range m {
+		got, ok := d.Raw(k)
+		if !ok || !bytes.Equal(got, want) || !d.Has(k) {
+			t.Fatalf("Raw(%q) = %s, %v; the map holds %s", k, got, ok, want)
+		}
+		v := wire.Value(want)
+		s, ok := d.Text(k)
+		ws, wok := v.Text()
+		if s != ws || ok != wok {
+			t.Fatalf("Text(%q) = %q, %v; the value reads %q, %v", k, s, ok, ws, wok)
+		}
+		absent := v.IsAbsent()
+		n, nok := d.Number(k)
+		wn, wnok := v.Float()
+		if k := v.Kind(); absent || k != wire.Number && k != wire.String {
+			wn, wnok = 0, false
+		}
+		if n != wn && !(n != n && wn != wn) || nok != wnok {
+			t.Fatalf("Number(%q) = %v, %v; want %v, %v", k, n, nok, wn, wnok)
+		}
+		b, bok := d.Bool(k)
+		wb, wbok := v.Bool()
+		if absent {
+			wb, wbok = false, false
+		}
+		if b != wb || bok != wbok {
+			t.Fatalf("Bool(%q) = %v, %v; want %v, %v", k, b, bok, wb, wbok)
+		}
+		ts, tok := d.Date(k)
+		wts, wtok := wire.ParseTimeValue(v)
+		if absent || !wtok {
+			wts, wtok = Timestamp{}, false
+		}
+		if tok != (wtok && wts.Valid()) || tok && ts != wts {
+			t.Fatalf("Date(%q) = %+v, %v; want %+v, %v", k, ts, tok, wts, wtok)
+		}
+	}
+	for _, missing := range []string{"", "missing\x00"} {
+		if _, inMap := m[missing]; !inMap && (d.Has(missing) || func() bool { _, ok := d.Raw(missing); return ok }()) {
+			t.Fatalf("%q is not a member, but Has or Raw finds it", missing)
+		}
+	}
+	want, werr := json.Marshal(m)
+	got, err := json.Marshal(d)
+	if err != nil || werr != nil || !bytes.Equal(got, want) {
+		if m == nil && err == nil && string(got) == "{}" {
+			return // null decodes as a map that is nil, encoded null: a RecordData is {} then
+		}
+		t.Fatalf("json.Marshal = %s, %v; of the map: %s, %v", got, err, want, werr)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		t.Fatal(err)
+	}
+	if got := d.AppendJSON(nil); string(got)+"\n" != buf.String() {
+		t.Fatalf("AppendJSON = %s; encoding/json without HTML escaping writes %s", got, buf.Bytes())
 	}
 }

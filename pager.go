@@ -174,6 +174,10 @@ type Pager[T any] struct {
 // that sends opts' sort and filter, then query's parameters (copied; page and size ignored),
 // with every page request. opts may be nil; its Page is ignored. Logs and traces name the
 // request by path's template, with the study key as {studyKey}.
+//
+// Unless opts.KeepRaw is set, the memory of a page's body is reused once its items are
+// decoded: a T that decodes itself must copy what it keeps of the JSON it is given, as
+// json.Unmarshaler asks (encoding/json, and every model of this package, do).
 func NewPager[T any](c *Client, path string, query url.Values, opts *ListOptions) (*Pager[T], error) {
 	if opts == nil {
 		opts = &ListOptions{}
@@ -328,8 +332,10 @@ func (p *Pager[T]) prefetchFrom(ctx context.Context, first *Page[T], yield func(
 // pageDecoder reads and checks one list envelope.
 //
 // It reads the body in one pass: the items are decoded where they lie in the "data" array,
-// without first finding where the array (and each item) ends. The body is the response's own
-// buffer, which the client never reuses, so the items (and Page.Raw) may keep slices of it.
+// without first finding where the array (and each item) ends. With KeepRaw the body is the
+// response's own buffer, which the client never reuses, so the items (and Page.Raw) may keep
+// slices of it; without, the buffer is reused for later pages (see reusesBody), and the items
+// copy what they keep.
 type pageDecoder[T any] struct {
 	page     *Page[T]
 	size     int    // the page size requested
@@ -337,6 +343,10 @@ type pageDecoder[T any] struct {
 	path     string // for errors
 	itemsErr error  // what is wrong with "data", reported once the body is known to be valid JSON
 }
+
+// reusesBody reports that a page read without KeepRaw keeps nothing of the body: its items
+// copy what they keep (as json.Unmarshaler asks of every decoder).
+func (d *pageDecoder[T]) reusesBody() bool { return !d.keepRaw }
 
 func (d *pageDecoder[T]) fail(format string, args ...any) error {
 	return &PaginationError{Path: d.path, Page: d.page.Number, Reason: fmt.Sprintf(format, args...)}

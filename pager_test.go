@@ -1870,7 +1870,8 @@ func TestRecordDecodeAtCopiesUnlessShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		copy(doc[bytes.Index(doc, []byte(`"1"`)):], `"9"`)
-		if got, want := string(r.RecordData["A"]), map[bool]string{false: `"1"`, true: `"9"`}[shared]; got != want {
+		a, _ := r.RecordData.Raw("A")
+		if got, want := string(a), map[bool]string{false: `"1"`, true: `"9"`}[shared]; got != want {
 			t.Errorf("shared %v: A = %s after the body changed, want %s", shared, got, want)
 		}
 	}
@@ -1894,4 +1895,104 @@ func TestPagerMalformedBodyWinsOverABadItem(t *testing.T) {
 	}
 	wantPaginationError(t, decode(`{"data":[{"recordId":1}, 2]}`), pagerFullPath, 0, "data[1]")
 	wantPaginationError(t, decode(`{"data":{"recordId":1}}`), pagerFullPath, 0, "not a list")
+}
+
+// Without KeepRaw the client reads each page into a buffer it then reuses for later pages:
+// every item, kept after the listing ends, must still hold what its page said (texts too long
+// for the caches, unknown members, undecodable dates, keywords, record data), one page after
+// another and with pages fetched ahead; bodies with and without a Content-Length.
+func TestPagesReusingBodiesLeaveItemsIntact(t *testing.T) {
+	t.Parallel()
+	const pages, perPage = 6, 3
+	var items [pages][perPage]string
+	for p := range pages {
+		for i := range perPage {
+			id := p*perPage + i + 1
+			tag := fmt.Sprintf("page %d record %d, a text long enough not to be cached", p, i)
+			items[p][i] = fmt.Sprintf(`{"recordId":%d,"recordStatus":%q,"subjectKey":"S-%d","dateCreated":"not a date: %s",`+
+				`"keywords":[{"keywordName":%q,"dateAdded":"2024-01-0%d"}],"unknown":{"tag":%q},`+
+				`"recordData":{"TEXT":%q,"NUM":"%d.5","OBJ":{"k":[%d]}}}`, id, tag, id, tag, tag, 1+i, tag, tag, id, id)
+		}
+	}
+	for _, withLength := range []bool{true, false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			body := fmt.Sprintf(`{"metadata":{"status":"OK","error":{"p":%d}},"pagination":{"currentPage":%d,"size":%d,"totalPages":%d,"totalElements":%d},"data":[%s]}`,
+				p, p, perPage, pages, pages*perPage, strings.Join(items[p][:], ","))
+			if withLength {
+				w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			} else {
+				w.(http.Flusher).Flush() // a chunked body: no length declared
+			}
+			io.WriteString(w, body)
+		}))
+		t.Cleanup(srv.Close)
+		c, err := New(WithBaseURL(srv.URL), WithAPIKey("k", "s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prefetch := range []int{0, 4} {
+			var got []Record
+			var metas []string
+			pager, err := NewPager[Record](c, "/studies/S/records", nil, &ListOptions{PageSize: perPage, Prefetch: prefetch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for page, err := range pager.Pages(t.Context()) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, page.Items...)
+				metas = append(metas, string(page.Metadata.Error))
+			}
+			if len(got) != pages*perPage {
+				t.Fatalf("%d records, want %d", len(got), pages*perPage)
+			}
+			for k, r := range got {
+				var want Record
+				if err := want.UnmarshalJSON([]byte(items[k/perPage][k%perPage])); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(r, want) {
+					t.Fatalf("length %v, prefetch %d: record %d after the listing\n got %+v\nwant %+v", withLength, prefetch, k, r, want)
+				}
+			}
+			for p, m := range metas {
+				if want := fmt.Sprintf(`{"p":%d}`, p); m != want {
+					t.Fatalf("page %d's metadata.error = %s after the listing, want %s", p, m, want)
+				}
+			}
+		}
+	}
+}
+
+// readBody reads into the pooled buffer when it has room, and leaves in it the buffer it read
+// into otherwise.
+func TestReadBodyPooled(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 1000)
+	big := make([]byte, 0, 4096)
+	pooled := &big
+	data, err := readBody(strings.NewReader(body), int64(len(body)), 1<<20, pooled)
+	if err != nil || string(data) != body {
+		t.Fatalf("read %d bytes, %v", len(data), err)
+	}
+	if &data[:1][0] != &big[:1][0] {
+		t.Error("a pooled buffer with room was not used")
+	}
+	small := make([]byte, 0, 10)
+	pooled = &small
+	for _, declared := range []int64{int64(len(body)), -1} {
+		data, err = readBody(strings.NewReader(body), declared, 1<<20, pooled)
+		if err != nil || string(data) != body {
+			t.Fatalf("declared %d: read %d bytes, %v", declared, len(data), err)
+		}
+		if cap(*pooled) < len(body) || &(*pooled)[:1][0] != &data[:1][0] {
+			t.Errorf("declared %d: the pool is not left the buffer read into", declared)
+		}
+	}
+	// Not pooled: as before, and the limit still holds.
+	if data, err := readBody(strings.NewReader(body), -1, 10, nil); err != nil || len(data) != 11 {
+		t.Errorf("over the limit: %d bytes, %v; want the limit plus one", len(data), err)
+	}
 }

@@ -119,7 +119,7 @@ func BenchmarkRecordsPage500Wide(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(page.Items) != 500 || len(page.Items[499].RecordData) != 22 {
+		if len(page.Items) != 500 || page.Items[499].RecordData.Len() != 22 {
 			b.Fatalf("%d records, want 500 of 22 data members", len(page.Items))
 		}
 	}

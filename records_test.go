@@ -25,11 +25,11 @@ func edcSeqErr[T any](seq iter.Seq2[T, error]) error {
 
 // rawData builds a RecordData from raw JSON texts.
 func rawData(kv map[string]string) RecordData {
-	d := RecordData{}
+	m := map[string]json.RawMessage{}
 	for k, v := range kv {
-		d[k] = json.RawMessage(v)
+		m[k] = json.RawMessage(v)
 	}
-	return d
+	return NewRecordData(m)
 }
 
 // catalogFixtureRecord is the record of ExampleRecordsList, field by field.
@@ -215,7 +215,7 @@ func TestRecordQuirksDecode(t *testing.T) {
 			t.Errorf("%s: %v", tc.body, err)
 			continue
 		}
-		if len(r.Keywords) != tc.keywords || r.RecordData == nil || len(r.RecordData) != tc.dataLen {
+		if len(r.Keywords) != tc.keywords || r.RecordData.Len() != tc.dataLen {
 			t.Errorf("%s: keywords %v data %v", tc.body, r.Keywords, r.RecordData)
 		}
 		var keys []string
@@ -234,7 +234,7 @@ func TestRecordQuirksDecode(t *testing.T) {
 
 	// A reused decode target starts from scratch.
 	r = Record{RecordID: 9, Extra: Extra{"x": nil}, RecordData: rawData(map[string]string{"old": "1"})}
-	if err := r.UnmarshalJSON([]byte(`{"recordId":3}`)); err != nil || r.RecordID != 3 || r.Extra != nil || len(r.RecordData) != 0 {
+	if err := r.UnmarshalJSON([]byte(`{"recordId":3}`)); err != nil || r.RecordID != 3 || r.Extra != nil || r.RecordData.Len() != 0 {
 		t.Errorf("reused record %+v err %v", r, err)
 	}
 	if err := r.UnmarshalJSON([]byte(`{"recordId":3`)); err == nil {
@@ -327,14 +327,20 @@ func TestRecordDataHelpers(t *testing.T) {
 	}
 	raw := map[string]string{"obj": `{"k" : [1,"x"]}`, "esc": `"caf\u00e9 \"q\""`, "fn": `1.5`, "z": `null`, "big": `12345678901234567890`}
 	for k, v := range raw {
-		if string(d[k]) != v {
-			t.Errorf("raw %s = %s, want %s", k, d[k], v)
+		if got, ok := d.Raw(k); !ok || string(got) != v {
+			t.Errorf("raw %s = %s, %v, want %s", k, got, ok, v)
 		}
 	}
-	if got := (RecordData)(nil).Names(); len(got) != 0 {
-		t.Errorf("nil names %v", got)
+	if got, ok := d.Raw("missing"); ok || got != nil {
+		t.Errorf("raw of a missing name = %s, %v", got, ok)
 	}
-	if err := json.Unmarshal([]byte(`null`), &d); err != nil || d == nil || len(d) != 0 {
+	if d.Len() != 19 {
+		t.Errorf("Len = %d, want 19", d.Len())
+	}
+	if got := (RecordData{}).Names(); len(got) != 0 {
+		t.Errorf("zero names %v", got)
+	}
+	if err := json.Unmarshal([]byte(`null`), &d); err != nil || d.Len() != 0 {
 		t.Errorf("null recordData: %v %v", d, err)
 	}
 }
@@ -385,7 +391,9 @@ func TestRecordJSONEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Extra = nil
-	r.RecordData["d"] = json.RawMessage(`{"x":true}`)
+	data := r.RecordData.Map()
+	data["d"] = json.RawMessage(`{"x":true}`)
+	r.RecordData = NewRecordData(data)
 	if !reflect.DeepEqual(back, r) {
 		t.Errorf("round trip\n got %+v\nwant %+v", back, r)
 	}
@@ -397,11 +405,12 @@ func TestRecordDataValuesAreIndependent(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"A":"1","B":"2","C":{"x":[1,2]}}`), &d); err != nil {
 		t.Fatal(err)
 	}
-	_ = append(d["A"], `,"garbage"`...)
-	if got := string(d["B"]); got != `"2"` {
+	a, _ := d.Raw("A")
+	_ = append(a, `,"garbage"`...)
+	if got, _ := d.Raw("B"); string(got) != `"2"` {
 		t.Fatalf(`B = %s after appending to A, want "2"`, got)
 	}
-	if got := string(d["C"]); got != `{"x":[1,2]}` {
+	if got, _ := d.Raw("C"); string(got) != `{"x":[1,2]}` {
 		t.Fatalf("C = %s", got)
 	}
 }

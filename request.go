@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imednet/imednet-go/internal/wire"
@@ -187,7 +188,19 @@ func (c *Client) attempt(ctx context.Context, info RequestInfo, u *url.URL, head
 		c.counts.rateLimited.Add(1)
 	}
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header}
-	data, err := readBody(hresp.Body, hresp.ContentLength, c.maxResponseBytes)
+	// A decoder that keeps nothing of the body once it has read it (a page read without
+	// KeepRaw) reads it into a buffer of the pool, and gives the buffer back afterwards: the
+	// pages of a listing then reuse a few buffers instead of each allocating its own.
+	var pooled *[]byte
+	if r, ok := v.(bodyReuser); ok && r.reusesBody() {
+		pooled = bodies.Get().(*[]byte)
+		defer func() {
+			if cap(*pooled) <= maxPooledBody {
+				bodies.Put(pooled)
+			}
+		}()
+	}
+	data, err := readBody(hresp.Body, hresp.ContentLength, c.maxResponseBytes, pooled)
 	if err == nil && int64(len(data)) > c.maxResponseBytes {
 		err = &finalErr{fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, c.maxResponseBytes)}
 	}
@@ -281,17 +294,48 @@ func (c *Client) finalError(info RequestInfo, attempts int, err error) error {
 // records is about 300 kB; a larger body grows the buffer as it arrives.
 const maxPrealloc = 4 << 20
 
+// bodyReuser is implemented by the decoders that keep nothing of the body they decode (no
+// slice of it outlives their UnmarshalJSON), so that Client.Do may reuse its memory.
+type bodyReuser interface {
+	reusesBody() bool
+}
+
+// bodies holds *[]byte: response bodies' buffers, for decoders that are bodyReusers. A
+// buffer larger than maxPooledBody is left to the garbage collector.
+var bodies = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 8 << 20
+
 // readBody reads a response body of at most max bytes (one more tells the caller it was
 // larger). A declared length sizes the buffer at once, instead of growing it by doubling,
 // which for a page of 500 records would copy the body several times; the length is only a
 // hint, capped by max and by maxPrealloc, so that a wrong or hostile one (a huge length,
 // then a few bytes) costs at most maxPrealloc up front; beyond that, memory follows the bytes
 // that actually arrive.
-func readBody(r io.Reader, declared, max int64) ([]byte, error) {
-	if declared <= 0 || declared > max {
-		return io.ReadAll(io.LimitReader(r, max+1))
+//
+// With pooled, the body is read into *pooled when it has room (else into a new buffer), and
+// *pooled is left holding the buffer read into, for the caller to put back in the pool once
+// it no longer reads data.
+func readBody(r io.Reader, declared, max int64, pooled *[]byte) ([]byte, error) {
+	var buf []byte
+	if pooled != nil {
+		buf = (*pooled)[:0]
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, min(declared, maxPrealloc)+bytes.MinRead))
-	_, err := buf.ReadFrom(io.LimitReader(r, max+1))
-	return buf.Bytes(), err
+	if declared > 0 && declared <= max {
+		if want := int(min(declared, maxPrealloc)) + bytes.MinRead; cap(buf) < want {
+			buf = make([]byte, 0, want)
+		}
+	}
+	if buf == nil {
+		if pooled == nil {
+			return io.ReadAll(io.LimitReader(r, max+1))
+		}
+		buf = make([]byte, 0, 64<<10)
+	}
+	b := bytes.NewBuffer(buf)
+	_, err := b.ReadFrom(io.LimitReader(r, max+1))
+	if pooled != nil {
+		*pooled = b.Bytes()[:0]
+	}
+	return b.Bytes(), err
 }

@@ -28,7 +28,9 @@
 //
 // and prints a markdown table: records per second, the ratio to the raw baseline, the ratio
 // to the raw stage that reads the same pages (raw-all for the exports that read the reference
-// listings, raw for the others), and the peak growth of the live heap during the stage. By default the server runs in the same
+// listings, raw for the others), the CPU time the process used during the stage (the
+// in-process server's included) and its ratio to the raw stage's per record, and the peak
+// growth of the live heap during the stage. By default the server runs in the same
 // process: its study stays in memory throughout and is part of the heap at each stage's start,
 // which the peak growth leaves out; the serving work counts in every stage alike. With
 // -separate the server runs in a child process (this program again), so that the peak
@@ -138,7 +140,8 @@ type result struct {
 	stage   string
 	records int64
 	elapsed time.Duration
-	peak    uint64 // heap growth above the stage's start, bytes
+	cpu     time.Duration // CPU time of the whole process (the in-process server's included), 0 when unknown
+	peak    uint64        // heap growth above the stage's start, bytes
 	note    string
 }
 
@@ -372,14 +375,18 @@ func serveChild(cfg config) error {
 }
 
 // median returns the result of median time among rs (the lower middle one of an even
-// number), with the highest peak heap growth of them all.
+// number), with the median CPU time and the highest peak heap growth of them all.
 func median(rs []result) result {
 	sorted := slices.Clone(rs)
 	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.elapsed, b.elapsed) })
 	m := sorted[(len(sorted)-1)/2]
-	for _, r := range rs {
+	cpus := make([]time.Duration, len(rs))
+	for i, r := range rs {
 		m.peak = max(m.peak, r.peak)
+		cpus[i] = r.cpu
 	}
+	slices.Sort(cpus)
+	m.cpu = cpus[(len(cpus)-1)/2]
 	return m
 }
 
@@ -406,12 +413,17 @@ func measure(stage string, f func() (int64, error)) (result, error) {
 			}
 		}
 	}()
+	cpu0, cpuOK := cpuTime()
 	start := time.Now()
 	n, err := f()
 	elapsed := time.Since(start)
+	cpu1, _ := cpuTime()
 	close(done)
 	wg.Wait()
 	r := result{stage: stage, records: n, elapsed: elapsed}
+	if cpuOK {
+		r.cpu = cpu1 - cpu0
+	}
 	if p := peak.Load(); p > base {
 		r.peak = p - base
 	}
@@ -569,8 +581,8 @@ func report(w io.Writer, cfg config, total int, results []result) {
 	fmt.Fprintf(w, "Measured %s on %s/%s, %d CPUs, %s; %s profile, %d records, page size %d, concurrency %d, latency %v.\n\n",
 		time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(),
 		cfg.profile, total, cfg.pageSize, cfg.concurrency, cfg.latency)
-	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | vs raw of the same pages | peak live heap growth |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| stage | records | time | records/s | vs raw | vs raw of the same pages | CPU time | CPU vs raw | peak live heap growth |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	rates := map[string]float64{}
 	for _, r := range results {
 		if r.note == "" && r.elapsed > 0 {
@@ -583,9 +595,17 @@ func report(w io.Writer, cfg config, total int, results []result) {
 		}
 		return fmt.Sprintf("%.2f× (%s)", rate/rates[base], base)
 	}
+	// CPU time per record, to compare with the raw stage's: on a machine shared with other
+	// work, the CPU a stage used varies less than the time it took.
+	cpuPer := map[string]float64{}
+	for _, r := range results {
+		if r.note == "" && r.cpu > 0 && r.records > 0 {
+			cpuPer[r.stage] = r.cpu.Seconds() / float64(r.records)
+		}
+	}
 	for _, r := range results {
 		if r.note != "" {
-			fmt.Fprintf(w, "| %s | | | | | | %s |\n", r.stage, r.note)
+			fmt.Fprintf(w, "| %s | | | | | | | | %s |\n", r.stage, r.note)
 			continue
 		}
 		rate := rates[r.stage]
@@ -593,8 +613,15 @@ func report(w io.Writer, cfg config, total int, results []result) {
 		if rates["raw"] > 0 {
 			vsRaw = fmt.Sprintf("%.2f×", rate/rates["raw"])
 		}
-		fmt.Fprintf(w, "| %s | %d | %v | %.0f | %s | %s | %.1f MB |\n",
-			r.stage, r.records, r.elapsed.Round(time.Millisecond), rate, vsRaw, ratio(rate, samePages(r.stage)), float64(r.peak)/(1<<20))
+		cpu, cpuVsRaw := "n/a", "n/a"
+		if r.cpu > 0 {
+			cpu = r.cpu.Round(time.Millisecond).String()
+			if cpuPer["raw"] > 0 && cpuPer[r.stage] > 0 {
+				cpuVsRaw = fmt.Sprintf("%.2f×", cpuPer["raw"]/cpuPer[r.stage])
+			}
+		}
+		fmt.Fprintf(w, "| %s | %d | %v | %.0f | %s | %s | %s | %s | %.1f MB |\n",
+			r.stage, r.records, r.elapsed.Round(time.Millisecond), rate, vsRaw, ratio(rate, samePages(r.stage)), cpu, cpuVsRaw, float64(r.peak)/(1<<20))
 	}
 	if mb, ok := peakRSSMB(); ok {
 		whose := "the whole process (the server and its study included)"

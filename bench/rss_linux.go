@@ -1,6 +1,9 @@
 package main
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // peakRSSMB returns the process's peak resident memory in MB (Linux reports it in KB).
 func peakRSSMB() (float64, bool) {
@@ -20,4 +23,13 @@ func offHeap(n int) []byte {
 		return make([]byte, n)
 	}
 	return b[:0]
+}
+
+// cpuTime returns the CPU time (user and system) the process has used so far.
+func cpuTime() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }

@@ -391,7 +391,7 @@ func isNull(raw json.RawMessage) bool {
 // column's type, so that every missing value is NULL alike, or when it does not convert to a
 // typed column (the long and raw tables keep its text).
 func typedValue(d imednet.RecordData, name string, t ColumnType) any {
-	raw, ok := d[name]
+	raw, ok := d.Raw(name)
 	if !ok || isNull(raw) {
 		return nil
 	}
@@ -425,7 +425,7 @@ func isBlank(s string) bool { return strings.TrimSpace(s) == "" }
 // textValue is a value as text for the long table: a string unquoted, a number or boolean as
 // written, an object or array as its JSON; nil for null and for a blank string.
 func textValue(d imednet.RecordData, name string) any {
-	raw := d[name]
+	raw, _ := d.Raw(name)
 	if isNull(raw) {
 		return nil
 	}
@@ -482,7 +482,7 @@ func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
 	// The record's rows share one backing array and the boxed record id: two allocations
 	// for them all instead of two or three per row.
 	extra := 0
-	for name := range r.RecordData {
+	for name := range r.RecordData.All() {
 		if _, known := p.kinds[name]; !known && !systemKeys[name] {
 			extra++
 		}
@@ -508,7 +508,7 @@ func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
 		dst = append(dst, row)
 	}
 	if extra > 0 {
-		for name := range r.RecordData {
+		for name := range r.RecordData.All() {
 			if _, known := p.kinds[name]; known || systemKeys[name] {
 				continue
 			}

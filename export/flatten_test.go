@@ -88,10 +88,11 @@ func TestPlanFormSplit(t *testing.T) {
 			t.Errorf("part %s: %d columns, key %v, form %q", part.Name, len(part.Columns), part.Key, part.Form)
 		}
 	}
-	r := &imednet.Record{RecordID: 7, RecordData: imednet.RecordData{}}
+	data := map[string]json.RawMessage{}
 	for i := range 20 {
-		r.RecordData["V"+itoa(i)] = json.RawMessage(`"v` + itoa(i) + `"`)
+		data["V"+itoa(i)] = json.RawMessage(`"v` + itoa(i) + `"`)
 	}
+	r := &imednet.Record{RecordID: 7, RecordData: imednet.NewRecordData(data)}
 	rows := p.wideRows(r)
 	seen := 0
 	for i, row := range rows {
@@ -120,10 +121,10 @@ func TestValuesThatDoNotConvert(t *testing.T) {
 		imednet.Variable{VariableName: "T", VariableType: "TEXT"},
 	)
 	p := planForm(f, "form_F", false, 0, nil, Both)
-	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.RecordData{
+	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.NewRecordData(map[string]json.RawMessage{
 		"N": json.RawMessage(`"twelve"`), "D": json.RawMessage(`"31/01/2024"`), "B": json.RawMessage(`"maybe"`),
 		"T": json.RawMessage(`{"a":1}`), "extra": json.RawMessage(`12`), "dateModified": json.RawMessage(`"2024-01-01 00:00:00"`),
-	}}
+	})}
 	row := p.wideRows(r)[0]
 	for i, name := range []string{"N", "D", "B", "T"} {
 		if v := row[len(recordColumns)+i]; v != nil {
@@ -145,13 +146,13 @@ func TestValuesThatDoNotConvert(t *testing.T) {
 	}
 
 	// A variable missing from the data still has its long row, with no value.
-	r.RecordData = imednet.RecordData{"N": json.RawMessage(`"1e3"`)}
+	r.RecordData = imednet.NewRecordData(map[string]json.RawMessage{"N": json.RawMessage(`"1e3"`)})
 	lr := p.longRows(nil, r)
 	if len(lr) != 4 || lr[0][2] != "N" || lr[0][3] != "1e3" || lr[0][4] != 1000.0 || lr[1][2] != "D" || lr[1][3] != nil || lr[3][2] != "T" {
 		t.Errorf("long rows of a record with one value: %v", lr)
 	}
 
-	r.RecordData = imednet.RecordData{"N": json.RawMessage(`12.5`), "D": json.RawMessage(`"2024-01-31"`), "B": json.RawMessage(`"TRUE"`), "T": json.RawMessage(`null`)}
+	r.RecordData = imednet.NewRecordData(map[string]json.RawMessage{"N": json.RawMessage(`12.5`), "D": json.RawMessage(`"2024-01-31"`), "B": json.RawMessage(`"TRUE"`), "T": json.RawMessage(`null`)})
 	row = p.wideRows(r)[0]
 	want := []any{12.5, time.Date(2024, 1, 31, 0, 0, 0, 0, time.UTC), true, nil}
 	for i, w := range want {
@@ -290,13 +291,13 @@ func TestMissingValuesAreNull(t *testing.T) {
 	)
 	p := planForm(f, "form_F", false, 0, nil, Both)
 	for _, missing := range []string{"", `null`, `""`, `"   "`, `" \t\n"`} {
-		data := imednet.RecordData{"extra": json.RawMessage(`""`)}
+		data := map[string]json.RawMessage{"extra": json.RawMessage(`""`)}
 		if missing != "" {
 			for _, name := range []string{"T", "R", "N", "D", "B"} {
 				data[name] = json.RawMessage(missing)
 			}
 		}
-		r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: data}
+		r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.NewRecordData(data)}
 		row := p.wideRows(r)[0]
 		for i, name := range []string{"T", "R", "N", "D", "B"} {
 			if v := row[len(recordColumns)+i]; v != nil {
@@ -309,8 +310,8 @@ func TestMissingValuesAreNull(t *testing.T) {
 			}
 		}
 	}
-	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.RecordData{
-		"T": json.RawMessage(`" padded "`), "R": json.RawMessage(`"2"`), "N": json.RawMessage(`0`)}}
+	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.NewRecordData(map[string]json.RawMessage{
+		"T": json.RawMessage(`" padded "`), "R": json.RawMessage(`"2"`), "N": json.RawMessage(`0`)})}
 	row := p.wideRows(r)[0][len(recordColumns):]
 	if row[0] != " padded " || row[1] != "2" || row[2] != 0.0 {
 		t.Errorf("answered values: %q", row)

@@ -347,7 +347,7 @@ func TestSDKDecodesEverything(t *testing.T) {
 		for it, err := range c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: *opts}) {
 			total++
 			x := len(it.Extra)
-			if len(it.RecordData) == 0 {
+			if it.RecordData.Len() == 0 {
 				x++
 			}
 			if !y(x, err) {

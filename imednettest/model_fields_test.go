@@ -166,7 +166,10 @@ func jsonKind(v json.RawMessage) string {
 	return "number"
 }
 
-var timestampType = reflect.TypeFor[imednet.Timestamp]()
+var (
+	timestampType  = reflect.TypeFor[imednet.Timestamp]()
+	recordDataType = reflect.TypeFor[imednet.RecordData]()
+)
 
 // jsonKinds are the JSON kinds in which the API sends a field of Go type t.
 func jsonKinds(t reflect.Type) []string {
@@ -181,7 +184,7 @@ func jsonKinds(t reflect.Type) []string {
 		return []string{"boolean"}
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		return []string{"array"}
-	case t.Kind() == reflect.Map: // RecordData
+	case t == recordDataType:
 		return []string{"object"}
 	}
 	return []string{"string", "number", "boolean", "null", "object", "array"}

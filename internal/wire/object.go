@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 )
 
 // Extra holds the members of an object that a model does not know, or could not read as the
@@ -46,17 +47,26 @@ func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
 // a larger document: it returns the offset just past the value and leaves what follows
 // unread. The Field values are slices of data.
 func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (int, error) {
-	f := Field{extra: extra}
-	return WalkObject(data, i, func(key string, at int) (int, error) {
+	// The Field escapes (member is any function), so it comes from a pool: a page of records
+	// would otherwise allocate one per record.
+	f := fields.Get().(*Field)
+	f.extra = extra
+	end, err := WalkObject(data, i, func(key string, at int) (int, error) {
 		end, err := skipValueDepth(data, at, 1)
 		if err != nil {
 			return 0, err
 		}
 		f.Key, f.Value = key, Value(data[at:end])
-		member(&f)
+		member(f)
 		return end, nil
 	})
+	*f = Field{} // hold on to nothing of data or extra
+	fields.Put(f)
+	return end, err
 }
+
+// fields holds the Fields of DecodeObjectAt between calls.
+var fields = sync.Pool{New: func() any { return new(Field) }}
 
 // WalkObject walks the members of the object (or null, which has none) that starts at
 // data[i] (after spaces), in document order, and returns the offset just past it. For each

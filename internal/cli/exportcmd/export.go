@@ -145,6 +145,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	addFlags(cmd, o)
 	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
 	cmd.Flags().Lookup("names").DefValue = "the target's, else api"
+	cmd.Flags().Lookup("labels").Usage += " (default the target's)"
 	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
@@ -227,6 +228,11 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	to := o.To
+	if strings.TrimSpace(to) == "" {
+		if to, err = f.ProfileTarget(); err != nil { // the profile's target, when there is one
+			return err
+		}
+	}
 	if strings.TrimSpace(to) == "" {
 		to = defaultTo(study)
 	}

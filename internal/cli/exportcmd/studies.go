@@ -122,7 +122,13 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 			return err
 		}
 	}
-	base, entry, err := manyTarget(o.To)
+	to := o.To
+	if strings.TrimSpace(to) == "" {
+		if to, err = f.ProfileTarget(); err != nil { // the profile's target, when there is one
+			return err
+		}
+	}
+	base, entry, err := manyTarget(to)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package output
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,7 +35,6 @@ type List[T any] struct {
 	cols      []Column[T]
 	one, many string
 	n         int
-	csv       *csv.Writer
 	row       []string // the CSV row, reused
 	enc       *json.Encoder
 	buf       bytes.Buffer
@@ -52,7 +50,6 @@ func NewList[T any](w io.Writer, format Format, cols []Column[T], one, many stri
 	switch format {
 	case CSV:
 		l.out = bufio.NewWriterSize(w, pipeBuffer)
-		l.csv = csv.NewWriter(l.out)
 	case JSON, JSONL:
 		l.out = bufio.NewWriterSize(w, pipeBuffer)
 		l.enc = json.NewEncoder(&l.buf)
@@ -95,7 +92,7 @@ func (l *List[T]) Add(item *T) error {
 	switch l.format {
 	case CSV:
 		if l.n == 1 {
-			if err := l.csv.Write(header(l.cols)); err != nil {
+			if err := l.writeCSV(header(l.cols)); err != nil {
 				return err
 			}
 		}
@@ -105,13 +102,7 @@ func (l *List[T]) Add(item *T) error {
 		for i, c := range l.cols {
 			l.row[i] = EscapeCSV(c.Value(item))
 		}
-		if err := l.csv.Write(l.row); err != nil {
-			return err
-		}
-		if l.n%256 == 0 {
-			l.csv.Flush()
-		}
-		return l.csv.Error()
+		return l.writeCSV(l.row)
 	case JSON, JSONL:
 		l.buf.Reset()
 		if l.format == JSON {
@@ -148,6 +139,13 @@ func (l *List[T]) Add(item *T) error {
 	return fmt.Errorf("unknown output format %q", l.format)
 }
 
+// writeCSV writes one CSV record, as encoding/csv writes it (see appendCSVRecord), into the
+// free space of the output's buffer.
+func (l *List[T]) writeCSV(fields []string) error {
+	_, err := l.out.Write(appendCSVRecord(l.out.AvailableBuffer(), fields))
+	return err
+}
+
 // FitTo makes the table fit lines of width characters (a terminal's width): when its columns
 // are wider, the widest are narrowed, down to minColumn characters, and the values cut to
 // them end with "…". 0 leaves the table as wide as its values. Other formats are not
@@ -172,13 +170,9 @@ func (l *List[T]) Close() error {
 	switch l.format {
 	case CSV:
 		if l.n == 0 {
-			if err := l.csv.Write(header(l.cols)); err != nil {
+			if err := l.writeCSV(header(l.cols)); err != nil {
 				return err
 			}
-		}
-		l.csv.Flush()
-		if err := l.csv.Error(); err != nil {
-			return err
 		}
 		return l.out.Flush()
 	case JSON:

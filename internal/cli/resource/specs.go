@@ -22,8 +22,13 @@ func ts(t imednet.Timestamp) string { return t.String() }
 
 // compact prints a nested value (a list, the record data) as compact JSON; "" when empty.
 func compact[V any](v V) string {
-	if d, ok := any(v).(imednet.RecordData); ok {
-		return recordDataText(d) // the records list's widest column, without reflection
+	switch x := any(v).(type) {
+	case imednet.RecordData:
+		return recordDataText(x) // the records list's widest column, without reflection
+	case []imednet.Keyword:
+		if len(x) == 0 {
+			return "" // most records have none: no encoding/json for them
+		}
 	}
 	b, err := json.Marshal(v)
 	if err != nil || string(b) == "null" || string(b) == "[]" || string(b) == "{}" {

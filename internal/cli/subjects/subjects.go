@@ -196,7 +196,7 @@ func Load(ctx context.Context, c *imednet.Client, study string, subject *imednet
 		if err != nil {
 			return nil, fmt.Errorf("listing the subject's records: %w", err)
 		}
-		r.RecordData = nil // the view shows the status, not the data
+		r.RecordData = imednet.RecordData{} // the view shows the status, not the data
 		records = append(records, r)
 	}
 	slices.SortStableFunc(records, func(a, b imednet.Record) int { return cmp.Compare(a.RecordID, b.RecordID) })
