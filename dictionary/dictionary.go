@@ -63,10 +63,35 @@ func KindOf(variableType string) Kind {
 // immutable and safe for concurrent use; the *Form and *Variable values it hands out are
 // shared and must not be modified.
 type Dictionary struct {
-	study string
-	forms []*Form
-	byKey map[string]*Form
-	byID  map[int]*Form
+	study   string
+	forms   []*Form
+	byKey   map[string]*Form
+	byID    map[int]*Form
+	logic   []Rule
+	sources Source
+}
+
+// Source says where a fact of the dictionary comes from: the API, the vendor's dictionary
+// files, or both (SourceAPI|SourceFiles) once [Merge]d.
+type Source uint8
+
+// The sources of a dictionary, a form or a variable.
+const (
+	SourceAPI   Source = 1 << iota // the API's forms and variables ([Load], [New])
+	SourceFiles                    // the vendor's dictionary files ([LoadFiles], [ParseFiles])
+)
+
+// String returns "api", "files", "api+files" or "none".
+func (s Source) String() string {
+	switch s {
+	case SourceAPI:
+		return "api"
+	case SourceFiles:
+		return "files"
+	case SourceAPI | SourceFiles:
+		return "api+files"
+	}
+	return "none"
 }
 
 // Form is a form (eCRF) of the study with its variables.
@@ -76,6 +101,10 @@ type Form struct {
 	Name     string // the display name
 	Type     string // the formType as sent, e.g. "Subject" or "Site"
 	Disabled bool   // the form is soft-deleted and takes no records
+	// FileName and FileType are the Form Name and Form Type of FORMS.csv, when the form is
+	// in the vendor's files ("" otherwise). Name and Type are the API's when it lists the form.
+	FileName, FileType string
+	Sources            Source // where the form is listed
 	// Variables are the form's variables in sequence order (ties by variable id), disabled
 	// and deleted ones included.
 	Variables []*Variable
@@ -96,13 +125,68 @@ type Variable struct {
 	Deleted  bool   // the variable is deleted and takes no data
 	Blinded  bool   // the variable is hidden from some roles
 	FormKey  string // the key of the form it belongs to
+	// FileType and FileLabel are the Variable Type and Label of QUESTIONS.csv when the
+	// variable is in the vendor's files ("" otherwise). Type, Kind and Label are the API's
+	// when it lists the variable.
+	FileType, FileLabel string
+	// Choices are the options of a radio, dropdown or checkbox variable from CHOICES.csv,
+	// in the order of their Position; nil when the files list none (or were not loaded).
+	Choices []Choice
+	Sources Source // where the variable is listed
+}
+
+// Choice returns the choice with the given value (code). Values match exactly.
+func (v *Variable) Choice(value string) (Choice, bool) {
+	for _, c := range v.Choices {
+		if c.Value == value {
+			return c, true
+		}
+	}
+	return Choice{}, false
+}
+
+// ChoiceValues returns the values of the variable's choices, in order.
+func (v *Variable) ChoiceValues() []string {
+	out := make([]string, len(v.Choices))
+	for i, c := range v.Choices {
+		out[i] = c.Value
+	}
+	return out
+}
+
+// Coded reports whether the variable's values are codes of a choice list: it has choices
+// and is a radio, dropdown or checkbox variable (or of a kind this package does not know).
+func (v *Variable) Coded() bool {
+	if len(v.Choices) == 0 {
+		return false
+	}
+	switch v.Kind {
+	case KindRadio, KindDropdown, KindCheckbox, KindUnknown:
+		return true
+	}
+	return false
 }
 
 // Active reports whether the variable takes data: it is neither disabled nor deleted.
 func (v *Variable) Active() bool { return !v.Disabled && !v.Deleted }
 
-// Study returns the study key.
+// Study returns the study key ("" for a dictionary read from the vendor's files alone).
 func (d *Dictionary) Study() string { return d.study }
+
+// Sources says what the dictionary was built from: the API, the vendor's files, or both.
+func (d *Dictionary) Sources() Source { return d.sources }
+
+// BusinessLogic returns the rules of BUSINESS_LOGIC.csv, in file order (nil without it).
+func (d *Dictionary) BusinessLogic() []Rule { return slices.Clone(d.logic) }
+
+// Variable returns the variable of the form formKey with the given name.
+func (d *Dictionary) Variable(formKey, name string) (*Variable, bool) {
+	f, ok := d.Form(formKey)
+	if !ok {
+		return nil, false
+	}
+	return f.Variable(name)
+}
 
 // Forms returns the forms in the order they were listed (formId ascending from [Load]).
 // The slice is the caller's; the forms are shared.
@@ -156,16 +240,17 @@ const maxNamed = 10
 // variables of a form share a name.
 func New(study string, forms []imednet.Form, vars []imednet.Variable) (*Dictionary, error) {
 	d := &Dictionary{
-		study: study,
-		forms: make([]*Form, 0, len(forms)),
-		byKey: make(map[string]*Form, len(forms)),
-		byID:  make(map[int]*Form, len(forms)),
+		study:   study,
+		sources: SourceAPI,
+		forms:   make([]*Form, 0, len(forms)),
+		byKey:   make(map[string]*Form, len(forms)),
+		byID:    make(map[int]*Form, len(forms)),
 	}
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
 	for _, src := range forms {
-		f := &Form{ID: src.FormID, Key: src.FormKey, Name: src.FormName, Type: src.FormType, Disabled: src.Disabled}
+		f := &Form{ID: src.FormID, Key: src.FormKey, Name: src.FormName, Type: src.FormType, Disabled: src.Disabled, Sources: SourceAPI}
 		if f.ID != 0 {
 			if g, dup := d.byID[f.ID]; dup {
 				add("formId %d is listed twice (forms %q and %q)", f.ID, g.Key, f.Key)
@@ -188,7 +273,7 @@ func New(study string, forms []imednet.Form, vars []imednet.Variable) (*Dictiona
 	for _, src := range vars {
 		v := &Variable{ID: src.VariableID, Name: src.VariableName, Label: src.Label, Type: src.VariableType,
 			Kind: KindOf(src.VariableType), OID: src.VariableOID, Sequence: src.Sequence,
-			Disabled: src.Disabled, Deleted: src.Deleted, Blinded: src.Blinded}
+			Disabled: src.Disabled, Deleted: src.Deleted, Blinded: src.Blinded, Sources: SourceAPI}
 		if v.ID != 0 {
 			if name, dup := seen[v.ID]; dup {
 				add("variableId %d is listed twice (%q and %q)", v.ID, name, v.Name)

@@ -36,6 +36,19 @@
 //
 //	jobs, err := client.Records.Create(ctx, "PHARMADEMO", reqs, &imednet.CreateOptions{Validator: dict})
 //
+// # The vendor's dictionary files
+//
+// The API lists variables but not their choice lists. iMednet exports a study's full data
+// dictionary as four CSV files (FORMS.csv, QUESTIONS.csv, CHOICES.csv, BUSINESS_LOGIC.csv);
+// [LoadFiles] reads them from a folder or a ZIP and [ParseFiles] from readers. A malformed
+// file gives [*FileError] values naming the file, line and column:
+//
+//	files, err := dictionary.LoadFiles("dictionary.zip")
+//	sev, _ := files.Variable("AE", "AESEV")
+//	for _, c := range sev.Choices {
+//		fmt.Println(c.Value, "=", c.Text) // 1 = Grade 1
+//	}
+//
 // Variable types arrive as an open vocabulary (TEXT, TEXTAREA, RADIO, CHECKBOX, DROPDOWN, DATE,
 // NUMBER, and "memo" in the vendor's own tables); [KindOf] normalises them to a [Kind].
 package dictionary

@@ -106,3 +106,48 @@ func ExampleKindOf() {
 	// checkbox -> checkbox
 	// SIGNATURE -> unknown
 }
+
+// Read the vendor's dictionary files (a folder or a ZIP) and list a variable's choices.
+func ExampleLoadFiles() {
+	files, err := dictionary.LoadFiles("testdata/files/good")
+	if err != nil {
+		log.Fatal(err) // a *dictionary.FileError: FILE:LINE:COLUMN: what is wrong
+	}
+	sev, ok := files.Variable("AE", "AESEV")
+	if !ok {
+		log.Fatal("no AE.AESEV")
+	}
+	fmt.Printf("%s (%s, %s)\n", sev.Name, sev.Label, sev.Kind)
+	for _, c := range sev.Choices {
+		fmt.Printf("  %s = %s\n", c.Value, c.Text)
+	}
+	// Output:
+	// AESEV (Severity ("CTCAE"):, radio)
+	//   1 = Grade 1
+	//   2 = Grade 2
+	//   3 = Grade 3
+}
+
+// Compare two versions of a study's dictionary files, as a CI check of a study build would.
+func ExampleDiff() {
+	prod, err := dictionary.LoadFiles("testdata/files/good")
+	if err != nil {
+		log.Fatal(err)
+	}
+	uat, err := dictionary.LoadFiles("testdata/files/v2")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range dictionary.Diff(prod, uat) {
+		fmt.Println(c)
+	}
+	// Output:
+	// ~ variable DM.RACE type: Dropdown -> Radio
+	// ~ form AE name: "Adverse Event" -> "Adverse Events"
+	// ~ variable AE.AETERM label: "Adverse event term:" -> "Adverse event (verbatim):"
+	// ~ choice AE.AESEV=3 text: "Grade 3" -> "Grade 3 (severe)"
+	// + choice AE.AESEV=4 (Grade 4)
+	// - choice AE.AESER=0 (No)
+	// - form VS (Vital Signs, screening)
+	// + form EX (Exposure)
+}

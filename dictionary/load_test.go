@@ -123,7 +123,7 @@ func TestLoadPagesAndGroups(t *testing.T) {
 	}
 	comm, _ := ae.Variable("AECOMM")
 	wantComm := &Variable{ID: 17, Name: "AECOMM", Label: "Label of AECOMM", Type: "memo", Kind: KindTextArea,
-		OID: "OID-AECOMM", Sequence: 4, FormKey: "AE"}
+		OID: "OID-AECOMM", Sequence: 4, FormKey: "AE", Sources: SourceAPI}
 	if !reflect.DeepEqual(comm, wantComm) {
 		t.Errorf("AECOMM\n got %+v\nwant %+v", comm, wantComm)
 	}

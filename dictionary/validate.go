@@ -112,6 +112,13 @@ func plural(n int, word string) string {
 //     which the server receives as a JSON number;
 //   - a kind this package does not know: any string, number or boolean.
 //
+// When the dictionary has choice lists (from the vendor's files: [Merge], [LoadFiles]), a
+// radio or dropdown value (and the value of a variable of unknown kind with choices) must
+// also be the Value of one of its variable's choices, and the message lists the values
+// allowed. A checkbox with choices takes one choice's value, or several separated by commas
+// ("1,3"), each a choice; true or false only when it has a single choice. A variable or form
+// that only the files list takes no data when the dictionary was merged with the API.
+//
 // Objects and arrays fit no kind. Validate returns nil when every request is valid (and for
 // no requests), or a [*ValidationError] with every problem found. It does not modify reqs.
 func (d *Dictionary) Validate(reqs []imednet.RecordRequest) error {
@@ -218,6 +225,11 @@ func (d *Dictionary) check(ps []Problem, i int, r *imednet.RecordRequest) []Prob
 	if f == nil {
 		return ps // without a form the data cannot be checked
 	}
+	if d.sources&SourceAPI != 0 && f.Sources&SourceAPI == 0 {
+		add(by, fieldValue(r, by), "%s %v names form %s, which only the dictionary files list: the API does not list it in study %s",
+			by, showField(fieldValue(r, by)), f.Key, d.study)
+		return ps
+	}
 	if f.Disabled {
 		if by == "formKey" {
 			add(by, r.FormKey, "formKey %q names a disabled form, which takes no records", r.FormKey)
@@ -244,8 +256,10 @@ func (d *Dictionary) check(ps []Problem, i int, r *imednet.RecordRequest) []Prob
 			add(k, val, "the variable is disabled in form %s and takes no data", f.Key)
 		case v.Deleted:
 			add(k, val, "the variable is deleted from form %s and takes no data", f.Key)
+		case d.sources&SourceAPI != 0 && v.Sources&SourceAPI == 0:
+			add(k, val, "the variable is in the dictionary files only: the API does not list it in form %s, so it takes no data", f.Key)
 		default:
-			if msg := checkValue(v.Kind, val); msg != "" {
+			if msg := checkVariable(v, val); msg != "" {
 				add(k, val, "%s", msg)
 			}
 		}
@@ -354,6 +368,126 @@ const (
 	wantChoice   = `want the option's code as a string such as "1", or as an integer`
 	wantScalar   = `want a string, a number or a boolean`
 )
+
+// showField quotes a string field's value.
+func showField(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// maxAllowed bounds how many choices a message lists.
+const maxAllowed = 20
+
+// allowed lists the choices of v, as "want one of: 1 = Male, 2 = Female".
+func allowed(v *Variable, what string) string {
+	var b strings.Builder
+	b.WriteString(what)
+	for i, c := range v.Choices[:min(len(v.Choices), maxAllowed)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.Value)
+		if c.Text != "" && c.Text != c.Value {
+			b.WriteString(" = " + truncate(c.Text))
+		}
+	}
+	if n := len(v.Choices) - maxAllowed; n > 0 {
+		fmt.Fprintf(&b, ", and %d more", n)
+	}
+	return b.String()
+}
+
+// codeOf returns the choice code a value encodes: a string as it is, an integral number as
+// an integer ("1" for 1.0); false for a blank value.
+func codeOf(e encoded) (string, bool) {
+	switch e.kind {
+	case jsonString:
+		return e.str, e.str != ""
+	case jsonNumber:
+		if isInteger(e.num) {
+			f, _ := strconv.ParseFloat(e.num, 64)
+			if math.Abs(f) < 1<<53 {
+				return strconv.FormatInt(int64(f), 10), true
+			}
+		}
+		return e.num, true
+	case jsonBool:
+		return strconv.FormatBool(e.b), true
+	}
+	return "", false
+}
+
+// checkVariable returns what is wrong with val as a value of v, or "": its kind, and, when
+// the variable has choices, its code or codes.
+func checkVariable(v *Variable, val any) string {
+	if !v.Coded() {
+		return checkValue(v.Kind, val)
+	}
+	if v.Kind == KindCheckbox {
+		return checkBoxChoices(v, val)
+	}
+	if msg := checkValue(v.Kind, val); msg != "" {
+		return msg
+	}
+	e, _ := encode(val) // checkValue encoded it
+	code, ok := codeOf(e)
+	if !ok {
+		return ""
+	}
+	if _, found := v.Choice(code); !found {
+		return fmt.Sprintf("%s is not a choice of %s (%s)", e.show, v.Name, allowed(v, "want one of: "))
+	}
+	return ""
+}
+
+// checkBoxChoices checks the value of a checkbox that has choices.
+func checkBoxChoices(v *Variable, val any) string {
+	e, err := encode(val)
+	if err != nil {
+		return fmt.Sprintf("the value (%T) cannot be encoded as JSON: %v", val, err)
+	}
+	want := allowed(v, "want a choice's value, or several separated by commas, of: ")
+	var codes []string
+	switch e.kind {
+	case jsonNull:
+		return ""
+	case jsonBool:
+		if len(v.Choices) == 1 {
+			return ""
+		}
+		return fmt.Sprintf("%s is a boolean, but checkbox %s has %d choices (%s)", e.show, v.Name, len(v.Choices), want)
+	case jsonString:
+		if e.str == "" || len(v.Choices) == 1 && (strings.EqualFold(e.str, "true") || strings.EqualFold(e.str, "false")) {
+			return ""
+		}
+		for _, c := range strings.Split(e.str, ",") {
+			codes = append(codes, strings.TrimSpace(c))
+		}
+	case jsonNumber:
+		code, _ := codeOf(e)
+		codes = []string{code}
+	default:
+		return fmt.Sprintf("%s is not a checkbox value (%s)", e.show, want)
+	}
+	var bad []string
+	for _, c := range codes {
+		if _, ok := v.Choice(c); !ok {
+			bad = append(bad, strconv.Quote(truncate(c)))
+		}
+	}
+	switch {
+	case len(bad) == 0:
+		return ""
+	case len(codes) == 1:
+		return fmt.Sprintf("%s is not a choice of %s (%s)", e.show, v.Name, want)
+	}
+	if len(bad) == 1 {
+		return fmt.Sprintf("%s: %s is not a choice of %s (%s)", e.show, bad[0], v.Name, want)
+	}
+	return fmt.Sprintf("%s: %s are not choices of %s (%s)", e.show, strings.Join(bad, ", "), v.Name, want)
+}
 
 // checkValue returns what is wrong with val as a value of a variable of kind k, or "".
 func checkValue(k Kind, val any) string {

@@ -48,6 +48,11 @@
 //     valueBool. Members of recordData that are not variables of the form get a row too,
 //     except the system keys dateCreated and dateModified.
 //   - records_raw ([RawTable]): the JSON of every record, byte for byte as the API sent it.
+//   - with Options.Dictionary (the vendor's dictionary files): choices ([ChoicesTable]), the
+//     choice lists keyed by (formKey, variable, value); after each wide column of a coded
+//     variable (radio, dropdown, checkbox with choices) its decoded text, named with
+//     [LabelSuffix] (AESEV, AESEV_label); and valueLabel in record_values. A value missing
+//     from its choice list keeps its code, its label NULL, counted in Summary.UnknownCodes.
 //   - the reference tables, with the API's field names as columns: studies (the exported
 //     study), sites, subjects and subject_keywords, intervals and interval_forms, forms,
 //     variables, visits, queries and query_comments, record_revisions, codings, users
@@ -99,6 +104,17 @@
 // disappears from the API altogether (a reference item removed, a record's data member
 // that is no variable of its form dropped) stays in the target, as the sink interface has
 // no deletion. The API deletes records softly, so they are not concerned.
+//
+// # One run at a time, one shape per target
+//
+// Every sink of this module locks its target from Open to Close (a lock file beside a SQLite
+// database or in a directory, a session advisory lock on a PostgreSQL schema): a second Open
+// fails at once with a *[LockedError] naming the holder's process, host and start time.
+//
+// A target records the [Shape] of its first run (layout, labels, [LayoutVersion]). A sync
+// whose Layout is empty and Labels false takes the target's; a run asking for another shape
+// is refused with a *[ShapeError] (errors.Is [ErrShape]) before it writes anything, unless
+// Options.Full, which rebuilds the target ([Rebuilder]) first.
 package export
 
 import "strconv"

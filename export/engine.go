@@ -36,6 +36,10 @@ type Summary struct {
 	// answers included; see imednet.Client.Stats): the run's cost against the API's request
 	// budget. Requests made meanwhile through the same client by others count too.
 	Requests imednet.RequestStats
+	// UnknownCodes counts, with Options.Dictionary, the values of coded variables written
+	// that are not a code of their variable's choices: they are stored as they are, with a
+	// NULL label.
+	UnknownCodes int64
 }
 
 // Failed returns the keys of the forms that failed, then the names of the reference tables
@@ -130,10 +134,14 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 	if strings.TrimSpace(study) == "" {
 		return nil, errors.New("export: the study key is empty")
 	}
+	// A sync takes the target's shape for the shape options it leaves at their zero value.
+	syncing := opts.Mode == ModeSync
+	adopt := shapeAdoption{layout: syncing && opts.Layout == "", labels: syncing && !opts.Labels, names: syncing && opts.Names == ""}
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
 	e := &engine{
+		adopt:  adopt,
 		client: client,
 		study:  study,
 		sink:   sink,
@@ -166,6 +174,8 @@ func Sync(ctx context.Context, client *imednet.Client, study string, sink Sink, 
 }
 
 type engine struct {
+	adopt   shapeAdoption
+	names   *namer // the tables' and columns' names in the target; nil: as given
 	client  *imednet.Client
 	study   string
 	sink    Sink
@@ -206,7 +216,7 @@ func (e *engine) write(ctx context.Context, table string, rows []Row) error {
 	e.locksMu.Unlock()
 	mu.Lock()
 	defer mu.Unlock()
-	if err := e.sink.Write(ctx, table, rows); err != nil {
+	if err := e.sink.Write(ctx, e.names.table(table), rows); err != nil {
 		return fmt.Errorf("write %s: %w", table, err)
 	}
 	return nil
@@ -245,6 +255,9 @@ func (e *engine) run(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ledger, err = e.settleShape(ctx, ledger); err != nil {
+		return nil, err
+	}
 	r, err := e.startRun(ctx, ledger)
 	if err != nil {
 		return r.sum, err
@@ -268,8 +281,16 @@ func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error
 	if err != nil {
 		return err
 	}
-	if err := e.sink.Prepare(ctx, p.tables); err != nil {
+	if e.names, err = newNamer(e.opts.Names, p.tables); err != nil {
+		return err
+	}
+	if err := e.sink.Prepare(ctx, e.names.rename(p.tables)); err != nil {
 		return fmt.Errorf("export: prepare the target: %w", err)
+	}
+	if e.names != nil {
+		if err := e.writeBatches(ctx, NameMapTable, e.names.mapRows(p.tables)); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
 	if err := e.writeDictionary(ctx, d, p.columnRows); err != nil {
 		return err
@@ -280,6 +301,7 @@ func (e *engine) export(ctx context.Context, ledger *Ledger, sum *Summary) error
 	sum.Tables = e.runTasks(ctx, p, ledger)
 	for _, t := range p.tasks {
 		sum.Forms = append(sum.Forms, t.res)
+		sum.UnknownCodes += t.plan.unknown.Load()
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("export: interrupted: %w", err)
@@ -448,7 +470,13 @@ func (e *engine) commonTables() ([]Table, []refSource) {
 	}
 	tables = append(tables, rawTable, columnsTable)
 	if e.opts.Layout.long() {
-		tables = append(tables, longTable)
+		tables = append(tables, longTableFor(e.opts.Dictionary != nil))
+	}
+	if e.opts.Dictionary != nil {
+		tables = append(tables, choicesTable)
+	}
+	if e.opts.Names == NamesSnake {
+		tables = append(tables, nameMapTable)
 	}
 	return tables, sources
 }
@@ -460,7 +488,7 @@ func commonTableNames() nameSet {
 	for _, t := range referenceTables {
 		names.unique(t.Name)
 	}
-	for _, n := range []string{LongTable, RawTable, ColumnsTable} {
+	for _, n := range []string{LongTable, RawTable, ColumnsTable, NameMapTable, ChoicesTable} {
 		names.unique(n)
 	}
 	return names
@@ -469,7 +497,7 @@ func commonTableNames() nameSet {
 // layOutForm plans a form's wide table, and its parts when the sink limits the columns of a
 // table, under names not taken yet, and takes them.
 func (e *engine) layOutForm(f *dictionary.Form, names nameSet) (*formPlan, error) {
-	fp := planForm(f, names.unique(WideTablePrefix+f.Key), e.opts.Labels, e.maxCols)
+	fp := planForm(f, names.unique(WideTablePrefix+f.Key), e.opts.Labels, e.maxCols, e.opts.Dictionary, e.opts.Layout)
 	for _, part := range fp.parts[1:] {
 		if names[strings.ToLower(part.Name)] {
 			return nil, fmt.Errorf("export: form %s: the name of its part %s is taken by another table", f.Key, part.Name)
@@ -493,12 +521,36 @@ func (e *engine) writeDictionary(ctx context.Context, d *studyDictionary, column
 	for _, w := range []struct {
 		table string
 		rows  []Row
-	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, columnRows}} {
+	}{{formsTable.Name, formRows}, {variablesTable.Name, varRows}, {ColumnsTable, e.namedColumnRows(columnRows)}} {
+		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if e.opts.Dictionary == nil {
+		return nil
+	}
+	for _, w := range []struct {
+		table string
+		rows  []Row
+	}{{ChoicesTable, choiceRows(e.opts.Dictionary)}} {
 		if err := e.writeBatches(ctx, w.table, w.rows); err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
 	}
 	return nil
+}
+
+// namedColumnRows returns the rows of the columns table with the tables and columns named
+// as in the target.
+func (e *engine) namedColumnRows(rows []Row) []Row {
+	if e.names == nil {
+		return rows
+	}
+	out := make([]Row, len(rows))
+	for i, r := range rows {
+		out[i] = e.names.columnRow(r)
+	}
+	return out
 }
 
 // savePending records each form of the run in the ledger under the run, before any is

@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -59,4 +60,58 @@ func Example() {
 	// Output:
 	// exported 12 forms, 32 records
 	// synced VS: succeeded, 2 record(s) fetched
+}
+
+// A target is written by one run at a time, in the shape of its first export: a second sink
+// of the same target is refused while the first is open, and a run asking for another shape
+// is refused until Options.Full rebuilds the target.
+func Example_lockAndShape() {
+	srv, err := imednettest.New(imednettest.WithStudy(imednettest.StudyConfig{Key: "DEMO", Sites: 1, Subjects: 2, RecordsPerSubject: 5}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "export-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "DEMO.db")
+
+	ctx := context.Background()
+	sink, err := sqlite.Open(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = sqlite.Open(path) // while the first sink holds the file
+	var locked *export.LockedError
+	fmt.Println("second open refused:", errors.As(err, &locked) && locked.Holder.PID == os.Getpid())
+
+	if _, err := export.Run(ctx, client, "DEMO", sink, export.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	_, err = export.Sync(ctx, client, "DEMO", sink, export.Options{Labels: true})
+	var shape *export.ShapeError
+	if errors.As(err, &shape) {
+		fmt.Printf("sync with labels refused: option %s, target %s, run %s\n", shape.Option, shape.Stored, shape.Requested)
+	}
+	if _, err := export.Sync(ctx, client, "DEMO", sink, export.Options{}); err != nil { // the target's shape
+		log.Fatal(err)
+	}
+	if _, err := export.Run(ctx, client, "DEMO", sink, export.Options{Labels: true, Full: true}); err != nil { // rebuilt
+		log.Fatal(err)
+	}
+	l, err := sink.LoadLedger(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("after the rebuild: labels %v, %d run(s)\n", l.Shape.Labels, len(l.Runs))
+	sink.Close()
+	// Output:
+	// second open refused: true
+	// sync with labels refused: option labels, target false, run true
+	// after the rebuild: labels true, 1 run(s)
 }

@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/json"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +25,12 @@ const (
 	ColumnsTable = "wide_columns"
 	// WideTablePrefix starts the name of each form's wide table: form_AE, form_AE_part2, ...
 	WideTablePrefix = "form_"
+	// ChoicesTable holds the choice lists of the dictionary files given as Options.Dictionary:
+	// formKey, variable, value (the code), label (the choice's text), position.
+	ChoicesTable = "choices"
+	// LabelSuffix ends the name of the decoded column written, with Options.Dictionary, next to
+	// each coded column of a wide table: AESEV and AESEV_label.
+	LabelSuffix = "_label"
 )
 
 // The record columns that begin every form's wide table (its first part), in order.
@@ -53,6 +60,44 @@ var longTable = Table{
 		{Name: "valueBool", Type: ColumnBoolean},
 	},
 	Key: []string{"recordId", "variable"},
+}
+
+// longLabelColumn is the long table's decoded value, added with Options.Dictionary.
+var longLabelColumn = Column{Name: "valueLabel", Type: ColumnText}
+
+// longTableFor returns the long table, with its decoded value column when decode is set.
+func longTableFor(decode bool) Table {
+	if !decode {
+		return longTable
+	}
+	t := longTable
+	t.Columns = append(append([]Column(nil), longTable.Columns...), longLabelColumn)
+	return t
+}
+
+var choicesTable = Table{
+	Name: ChoicesTable,
+	Columns: []Column{
+		{Name: "formKey", Type: ColumnText},
+		{Name: "variable", Type: ColumnText},
+		{Name: "value", Type: ColumnText},
+		{Name: "label", Type: ColumnText},
+		{Name: "position", Type: ColumnInteger},
+	},
+	Key: []string{"formKey", "variable", "value"},
+}
+
+// choiceRows are the rows of the choices table: every choice of the dictionary's variables.
+func choiceRows(d *dictionary.Dictionary) []Row {
+	var rows []Row
+	for _, f := range d.Forms() {
+		for _, v := range f.Variables {
+			for _, c := range v.Choices {
+				rows = append(rows, Row{f.Key, v.Name, c.Value, c.Text, int64(c.Position)})
+			}
+		}
+	}
+	return rows
 }
 
 var rawTable = Table{
@@ -96,6 +141,40 @@ type wideVar struct {
 	// nameValue is name as a Row value, boxed once: every long row of the variable shares it
 	// instead of allocating its own.
 	nameValue any
+	// choices maps the codes of a coded variable to their labels, boxed once as Row values
+	// (nil for other variables); its decoded column is labelColumn, at labelPos of the same
+	// part.
+	choices     map[string]any
+	labelColumn string
+	labelPos    int
+}
+
+// decode returns the label of the variable's value in d: nil for a blank value, and, with
+// unknown set, for a value that is not a code of its choices (a checkbox's codes separated by
+// commas are decoded each, their labels joined with "; ").
+func (v *wideVar) decode(d imednet.RecordData) (label any, unknown bool) {
+	s, ok := d.Text(v.name)
+	if !ok || isBlank(s) {
+		return nil, false
+	}
+	if t, ok := v.choices[s]; ok {
+		return t, false
+	}
+	if t, ok := v.choices[strings.TrimSpace(s)]; ok {
+		return t, false
+	}
+	if v.kind == dictionary.KindCheckbox && strings.Contains(s, ",") {
+		parts := strings.Split(s, ",")
+		for i, p := range parts {
+			t, ok := v.choices[strings.TrimSpace(p)]
+			if !ok {
+				return nil, true
+			}
+			parts[i] = t.(string)
+		}
+		return strings.Join(parts, "; "), false
+	}
+	return nil, true
 }
 
 // formPlan is the layout of one form: its wide tables (one part, or several when the sink
@@ -106,6 +185,34 @@ type formPlan struct {
 	parts   []Table
 	vars    []wideVar
 	kinds   map[string]dictionary.Kind // variable name -> kind, for the long table
+	// longWidth is the number of columns of the long table's rows.
+	longWidth int
+	// unknownInWide says whether wideRows (else longRows) counts the values of coded
+	// variables that are not a code of their choices, in unknown: each value once per run.
+	unknownInWide bool
+	unknown       atomic.Int64
+}
+
+// codedChoices returns the codes and labels of variable v of form f from the dictionary
+// files, when it has choices and its kind takes codes; nil otherwise.
+func codedChoices(files *dictionary.Dictionary, form string, v *dictionary.Variable) map[string]any {
+	if files == nil {
+		return nil
+	}
+	switch v.Kind {
+	case dictionary.KindRadio, dictionary.KindDropdown, dictionary.KindCheckbox, dictionary.KindUnknown:
+	default:
+		return nil
+	}
+	fv, ok := files.Variable(form, v.Name)
+	if !ok || len(fv.Choices) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(fv.Choices))
+	for _, c := range fv.Choices {
+		m[c.Value] = c.Text
+	}
+	return m
 }
 
 // columnTypeOf maps a variable's kind to the type of its wide column.
@@ -164,9 +271,12 @@ func safeName(label string) string {
 }
 
 // planForm lays out the wide tables of a form. maxCols is the sink's column limit (0 for
-// none); table is the form's base table name.
-func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formPlan {
-	p := &formPlan{form: f, formKey: f.Key, kinds: map[string]dictionary.Kind{}}
+// none); table is the form's base table name. With files (the dictionary files' choice
+// lists), each coded variable's column is followed by its decoded column, and the long rows
+// get a decoded value.
+func planForm(f *dictionary.Form, table string, labels bool, maxCols int, files *dictionary.Dictionary, layout Layout) *formPlan {
+	p := &formPlan{form: f, formKey: f.Key, kinds: map[string]dictionary.Kind{},
+		longWidth: len(longTableFor(files != nil).Columns), unknownInWide: layout.wide()}
 	used := nameSet{}
 	for _, c := range recordColumns {
 		used.unique(c.Name)
@@ -199,6 +309,15 @@ func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formP
 		}
 		v.column = used.unique(base)
 	}
+	for i := range p.vars {
+		v := &p.vars[i]
+		if fv, ok := f.Variable(v.name); ok {
+			v.choices = codedChoices(files, f.Key, fv)
+		}
+		if v.choices != nil {
+			v.labelColumn = used.unique(v.column + LabelSuffix)
+		}
+	}
 
 	// Split into parts of at most maxCols columns; parts after the first repeat recordId.
 	first := Table{Name: table, Key: []string{"recordId"}, Form: f.Key, Columns: append([]Column(nil), recordColumns...)}
@@ -206,7 +325,11 @@ func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formP
 	for i := range p.vars {
 		v := &p.vars[i]
 		cur := &p.parts[len(p.parts)-1]
-		if maxCols > 0 && len(cur.Columns) >= maxCols {
+		width := 1
+		if v.choices != nil {
+			width = 2 // the decoded column stays in the same part
+		}
+		if maxCols > 0 && len(cur.Columns)+width > maxCols {
 			p.parts = append(p.parts, Table{
 				Name:    table + "_part" + itoa(len(p.parts)+1),
 				Key:     []string{"recordId"},
@@ -217,6 +340,10 @@ func planForm(f *dictionary.Form, table string, labels bool, maxCols int) *formP
 		}
 		v.part, v.pos = len(p.parts)-1, len(cur.Columns)
 		cur.Columns = append(cur.Columns, Column{Name: v.column, Type: v.ctype})
+		if v.choices != nil {
+			v.labelPos = len(cur.Columns)
+			cur.Columns = append(cur.Columns, Column{Name: v.labelColumn, Type: ColumnText})
+		}
 	}
 	return p
 }
@@ -232,6 +359,9 @@ func (p *formPlan) columnRows() []Row {
 	}
 	for _, v := range p.vars {
 		rows = append(rows, Row{p.parts[v.part].Name, v.column, p.form.Key, int64(v.part + 1), int64(v.pos + 1), v.name, v.label, v.vtype, v.ctype.String()})
+		if v.choices != nil {
+			rows = append(rows, Row{p.parts[v.part].Name, v.labelColumn, p.form.Key, int64(v.part + 1), int64(v.labelPos + 1), v.name, v.label, v.vtype, ColumnText.String()})
+		}
 	}
 	return rows
 }
@@ -330,6 +460,13 @@ func (p *formPlan) wideRows(r *imednet.Record) []Row {
 	for i := range p.vars {
 		v := &p.vars[i]
 		rows[v.part][v.pos] = typedValue(r.RecordData, v.name, v.ctype)
+		if v.choices != nil {
+			label, unknown := v.decode(r.RecordData)
+			rows[v.part][v.labelPos] = label
+			if unknown && p.unknownInWide {
+				p.unknown.Add(1)
+			}
+		}
 	}
 	return rows
 }
@@ -350,16 +487,25 @@ func (p *formPlan) longRows(dst []Row, r *imednet.Record) []Row {
 			extra++
 		}
 	}
-	values := make([]any, (len(p.vars)+extra)*len(longTable.Columns))
+	w := p.longWidth
+	values := make([]any, (len(p.vars)+extra)*w)
 	id := any(int64(r.RecordID))
 	next := func() Row {
-		row := Row(values[:len(longTable.Columns):len(longTable.Columns)])
-		values = values[len(longTable.Columns):]
+		row := Row(values[:w:w])
+		values = values[w:]
 		return row
 	}
 	for i := range p.vars {
 		v := &p.vars[i]
-		dst = append(dst, p.longRow(next(), id, r, v.name, v.nameValue, v.ctype))
+		row := p.longRow(next(), id, r, v.name, v.nameValue, v.ctype)
+		if v.choices != nil {
+			label, unknown := v.decode(r.RecordData)
+			row[len(longTable.Columns)] = label
+			if unknown && !p.unknownInWide {
+				p.unknown.Add(1)
+			}
+		}
+		dst = append(dst, row)
 	}
 	if extra > 0 {
 		for name := range r.RecordData.All() {

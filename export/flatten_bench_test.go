@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -12,7 +13,7 @@ import (
 
 // BenchmarkFlattenRecord turns generated records of the widest forms into their wide, long
 // and raw rows, as the engine does for every record it fetches; ns/record and allocs/record
-// are per record.
+// are per record. The decoded variants add the dictionary files' labels (Options.Dictionary).
 func BenchmarkFlattenRecord(b *testing.B) {
 	srv, err := imednettest.New(imednettest.WithStudy(imednettest.StudyConfig{Key: "B", Subjects: 20}))
 	if err != nil {
@@ -27,13 +28,26 @@ func BenchmarkFlattenRecord(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, formKey := range []string{"VS", "LAB", "AE"} {
-		b.Run(formKey, func(b *testing.B) {
+	files := srv.Study("B").DictionaryFiles()
+	decode, err := dictionary.ParseFiles(dictionary.Files{Forms: bytes.NewReader(files[imednettest.FormsFile]),
+		Questions: bytes.NewReader(files[imednettest.QuestionsFile]), Choices: bytes.NewReader(files[imednettest.ChoicesFile])})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		formKey string
+		files   *dictionary.Dictionary
+	}{{"VS", nil}, {"LAB", nil}, {"AE", nil}, {"LAB", decode}, {"AE", decode}} {
+		formKey, name := bc.formKey, bc.formKey
+		if bc.files != nil {
+			name += "-decoded"
+		}
+		b.Run(name, func(b *testing.B) {
 			form, ok := dict.Form(formKey)
 			if !ok {
 				b.Fatalf("no form %s", formKey)
 			}
-			plan := planForm(form, WideTablePrefix+formKey, false, 0)
+			plan := planForm(form, WideTablePrefix+formKey, false, 0, bc.files, Both)
 			var records []imednet.Record
 			var raws []json.RawMessage
 			for r, err := range c.Records.ForForm(ctx, "B", formKey, nil) {

@@ -43,13 +43,13 @@ func TestPlanFormNamesAndTypes(t *testing.T) {
 		imednet.Variable{VariableName: "VISDT", VariableType: "date", Label: "2nd visit; date"},
 		imednet.Variable{VariableName: "X", VariableType: "RADIO", Label: ""},
 	)
-	p := planForm(f, "form_F", false, 0)
+	p := planForm(f, "form_F", false, 0, nil, Both)
 	got := strings.Join(columnNames(p)[len(recordColumns):], " ")
 	want := "form_F.AGE:real form_F.age_2:text form_F.deleted_2:boolean form_F.VISDT:date form_F.X:text"
 	if got != want {
 		t.Errorf("columns\n got %s\nwant %s", got, want)
 	}
-	p = planForm(f, "form_F", true, 0)
+	p = planForm(f, "form_F", true, 0, nil, Both)
 	got = strings.Join(columnNames(p)[len(recordColumns):], " ")
 	want = "form_F.Age_years:real form_F.Age_years_2:text form_F.Deleted_2:boolean form_F._2nd_visit_date:date form_F.X:text"
 	if got != want {
@@ -78,7 +78,7 @@ func TestPlanFormSplit(t *testing.T) {
 		vars = append(vars, imednet.Variable{VariableName: "V" + itoa(i), VariableType: "TEXT"})
 	}
 	f := testForm(t, vars...)
-	p := planForm(f, "form_F", false, len(recordColumns)+3)
+	p := planForm(f, "form_F", false, len(recordColumns)+3, nil, Both)
 	// 11 record columns + V0..V2, then recordId + V3..V15, then recordId + V16..V19.
 	if len(p.parts) != 3 || p.parts[1].Name != "form_F_part2" || p.parts[2].Name != "form_F_part3" {
 		t.Fatalf("parts: %v", columnNames(p))
@@ -120,7 +120,7 @@ func TestValuesThatDoNotConvert(t *testing.T) {
 		imednet.Variable{VariableName: "B", VariableType: "CHECKBOX"},
 		imednet.Variable{VariableName: "T", VariableType: "TEXT"},
 	)
-	p := planForm(f, "form_F", false, 0)
+	p := planForm(f, "form_F", false, 0, nil, Both)
 	r := &imednet.Record{RecordID: 1, FormKey: "F", RecordData: imednet.NewRecordData(map[string]json.RawMessage{
 		"N": json.RawMessage(`"twelve"`), "D": json.RawMessage(`"31/01/2024"`), "B": json.RawMessage(`"maybe"`),
 		"T": json.RawMessage(`{"a":1}`), "extra": json.RawMessage(`12`), "dateModified": json.RawMessage(`"2024-01-01 00:00:00"`),
@@ -289,7 +289,7 @@ func TestMissingValuesAreNull(t *testing.T) {
 		imednet.Variable{VariableName: "D", VariableType: "DATE"},
 		imednet.Variable{VariableName: "B", VariableType: "CHECKBOX"},
 	)
-	p := planForm(f, "form_F", false, 0)
+	p := planForm(f, "form_F", false, 0, nil, Both)
 	for _, missing := range []string{"", `null`, `""`, `"   "`, `" \t\n"`} {
 		data := map[string]json.RawMessage{"extra": json.RawMessage(`""`)}
 		if missing != "" {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
 )
 
 // Layout chooses which record tables a run writes. The raw JSON of every record and the
@@ -58,7 +59,8 @@ const (
 type Options struct {
 	// Mode is ModeExport (the default when empty) or ModeSync; [Sync] sets ModeSync.
 	Mode Mode
-	// Layout is Wide (the default when empty), Long or Both.
+	// Layout is Wide (the default when empty), Long or Both. It is part of the target's
+	// [Shape]: a sync with Layout empty takes the target's.
 	Layout Layout
 	// Forms restricts the run to these form keys (exact, case-sensitive); empty means every
 	// form of the study, disabled ones included. An unknown key is an error.
@@ -74,7 +76,14 @@ type Options struct {
 	RateLimit float64
 	// Labels names the variables' columns of the wide tables after the variables' labels
 	// (made unique and safe) instead of their names. The wide_columns table maps both ways.
+	// It is part of the target's [Shape]: a sync with Labels false takes the target's (so a
+	// sync cannot ask for code-named columns in a target that has label-named ones; an
+	// export without Labels can, and is refused).
 	Labels bool
+	// Names is how tables and columns are named in the target: NamesAPI (the default when
+	// empty: form_AE, recordId) or NamesSnake (form_ae, record_id). It is part of the
+	// target's [Shape]: a sync with Names empty takes the target's.
+	Names Names
 	// BatchSize is the most rows written to a table in one Write (one transaction); 0 means
 	// DefaultBatchSize. Each form being exported holds up to this many rows per table in
 	// memory; the default keeps a whole export's memory flat and small (larger batches did not
@@ -85,7 +94,9 @@ type Options struct {
 	PageSize int
 	// Full makes an export fetch every form even when the last run did not finish, and a
 	// sync fetch every form and reference listing whole. Either way it clears the ledger's
-	// record of filters the service refused, so that the next sync tries them again.
+	// record of filters the service refused, so that the next sync tries them again. A run
+	// whose [Shape] differs from the target's rebuilds the target with Full (see Rebuilder)
+	// and is refused without it.
 	Full bool
 	// RecordsOnly leaves out the reference listings (studies, sites, subjects, intervals,
 	// visits, queries, record revisions, codings and users): a run then writes the forms'
@@ -102,6 +113,15 @@ type Options struct {
 	OnEvent func(Event)
 	// Now is the clock for the ledger's times; nil means time.Now.
 	Now func() time.Time
+	// Dictionary, when set, is the study's data dictionary files (dictionary.LoadFiles), whose
+	// choice lists decode the coded values: the run writes the choices table (ChoicesTable),
+	// a decoded text column <column>_label after each column of a radio, dropdown or
+	// checkbox variable that has choices (a checkbox's codes separated by commas decoded each,
+	// joined with "; "), and, in the long table, the decoded value in valueLabel. A value that
+	// is not one of its variable's codes is stored as it is with a NULL label, and counted in
+	// Summary.UnknownCodes. Variables are matched by form key and name; the API's forms and
+	// variables still decide the tables.
+	Dictionary *dictionary.Dictionary
 }
 
 func (o *Options) normalize() error {
@@ -115,6 +135,12 @@ func (o *Options) normalize() error {
 		o.Layout = Wide
 	}
 	if _, err := ParseLayout(string(o.Layout)); err != nil {
+		return err
+	}
+	if o.Names == "" {
+		o.Names = NamesAPI
+	}
+	if _, err := ParseNames(string(o.Names)); err != nil {
 		return err
 	}
 	switch {

@@ -148,6 +148,9 @@ type Ledger struct {
 	Forms  map[string]FormState  // by form key
 	Runs   []RunState            // oldest first
 	Tables map[string]TableState // by table; nil or empty for a sink without TableLedger
+	// Shape is the shape the target records (see ShapeLedger); nil for a new target, one
+	// written before targets recorded their shape, or a sink without ShapeLedger.
+	Shape *Shape
 }
 
 // TableLedger is implemented by sinks that keep the reference listings' high-water marks in

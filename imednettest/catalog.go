@@ -26,7 +26,7 @@ type varSpec struct {
 	typ         vtype
 	lo, hi      int64 // NUMBER: range, in units of 10^-dec
 	dec         int
-	choices     int      // RADIO, DROPDOWN: codes "1".."choices"
+	choices     []string // RADIO, DROPDOWN: the choices' texts; their codes are "1", "2", ... in order
 	pool        []string // TEXT, TEXTAREA: values
 	special     int      // TEXT: specInitials, specKit; DATE: specBirth
 	required    bool     // never blank
@@ -107,11 +107,11 @@ func number(name, label string, lo, hi int64, dec int) varSpec {
 func date(name, label string, required bool) varSpec {
 	return varSpec{name: name, label: label, typ: vDate, required: required}
 }
-func radio(name, label string, n int) varSpec {
-	return varSpec{name: name, label: label, typ: vRadio, choices: n}
+func radio(name, label string, choices ...string) varSpec {
+	return varSpec{name: name, label: label, typ: vRadio, choices: choices}
 }
-func dropdown(name, label string, n int) varSpec {
-	return varSpec{name: name, label: label, typ: vDropdown, choices: n}
+func dropdown(name, label string, choices ...string) varSpec {
+	return varSpec{name: name, label: label, typ: vDropdown, choices: choices}
 }
 func checkbox(name, label string) varSpec {
 	return varSpec{name: name, label: label, typ: vCheckbox}
@@ -133,8 +133,8 @@ var catalogue = []formSpec{
 			{name: "INITIALS", label: "Subject initials", typ: vText, special: specInitials, required: true},
 			checkbox("CONSENT", "Informed consent signed"),
 			number("AGE", "Age at consent (years)", 18, 85, 0),
-			radio("SEX", "Sex", 2),
-			dropdown("COHORT", "Cohort", 3),
+			radio("SEX", "Sex", "Male", "Female"),
+			dropdown("COHORT", "Cohort", "Cohort A (low dose)", "Cohort B (mid dose)", "Cohort C (high dose)"),
 		}},
 	{key: "VS", name: "Vital Signs", sched: inScreening | inTreatment | inEOS,
 		flags: formFlags{unscheduledVisit: true, allowCopy: true},
@@ -153,18 +153,18 @@ var catalogue = []formSpec{
 			text("AETERM", "Adverse event term", aeTerms, true),
 			date("AESTDT", "Start date", true),
 			{name: "AEENDT", label: "End date", typ: vDate, special: specEnd},
-			radio("AESEV", "Severity", 3),
+			radio("AESEV", "Severity", "Mild", "Moderate", "Severe"),
 			checkbox("AESER", "Serious"),
-			dropdown("AEREL", "Relationship to study drug", 5),
-			dropdown("AEOUT", "Outcome", 4),
+			dropdown("AEREL", "Relationship to study drug", "Not related", "Unlikely related", "Possibly related", "Probably related", "Definitely related"),
+			dropdown("AEOUT", "Outcome", "Recovered", "Recovering", "Not recovered", "Fatal"),
 			textarea("AECOMM", "Comments"),
 		}},
 	{key: "DM", name: "Demographics", sched: inScreening,
 		vars: []varSpec{
 			{name: "BRTHDT", label: "Date of birth", typ: vDate, special: specBirth, required: true},
-			radio("SEX", "Sex", 2),
-			dropdown("RACE", "Race", 5),
-			radio("ETHNIC", "Ethnicity", 2),
+			radio("SEX", "Sex", "Male", "Female"),
+			dropdown("RACE", "Race", "White", "Black or African American", "Asian", "American Indian or Alaska Native", "Native Hawaiian or Other Pacific Islander"),
+			radio("ETHNIC", "Ethnicity", "Hispanic or Latino", "Not Hispanic or Latino"),
 			number("HEIGHT", "Height (cm)", 145, 200, 0),
 			textarea("DMCOMM", "Comments"),
 		}},
@@ -176,7 +176,7 @@ var catalogue = []formSpec{
 			number("WBC", "White blood cells (10^9/L)", 30, 120, 1),
 			number("PLT", "Platelets (10^9/L)", 120, 450, 0),
 			number("ALT", "ALT (U/L)", 5, 80, 0),
-			dropdown("LBCLSIG", "Clinical significance", 3),
+			dropdown("LBCLSIG", "Clinical significance", "Normal", "Abnormal, not clinically significant", "Abnormal, clinically significant"),
 			checkbox("LBFAST", "Fasting"),
 			textarea("LBCOMM", "Comments"),
 		}},
@@ -186,7 +186,7 @@ var catalogue = []formSpec{
 			text("CMTRT", "Medication", cmTerms, true),
 			text("CMINDC", "Indication", indications, false),
 			number("CMDOSE", "Dose", 1, 1000, 0),
-			dropdown("CMDOSU", "Dose unit", 4),
+			dropdown("CMDOSU", "Dose unit", "mg", "g", "mL", "IU"),
 			date("CMSTDT", "Start date", false),
 			checkbox("CMONGO", "Ongoing"),
 		}},
@@ -195,12 +195,12 @@ var catalogue = []formSpec{
 			text("MHTERM", "Condition", mhTerms, true),
 			date("MHSTDT", "Start date", false),
 			checkbox("MHONGO", "Ongoing"),
-			radio("MHCAT", "Category", 3),
+			radio("MHCAT", "Category", "Cardiovascular", "Respiratory", "Other"),
 		}},
 	{key: "PE", name: "Physical Examination", sched: inScreening | inEOS,
 		vars: []varSpec{
 			date("PEDT", "Date of examination", true),
-			radio("PERES", "Result", 3),
+			radio("PERES", "Result", "Normal", "Abnormal", "Not done"),
 			checkbox("PEABN", "Abnormal findings"),
 			textarea("PEDESC", "Description"),
 		}},
@@ -216,8 +216,8 @@ var catalogue = []formSpec{
 		flags: formFlags{userAgreement: true},
 		vars: []varSpec{
 			date("EOSDT", "Date of completion or discontinuation", true),
-			radio("EOSSTAT", "Status", 2),
-			dropdown("EOSREAS", "Reason", 5),
+			radio("EOSSTAT", "Status", "Completed", "Discontinued"),
+			dropdown("EOSREAS", "Reason", "Adverse event", "Withdrawal of consent", "Lost to follow-up", "Physician decision", "Other"),
 			textarea("EOSCOMM", "Comments"),
 		}},
 	{key: "SITE", name: "Site Information", sched: asSite,
@@ -227,7 +227,7 @@ var catalogue = []formSpec{
 			date("SITEIRB", "IRB approval date", false),
 			checkbox("SITEACT", "Site activated"),
 			number("SITECAP", "Planned enrolment", 5, 200, 0),
-			radio("SITETYPE", "Site type", 3),
+			radio("SITETYPE", "Site type", "Academic", "Hospital", "Private practice"),
 			textarea("SITENOTE", "Notes"),
 		}},
 	{key: "RETIRED", name: "Retired Questionnaire", sched: asDisabled,
@@ -248,7 +248,7 @@ func extraForm(n int) formSpec {
 			number(p+"VAL", "Measurement", 0, 1000, 1),
 			text(p+"TXT", "Observation", indications, false),
 			checkbox(p+"CHK", "Confirmed"),
-			radio(p+"OPT", "Option", 4),
+			radio(p+"OPT", "Option", "Option A", "Option B", "Option C", "Option D"),
 		}}
 }
 

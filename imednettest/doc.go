@@ -141,8 +141,9 @@
 //   - the semantics of the job states are taken from a secondary source; a failed job only
 //     says "failed" (the reason is in [JobInfo.Error], not in the API's answer); jobs never
 //     send the x-email-notify mail (the address is kept in [JobInfo.Email]);
-//   - registering at a site closed for enrollment fails the job; a RADIO or DROPDOWN value is
-//     not checked against the (unpublished) list of choices; submitted values are stored as
+//   - registering at a site closed for enrollment fails the job; a RADIO or DROPDOWN value
+//     submitted is not checked against its choices (the API does not publish them; the
+//     study's [Study.DictionaryFiles] do, and generated values are always among them); submitted values are stored as
 //     text (a JSON number as written, a boolean as true/false);
 //   - sorting and comparison follow the printed values' types (numbers numerically, strings
 //     byte-wise, timestamps chronologically), which a database collation may not;

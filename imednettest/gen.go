@@ -572,7 +572,7 @@ func (st *Study) appendGenValue(b []byte, ri int32, r *record, v *variable) []by
 	case vCheckbox:
 		return appendBool(b, h&1 == 1)
 	case vRadio, vDropdown:
-		return appendInt(b, 1+int64(h%uint64(sp.choices)))
+		return append(b, choiceValue(int(h%uint64(len(sp.choices))))...)
 	}
 	switch sp.special {
 	case specInitials:

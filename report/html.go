@@ -325,6 +325,10 @@ func Handler(build Builder) http.Handler {
 		p.Title = "Study " + rep.Study + ": " + sectionTitles[s]
 		writePage(w, p)
 	})
+	// Browsers ask for a favicon: no content, rather than a failed request in their console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, req *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
 	mux.HandleFunc("GET /csv/{name}", func(w http.ResponseWriter, req *http.Request) {
 		name, ok := strings.CutSuffix(req.PathValue("name"), ".csv")
 		sec, _, _ := strings.Cut(name, "-")

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -17,6 +19,51 @@ type metrics struct {
 	l    *layout
 	cut  time.Time
 	opts Options
+	conn *sql.Conn // every statement of the report runs on it
+	// temp are the table expressions held in SQLite TEMP tables of conn for this report.
+	temp map[string]bool
+	// What several sections read, computed once per report.
+	recs []recGroup // the records by site, status and deletion
+	cms  []cmGroup  // the expected forms by site and form
+}
+
+// prepare computes once what the sections asked for share. On SQLite, the table
+// expressions that several statements read go into TEMP tables, as SQLite would compute
+// them again for each statement: the queries with their state (qs: queries, sites and
+// changes sections) and the missing forms (miss: completeness and sites). PostgreSQL, whose
+// connection is read-only, plans them well enough each time.
+func (m *metrics) prepare(ctx context.Context, sections []Section) error {
+	if m.s.dialect != SQLite {
+		return nil
+	}
+	m.temp = map[string]bool{}
+	for _, t := range []struct {
+		name, what string
+		by         []Section
+	}{
+		{"qs", "the queries' state", []Section{Queries, Sites, Changes}},
+		{"miss", "the missing forms", []Section{Completeness, Sites}},
+	} {
+		if !slices.ContainsFunc(sections, func(s Section) bool { return slices.Contains(t.by, s) }) {
+			continue
+		}
+		if _, err := m.conn.ExecContext(ctx, `DROP TABLE IF EXISTS temp.`+t.name); err != nil {
+			return err
+		}
+		if _, err := m.conn.ExecContext(ctx, `CREATE TEMP TABLE `+t.name+` AS `+m.with(t.name)+`SELECT * FROM `+t.name, m.s.timeArg(m.cut)); err != nil {
+			return fmt.Errorf("computing %s: %w", t.what, err)
+		}
+		m.temp[t.name] = true
+	}
+	return nil
+}
+
+// dropTemp drops the TEMP tables, before the connection goes back to the pool.
+func (m *metrics) dropTemp() {
+	for name := range m.temp {
+		// A failure leaves a table that the next report drops before making it again.
+		_, _ = m.conn.ExecContext(context.Background(), `DROP TABLE IF EXISTS temp.`+name)
+	}
 }
 
 // with returns the statement's common table expressions: cut (the data cut, t), rec (the
@@ -31,7 +78,9 @@ func (m *metrics) with(names ...string) string {
 	}
 	parts := []string{cut, m.l.recCTE()}
 	for _, n := range names {
-		parts = append(parts, m.cte(n))
+		if !m.temp[n] {
+			parts = append(parts, m.cte(n))
+		}
 	}
 	return "WITH " + strings.Join(parts, ",\n") + "\n"
 }
@@ -56,20 +105,22 @@ qs AS (SELECT q."annotationId" AS id, q."variable" AS variable, q."dateCreated" 
  LEFT JOIN lc ON lc."annotationId" = q."annotationId" AND lc.rn = 1
  LEFT JOIN subjects sj ON sj."subjectId" = q."subjectId"
  LEFT JOIN qrec r ON r."annotationId" = q."annotationId")`
-	case "cm":
-		// Each expected form of each visit, and whether it is missing. The received forms are
-		// an IN list, which both databases index once; a join with them as a table of their
-		// own went row by row in SQLite (no automatic index), quadratic in the records.
+	case "miss":
+		// The missing forms: each form expected at a visit (expd) that was not received. The
+		// received forms are an IN list, which both databases index once; a join with them as
+		// a table of their own went row by row in SQLite (no automatic index), quadratic in
+		// the records.
 		return `expd AS (SELECT v."subjectId" AS subject_id, sj."siteId" AS site_id, v."intervalId" AS interval_id,
   f."formKey" AS form_key, f."formName" AS form_name
  FROM visits v JOIN subjects sj ON sj."subjectId" = v."subjectId" AND sj."deleted" IS NOT TRUE
  JOIN interval_forms f ON f."intervalId" = v."intervalId"
  LEFT JOIN forms fm ON fm."formId" = f."formId"
  WHERE v."deleted" IS NOT TRUE AND fm."disabled" IS NOT TRUE),
-cm AS (SELECT e.subject_id, e.site_id, e.interval_id, e.form_key, e.form_name,
+miss AS (SELECT subject_id, site_id, interval_id, form_key, form_name FROM (
+ SELECT e.subject_id, e.site_id, e.interval_id, e.form_key, e.form_name,
   CASE WHEN (e.subject_id, e.interval_id, e.form_key) IN (SELECT "subjectId", "intervalId", "formKey" FROM rec
    WHERE "deleted" IS NOT TRUE AND "intervalId" IS NOT NULL AND "subjectId" IS NOT NULL) THEN 0 ELSE 1 END AS missing
- FROM expd e)`
+ FROM expd e) x WHERE missing = 1)`
 	}
 	panic("report: unknown table expression " + name)
 }
@@ -85,7 +136,7 @@ func (m *metrics) ord(expr string) string {
 // each runs a statement whose first argument is the data cut, calling scan for each row.
 func (m *metrics) each(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
 	args = append([]any{m.s.timeArg(m.cut)}, args...)
-	rows, err := m.s.db.QueryContext(ctx, m.s.sql(q), args...)
+	rows, err := m.conn.QueryContext(ctx, m.s.sql(q), args...)
 	if err != nil {
 		return err
 	}
@@ -232,37 +283,174 @@ func (m *metrics) queries(ctx context.Context) (*QueriesSection, error) {
 	return q, nil
 }
 
-func (m *metrics) completeness(ctx context.Context) (*CompletenessSec, error) {
-	c := &CompletenessSec{MissingForms: []MissingForm{}, BySite: []CompletenessRow{}, ByForm: []CompletenessRow{}, RecordStatus: []StatusCount{}}
-	w := m.with("cm")
-	if err := m.one(ctx, w+`SELECT COUNT(*), CAST(COALESCE(SUM(missing), 0) AS BIGINT) FROM cm`, nil, &c.Expected, &c.Missing); err != nil {
+// recGroup counts the records of a site (nil: none) with a status and deletion state.
+type recGroup struct {
+	site    *int64
+	status  string
+	deleted bool
+	n       int64
+	last    anyTime // the latest dateModified
+}
+
+// recGroups reads the records once per report, grouped by site, status and deletion: the
+// sites and completeness sections take their figures from these few rows.
+func (m *metrics) recGroups(ctx context.Context) ([]recGroup, error) {
+	if m.recs != nil {
+		return m.recs, nil
+	}
+	recs := []recGroup{}
+	err := m.each(ctx, m.with()+`SELECT "siteId", COALESCE("recordStatus", ''), CASE WHEN "deleted" IS TRUE THEN 1 ELSE 0 END, COUNT(*), `+
+		m.s.maxTime(`"dateModified"`)+` FROM rec GROUP BY 1, 2, 3`, nil, func(r *sql.Rows) error {
+		var g recGroup
+		var site sql.NullInt64
+		if err := r.Scan(&site, &g.status, &g.deleted, &g.n, &g.last); err != nil {
+			return err
+		}
+		if site.Valid {
+			g.site = &site.Int64
+		}
+		recs = append(recs, g)
+		return nil
+	})
+	m.recs = recs
+	return recs, err
+}
+
+// cmGroup counts the expected and missing forms of a site and a form.
+type cmGroup struct {
+	site              *int64
+	siteName          string
+	formKey, formName string // formName: the form's name, else its key
+	expected, missing int64
+}
+
+// cmGroups counts the expected and missing forms once per report, by site and form: the
+// completeness and sites sections take their figures from these rows. The expected forms
+// are counted from the visits per site and interval, times the forms of each interval, so
+// that only the missing forms are listed one by one.
+func (m *metrics) cmGroups(ctx context.Context) ([]cmGroup, error) {
+	if m.cms != nil {
+		return m.cms, nil
+	}
+	type key struct {
+		site           sql.NullInt64
+		formKey, fname string
+	}
+	idx := map[key]int{}
+	cms := []cmGroup{}
+	err := m.each(ctx, m.with()+`SELECT g.site_id, COALESCE(si."siteName", ''), g.form_key, g.form_name, g.n FROM (
+ SELECT x.site_id, f."formKey" AS form_key, COALESCE(f."formName", f."formKey") AS form_name, CAST(SUM(x.n) AS BIGINT) AS n FROM (
+  SELECT sj."siteId" AS site_id, v."intervalId" AS interval_id, COUNT(*) AS n
+  FROM visits v JOIN subjects sj ON sj."subjectId" = v."subjectId" AND sj."deleted" IS NOT TRUE
+  WHERE v."deleted" IS NOT TRUE GROUP BY 1, 2) x
+ JOIN interval_forms f ON f."intervalId" = x.interval_id
+ LEFT JOIN forms fm ON fm."formId" = f."formId"
+ WHERE fm."disabled" IS NOT TRUE GROUP BY 1, 2, 3) g LEFT JOIN sites si ON si."siteId" = g.site_id`, nil, func(r *sql.Rows) error {
+		var g cmGroup
+		var k key
+		var fkey sql.NullString
+		if err := r.Scan(&k.site, &g.siteName, &fkey, &k.fname, &g.expected); err != nil {
+			return err
+		}
+		if k.site.Valid {
+			g.site = &k.site.Int64
+		}
+		k.formKey = fkey.String
+		g.formKey, g.formName = k.formKey, k.fname
+		idx[k] = len(cms)
+		cms = append(cms, g)
+		return nil
+	})
+	if err != nil {
 		return nil, err
+	}
+	err = m.each(ctx, m.with("miss")+`SELECT site_id, form_key, COALESCE(form_name, form_key), COUNT(*) FROM miss GROUP BY 1, 2, 3`, nil, func(r *sql.Rows) error {
+		var k key
+		var fkey sql.NullString
+		var n int64
+		if err := r.Scan(&k.site, &fkey, &k.fname, &n); err != nil {
+			return err
+		}
+		k.formKey = fkey.String
+		i, ok := idx[k]
+		if !ok {
+			return fmt.Errorf("missing forms of site %v, form %q, that were not expected", k.site, k.formKey)
+		}
+		cms[i].missing = n
+		return nil
+	})
+	m.cms = cms
+	return cms, err
+}
+
+// completenessRows sums the groups by the key and name that by gives, ordered by name then
+// key (a nil key first).
+func completenessRows(groups []cmGroup, by func(cmGroup) (key *int64, skey, name string)) []CompletenessRow {
+	type k struct {
+		null  bool
+		id    int64
+		s     string
+		name  string
+		index int
+	}
+	sums := map[k]*CompletenessRow{}
+	var keys []k
+	for _, g := range groups {
+		id, skey, name := by(g)
+		x := k{null: id == nil, s: skey, name: name}
+		if id != nil {
+			x.id = *id
+		}
+		r := sums[x]
+		if r == nil {
+			r = &CompletenessRow{Name: name}
+			sums[x] = r
+			keys = append(keys, x)
+		}
+		r.Expected += g.expected
+		r.Missing += g.missing
+	}
+	slices.SortFunc(keys, func(a, b k) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		if a.null != b.null {
+			if a.null {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.s, b.s))
+	})
+	out := make([]CompletenessRow, 0, len(keys))
+	for _, x := range keys {
+		r := *sums[x]
+		r.Received = r.Expected - r.Missing
+		r.PercentComplete = percent(r.Received, r.Expected)
+		out = append(out, r)
+	}
+	return out
+}
+
+func (m *metrics) completeness(ctx context.Context) (*CompletenessSec, error) {
+	c := &CompletenessSec{MissingForms: []MissingForm{}, RecordStatus: []StatusCount{}}
+	groups, err := m.cmGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		c.Expected += g.expected
+		c.Missing += g.missing
 	}
 	c.Received = c.Expected - c.Missing
 	c.PercentComplete = percent(c.Received, c.Expected)
-	rowsOf := func(dst *[]CompletenessRow, key, name, join string) error {
-		return m.each(ctx, w+`SELECT `+name+`, COUNT(*), CAST(SUM(missing) AS BIGINT) FROM cm `+join+` GROUP BY `+key+`, `+name+` ORDER BY `+m.ord(name)+`, `+key, nil, func(r *sql.Rows) error {
-			var x CompletenessRow
-			if err := r.Scan(&x.Name, &x.Expected, &x.Missing); err != nil {
-				return err
-			}
-			x.Received = x.Expected - x.Missing
-			x.PercentComplete = percent(x.Received, x.Expected)
-			*dst = append(*dst, x)
-			return nil
-		})
-	}
-	if err := rowsOf(&c.BySite, "cm.site_id", `COALESCE(si."siteName", '')`, `LEFT JOIN sites si ON si."siteId" = cm.site_id`); err != nil {
-		return nil, err
-	}
-	if err := rowsOf(&c.ByForm, "cm.form_key", `COALESCE(cm.form_name, cm.form_key)`, ""); err != nil {
-		return nil, err
-	}
+	c.BySite = completenessRows(groups, func(g cmGroup) (*int64, string, string) { return g.site, "", g.siteName })
+	c.ByForm = completenessRows(groups, func(g cmGroup) (*int64, string, string) { return nil, g.formKey, g.formName })
 	if m.opts.MissingLimit > 0 {
-		err := m.each(ctx, w+`SELECT COALESCE(si."siteName", ''), COALESCE(sj."subjectKey", ''), COALESCE(iv."intervalName", ''), cm.form_key, COALESCE(cm.form_name, '')
- FROM cm LEFT JOIN sites si ON si."siteId" = cm.site_id LEFT JOIN subjects sj ON sj."subjectId" = cm.subject_id
- LEFT JOIN intervals iv ON iv."intervalId" = cm.interval_id
- WHERE cm.missing = 1 ORDER BY `+m.ord(`COALESCE(si."siteName", '')`)+`, `+m.ord(`COALESCE(sj."subjectKey", '')`)+`, iv."intervalSequence", cm.interval_id, `+m.ord("cm.form_key")+` LIMIT ?`,
+		err := m.each(ctx, m.with("miss")+`SELECT COALESCE(si."siteName", ''), COALESCE(sj."subjectKey", ''), COALESCE(iv."intervalName", ''), miss.form_key, COALESCE(miss.form_name, '')
+ FROM miss LEFT JOIN sites si ON si."siteId" = miss.site_id LEFT JOIN subjects sj ON sj."subjectId" = miss.subject_id
+ LEFT JOIN intervals iv ON iv."intervalId" = miss.interval_id
+ ORDER BY `+m.ord(`COALESCE(si."siteName", '')`)+`, `+m.ord(`COALESCE(sj."subjectKey", '')`)+`, iv."intervalSequence", miss.interval_id, `+m.ord("miss.form_key")+` LIMIT ?`,
 			[]any{m.opts.MissingLimit}, func(r *sql.Rows) error {
 				var x MissingForm
 				if err := r.Scan(&x.SiteName, &x.SubjectKey, &x.IntervalName, &x.FormKey, &x.FormName); err != nil {
@@ -275,21 +463,21 @@ func (m *metrics) completeness(ctx context.Context) (*CompletenessSec, error) {
 			return nil, err
 		}
 	}
-	w = m.with()
-	err := m.each(ctx, w+`SELECT COALESCE("recordStatus", ''), COUNT(*) FROM rec WHERE "deleted" IS NOT TRUE GROUP BY 1 ORDER BY `+m.ord(`COALESCE("recordStatus", '')`), nil, func(r *sql.Rows) error {
-		var x StatusCount
-		if err := r.Scan(&x.Status, &x.Count); err != nil {
-			return err
-		}
-		c.RecordStatus = append(c.RecordStatus, x)
-		c.Records += x.Count
-		return nil
-	})
+	recs, err := m.recGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.one(ctx, w+`SELECT COUNT(*) FROM rec WHERE "deleted" IS TRUE`, nil, &c.Deleted); err != nil {
-		return nil, err
+	byStatus := map[string]int64{}
+	for _, g := range recs {
+		if g.deleted {
+			c.Deleted += g.n
+			continue
+		}
+		byStatus[g.status] += g.n
+		c.Records += g.n
+	}
+	for _, st := range slices.Sorted(maps.Keys(byStatus)) {
+		c.RecordStatus = append(c.RecordStatus, StatusCount{Status: st, Count: byStatus[st]})
 	}
 	return c, nil
 }
@@ -332,23 +520,22 @@ func (m *metrics) sites(ctx context.Context) (*SitesSection, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = m.each(ctx, w+`SELECT "siteId", CAST(SUM(CASE WHEN "deleted" IS NOT TRUE THEN 1 ELSE 0 END) AS BIGINT), `+m.s.maxTime(`"dateModified"`)+
-		` FROM rec WHERE "siteId" IS NOT NULL GROUP BY "siteId"`, nil, func(r *sql.Rows) error {
-		var id, n int64
-		var last anyTime
-		if err := r.Scan(&id, &n, &last); err != nil {
-			return err
-		}
-		s := site(id)
-		s.Records = n
-		if last.valid {
-			t := last.t
-			s.LastDataEntry = &t
-		}
-		return nil
-	})
+	recs, err := m.recGroups(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for _, g := range recs {
+		if g.site == nil {
+			continue
+		}
+		s := site(*g.site)
+		if !g.deleted {
+			s.Records += g.n
+		}
+		if g.last.valid && (s.LastDataEntry == nil || g.last.t.After(*s.LastDataEntry)) {
+			t := g.last.t
+			s.LastDataEntry = &t
+		}
 	}
 	w = m.with("qs")
 	err = m.each(ctx, w+`SELECT site_id, COUNT(*) FROM qs WHERE is_closed = 0 AND site_id IS NOT NULL GROUP BY site_id`, nil, func(r *sql.Rows) error {
@@ -380,17 +567,14 @@ func (m *metrics) sites(ctx context.Context) (*SitesSection, error) {
 	if err != nil {
 		return nil, err
 	}
-	w = m.with("cm")
-	err = m.each(ctx, w+`SELECT site_id, CAST(SUM(missing) AS BIGINT) FROM cm WHERE site_id IS NOT NULL GROUP BY site_id`, nil, func(r *sql.Rows) error {
-		var id, n int64
-		if err := r.Scan(&id, &n); err != nil {
-			return err
-		}
-		site(id).MissingForms = n
-		return nil
-	})
+	groups, err := m.cmGroups(ctx)
 	if err != nil {
 		return nil, err
+	}
+	for _, g := range groups {
+		if g.site != nil {
+			site(*g.site).MissingForms += g.missing
+		}
 	}
 	out := &SitesSection{Sites: make([]SiteRow, 0, len(byID))}
 	for _, s := range byID {
@@ -402,36 +586,53 @@ func (m *metrics) sites(ctx context.Context) (*SitesSection, error) {
 	return out, nil
 }
 
+// activity reads the audit trail once, grouped by day, user and reason for change; the
+// weeks, users and reasons are sums of those rows.
 func (m *metrics) activity(ctx context.Context) (*ActivitySection, error) {
 	a := &ActivitySection{Weekly: []UserWeek{}, Reasons: []ReasonCount{}}
-	w := m.with()
-	if err := m.one(ctx, w+`SELECT COUNT(*), COUNT(DISTINCT "user") FROM record_revisions`, nil, &a.Revisions, &a.Users); err != nil {
-		return nil, err
-	}
-	err := m.each(ctx, w+`SELECT `+m.s.week(`"dateCreated"`)+`, COALESCE("user", ''), COUNT(*) FROM record_revisions WHERE "dateCreated" IS NOT NULL
- GROUP BY 1, 2 ORDER BY 1, `+m.ord(`COALESCE("user", '')`), nil, func(r *sql.Rows) error {
-		var x UserWeek
-		if err := r.Scan(&x.Week, &x.User, &x.Revisions); err != nil {
+	type userWeek struct{ week, user string }
+	weekly := map[userWeek]int64{}
+	reasons := map[string]int64{}
+	users := map[string]bool{}
+	err := m.each(ctx, m.with()+`SELECT `+m.s.day(`"dateCreated"`)+`, "user", "reasonForChange", COUNT(*) FROM record_revisions GROUP BY 1, 2, 3`, nil, func(r *sql.Rows) error {
+		var day, user, reason sql.NullString
+		var n int64
+		if err := r.Scan(&day, &user, &reason, &n); err != nil {
 			return err
 		}
-		a.Weekly = append(a.Weekly, x)
+		a.Revisions += n
+		if user.Valid {
+			users[user.String] = true
+		}
+		if day.Valid {
+			d, err := time.Parse(time.DateOnly, day.String)
+			if err != nil {
+				return fmt.Errorf("a revision's day %q: %w", day.String, err)
+			}
+			monday := d.AddDate(0, 0, -(int(d.Weekday())+6)%7)
+			weekly[userWeek{monday.Format(time.DateOnly), user.String}] += n
+		}
+		if reason.Valid && reason.String != "" {
+			reasons[reason.String] += n
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = m.each(ctx, w+`SELECT "reasonForChange", COUNT(*) AS n FROM record_revisions WHERE "reasonForChange" IS NOT NULL AND "reasonForChange" <> ''
- GROUP BY 1 ORDER BY n DESC, `+m.ord(`"reasonForChange"`), nil, func(r *sql.Rows) error {
-		var x ReasonCount
-		if err := r.Scan(&x.Reason, &x.Revisions); err != nil {
-			return err
-		}
-		a.Reasons = append(a.Reasons, x)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+	a.Users = int64(len(users))
+	for k, n := range weekly {
+		a.Weekly = append(a.Weekly, UserWeek{Week: k.week, User: k.user, Revisions: n})
 	}
+	slices.SortFunc(a.Weekly, func(x, y UserWeek) int {
+		return cmp.Or(strings.Compare(x.Week, y.Week), strings.Compare(x.User, y.User))
+	})
+	for r, n := range reasons {
+		a.Reasons = append(a.Reasons, ReasonCount{Reason: r, Revisions: n})
+	}
+	slices.SortFunc(a.Reasons, func(x, y ReasonCount) int {
+		return cmp.Or(cmp.Compare(y.Revisions, x.Revisions), strings.Compare(x.Reason, y.Reason))
+	})
 	return a, nil
 }
 

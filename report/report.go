@@ -280,7 +280,18 @@ func (s *Source) Build(ctx context.Context, opts Options, sections ...Section) (
 	}
 	last := l.runs[len(l.runs)-1]
 	r := &Report{Study: last.study, DataCut: last.finished}
-	m := &metrics{s: s, l: l, cut: last.finished, opts: opts}
+	// One connection for the whole report: the SQLite TEMP tables that hold what several
+	// statements share live on it.
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: %s: %w", s.name, err)
+	}
+	defer conn.Close()
+	m := &metrics{s: s, l: l, cut: last.finished, opts: opts, conn: conn}
+	defer m.dropTemp()
+	if err := m.prepare(ctx, sections); err != nil {
+		return nil, fmt.Errorf("report: %s: %w", s.name, err)
+	}
 	for _, sec := range sections {
 		var err error
 		switch sec {

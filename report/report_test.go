@@ -741,7 +741,7 @@ func TestPostgresOtherLayoutVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(context.Background())
-	if _, err := c.Exec(context.Background(), `INSERT INTO "`+schema+`"."_imednet_meta" (name, value) VALUES ('layoutVersion', '99')`); err != nil {
+	if _, err := c.Exec(context.Background(), `INSERT INTO "`+schema+`"."_imednet_meta" (name, value) VALUES ('layoutVersion', '99') ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`); err != nil {
 		t.Fatal(err)
 	}
 	src, err := report.OpenPostgres(context.Background(), conn, schema)

@@ -25,7 +25,7 @@ import (
 // them, and the ledger tables _imednet_runs and _imednet_forms. A target whose ledger records
 // another layout version (the row layoutVersion of _imednet_meta, when there is one) or that
 // lacks a table or column the report reads is refused with a [*LayoutError].
-const LayoutVersion = 1
+const LayoutVersion = export.LayoutVersion
 
 // ErrNoExport is the error (matched with errors.Is) of a target that holds no export: no
 // ledger, or a ledger without a finished run.
@@ -62,8 +62,9 @@ func (d Dialect) String() string {
 }
 
 // Source is an export target opened for reading: a SQLite file or a PostgreSQL schema that
-// package export wrote. It never writes. It is safe for concurrent use; each [Source.Build]
-// reads the target afresh.
+// package export wrote. It never writes to the target (on SQLite, a report keeps TEMP tables
+// of its own, on its connection, while it is built). It is safe for concurrent use; each
+// [Source.Build] reads the target afresh.
 type Source struct {
 	db      *sql.DB
 	dialect Dialect
@@ -115,7 +116,10 @@ func OpenSQLite(path string) (*Source, error) {
 		return nil, fmt.Errorf("report: sqlite:%s is a directory, not a database file", path)
 	}
 	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
-	db, err := sql.Open("sqlite", "file:"+r.Replace(path)+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=temp_store(MEMORY)")
+	// Read-only: the file is opened so (mode=ro); a report writes only its TEMP tables, which
+	// spill to a temporary file beyond the page cache, as the sorts of GROUP BY do, so that
+	// the memory stays bounded whatever the export's size.
+	db, err := sql.Open("sqlite", "file:"+r.Replace(path)+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=temp_store(FILE)&_pragma=cache_size(-8192)")
 	if err != nil {
 		return nil, fmt.Errorf("report: open sqlite:%s: %w", path, err)
 	}
@@ -433,6 +437,14 @@ func (s *Source) week(expr string) string {
 		return "date(" + expr + ", 'weekday 0', '-6 days')"
 	}
 	return "to_char(date_trunc('week', (" + expr + ") AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+}
+
+// day is the day (YYYY-MM-DD, UTC) of a timestamp.
+func (s *Source) day(expr string) string {
+	if s.dialect == SQLite {
+		return "date(" + expr + ")"
+	}
+	return "to_char((" + expr + ") AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 }
 
 // maxTime is the latest of a timestamp column, as something anyTime scans.

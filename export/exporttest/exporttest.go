@@ -47,9 +47,11 @@ type Target struct {
 type Harness struct {
 	// Open opens a target as a sink: the first time it creates the target, later it opens
 	// the same target again (the suite closes every sink it opened before it opens its target
-	// again or reads it). It fails t when the sink cannot be opened, and removes whatever the
-	// target holds outside Target.Dir when t ends.
-	Open func(t *testing.T, tg Target) export.Sink
+	// again or reads it, but for the Lock scenario, which opens a target a second time while
+	// it is open and wants the *export.LockedError of the sink's own Open). It returns the
+	// sink's error when the sink cannot be opened, and removes whatever the target holds
+	// outside Target.Dir when t ends.
+	Open func(t *testing.T, tg Target) (export.Sink, error)
 	// Dump reads every table of a target with a reader independent of the sink, the ledger's
 	// tables (named _imednet_...) excepted: the rows of each table by its name, each row as
 	// one line of text, sorted. A line must show every value of the row, in a form that tells
@@ -79,6 +81,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("BlankIsNull", func(t *testing.T) { t.Parallel(); testBlankIsNull(t, h, ref) })
 	t.Run("IncrementalTables", func(t *testing.T) { t.Parallel(); testIncrementalTables(t, h) })
 	t.Run("RefusedFilter", func(t *testing.T) { t.Parallel(); testRefusedFilter(t, h) })
+	t.Run("Lock", func(t *testing.T) { t.Parallel(); testLock(t, h, ref) })
+	t.Run("Shape", func(t *testing.T) { t.Parallel(); testShape(t, h, ref) })
+	t.Run("Names", func(t *testing.T) { t.Parallel(); testNames(t, h, ref) })
+	t.Run("Decoded", func(t *testing.T) { t.Parallel(); testDecoded(t, h) })
 }
 
 // reference is a clean export of smallStudy in both layouts, with what the run reported.
@@ -147,11 +153,21 @@ func target(t *testing.T, role string, reference bool) Target {
 	return Target{Dir: t.TempDir(), Name: "x" + role + "_" + hex.EncodeToString(b), Study: Study, Reference: reference}
 }
 
+// open opens the target, failing t when it cannot.
+func open(t *testing.T, h Harness, tg Target) export.Sink {
+	t.Helper()
+	sink, err := h.Open(t, tg)
+	if err != nil {
+		t.Fatalf("opening %s: %v", tg.Name, err)
+	}
+	return sink
+}
+
 // run opens the target, runs the engine into it and closes the sink, returning the run's
 // summary and error (the error of Close when the run succeeded).
 func run(ctx context.Context, t *testing.T, h Harness, tg Target, c *imednet.Client, opts export.Options) (*export.Summary, error) {
 	t.Helper()
-	sink := h.Open(t, tg)
+	sink := open(t, h, tg)
 	sum, err := export.Run(ctx, c, tg.Study, sink, opts)
 	if cerr := sink.Close(); err == nil && cerr != nil {
 		t.Fatalf("closing the sink: %v", cerr)
@@ -172,7 +188,7 @@ func mustRun(t *testing.T, h Harness, tg Target, c *imednet.Client, opts export.
 // ledger reads the target's ledger.
 func ledger(t *testing.T, h Harness, tg Target) *export.Ledger {
 	t.Helper()
-	sink := h.Open(t, tg)
+	sink := open(t, h, tg)
 	defer sink.Close()
 	l, err := sink.LoadLedger(context.Background())
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/imednet/imednet-go/export"
@@ -26,6 +27,9 @@ type ledgerJSON struct {
 	// Tables are the reference listings' high-water marks, by table; absent from the files
 	// of earlier versions, which read as no marks (the next sync lists those tables whole).
 	Tables []tableJSON `json:"tables,omitempty"`
+	// Shape is the target's shape (export.Shape.Meta); absent from the files of earlier
+	// versions, which read as no shape recorded.
+	Shape map[string]string `json:"shape,omitempty"`
 }
 
 type tableJSON struct {
@@ -93,6 +97,9 @@ func (s *Sink) loadLedger() error {
 	for _, t := range lj.Tables {
 		l.Tables[t.Table] = export.TableState(t)
 	}
+	if l.Shape, err = export.ShapeFromMeta(lj.Shape); err != nil {
+		return s.errorf("ledger %s: %w", path, err)
+	}
 	s.ledger = l
 	return nil
 }
@@ -112,6 +119,9 @@ func (s *Sink) saveLedger() error {
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.ledger.Tables)) {
 		lj.Tables = append(lj.Tables, tableJSON(s.ledger.Tables[k]))
+	}
+	if s.ledger.Shape != nil {
+		lj.Shape = s.ledger.Shape.Meta()
 	}
 	data, err := json.MarshalIndent(lj, "", "  ")
 	if err != nil {
@@ -161,8 +171,93 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := s.loadLedger(); err != nil {
 		return nil, err
 	}
-	return &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs), Tables: maps.Clone(s.ledger.Tables)}, nil
+	l := &export.Ledger{Forms: maps.Clone(s.ledger.Forms), Runs: slices.Clone(s.ledger.Runs), Tables: maps.Clone(s.ledger.Tables)}
+	if s.ledger.Shape != nil {
+		sh := *s.ledger.Shape
+		l.Shape = &sh
+	}
+	return l, nil
 }
+
+// SaveShape records the target's shape in the ledger file.
+func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.isClosed() {
+		return ErrClosed
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	s.ledger.Shape = &sh
+	return s.saveLedger()
+}
+
+// Rebuild removes the files of every table an export wrote into the directory (see
+// export.IsExportTable; a table's file, or its directory in a format that partitions it)
+// and the ledger, and forgets the tables prepared so far: the directory is then as a new
+// target. Other files stay.
+func (s *Sink) Rebuild(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	for _, t := range s.tables {
+		t.mu.Lock()
+		t.removeSpool()
+		t.mu.Unlock()
+	}
+	clear(s.tables)
+	// Where the format puts a table: a file named after it with a suffix (x.csv), or a
+	// directory named after it (x/form=KEY/part-0.parquet).
+	const probe = "t"
+	first, _, nested := strings.Cut(s.format.File(export.Table{Name: probe}), "/")
+	suffix := strings.TrimPrefix(first, probe)
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return s.errorf("rebuild: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		var table string
+		switch {
+		case nested && e.IsDir():
+			table = name
+		case !nested && !e.IsDir() && strings.HasSuffix(name, suffix):
+			table = strings.TrimSuffix(name, suffix)
+		default:
+			continue
+		}
+		if table == "" || table[0] == '.' || table[0] == '_' || !export.IsExportTable(table) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.dir, name)); err != nil {
+			return s.errorf("rebuild: %w", err)
+		}
+	}
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := os.Remove(filepath.Join(s.dir, LedgerFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return s.errorf("rebuild: %w", err)
+	}
+	s.ledger = nil
+	if err := syncDir(s.dir); err != nil {
+		return s.errorf("rebuild: %w", err)
+	}
+	return nil
+}
+
+var (
+	_ export.ShapeLedger = (*Sink)(nil)
+	_ export.Rebuilder   = (*Sink)(nil)
+)
 
 // SaveForm commits the tables of the form (those whose Form is f.FormKey), syncs the rows
 // spooled for the other tables, then records the form's state in the ledger file.

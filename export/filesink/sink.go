@@ -48,9 +48,11 @@
 // # The directory
 //
 // Files are created readable and writable by their owner only (0600), directories 0700. An
-// open sink holds an exclusive lock on the file .imednet.lock in the directory (on Linux, macOS
-// and the BSDs), so that two exports never write the same directory at once; its staging files
-// live in .imednet-staging.
+// open sink holds the lock file .imednet.lock in the directory, which names its process, host
+// and start time, so that two exports never write the same directory at once: a second Open
+// fails with an *[export.LockedError] naming the holder. A lock left behind by a process that
+// was killed is taken over ([Sink.TookOver]). The sink's staging files live in
+// .imednet-staging.
 package filesink
 
 import (
@@ -71,6 +73,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/internal/lockfile"
 )
 
 // File names in the sink's directory.
@@ -89,7 +92,7 @@ type Sink struct {
 	dir     string
 	format  Format
 	name    string // the format's name in errors, such as "csv"
-	lock    *os.File
+	lock    *lockfile.Lock
 	staging string
 
 	mu     sync.RWMutex
@@ -132,17 +135,17 @@ func Open(dir string, f Format, name string) (*Sink, error) {
 	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("%s sink: %w", name, err)
 	}
-	lock, err := lockDir(filepath.Join(abs, LockFile))
+	lock, err := lockfile.Acquire(filepath.Join(abs, LockFile), name+":"+abs)
 	if err != nil {
-		return nil, fmt.Errorf("%s sink: %s: %w", name, abs, err)
+		return nil, err
 	}
 	s := &Sink{dir: abs, format: f, name: name, lock: lock, staging: filepath.Join(abs, StagingDir), tables: map[string]*table{}, seeds: newKeyHasher()}
 	if err := os.Mkdir(s.staging, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		lock.Close()
+		lock.Release()
 		return nil, s.errorf("%w", err)
 	}
 	if err := s.recover(); err != nil {
-		lock.Close()
+		lock.Release()
 		return nil, err
 	}
 	return s, nil
@@ -151,6 +154,10 @@ func Open(dir string, f Format, name string) (*Sink, error) {
 func (s *Sink) newTable(def export.Table, key []int, path string) *table {
 	return &table{def: def, key: key, path: path, keys: map[keyHash]int64{}, kh: &keyHasher{seeds: s.seeds.seeds}}
 }
+
+// TookOver returns the holder of a lock on the directory that a process left behind when it
+// ended without releasing it, which Open took over; nil when the directory was free.
+func (s *Sink) TookOver() *export.LockHolder { return s.lock.TookOver() }
 
 // Dir returns the sink's directory, absolute.
 func (s *Sink) Dir() string { return s.dir }
@@ -791,7 +798,7 @@ func (s *Sink) Close() error {
 			errs = append(errs, s.errorf("%w", err))
 		}
 	}
-	if err := s.lock.Close(); err != nil {
+	if err := s.lock.Release(); err != nil {
 		errs = append(errs, s.errorf("%w", err))
 	}
 	return errors.Join(errs...)
@@ -799,3 +806,4 @@ func (s *Sink) Close() error {
 
 var _ export.Sink = (*Sink)(nil)
 var _ export.TableLedger = (*Sink)(nil)
+var _ export.LockTaker = (*Sink)(nil)

@@ -198,7 +198,7 @@ var engineSchemas sync.Map
 // target writes every batch through COPY, the others mostly through INSERT (their batches
 // are small), so that the comparisons cover both ways.
 var harness = exporttest.Harness{
-	Open: func(t *testing.T, tg exporttest.Target) export.Sink {
+	Open: func(t *testing.T, tg exporttest.Target) (export.Sink, error) {
 		t.Helper()
 		opts := []Option{WithSchema(tg.Name)}
 		if tg.Reference {
@@ -206,7 +206,7 @@ var harness = exporttest.Harness{
 		}
 		s, err := Open(context.Background(), connString(t), tg.Study, opts...)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if _, loaded := engineSchemas.LoadOrStore(tg.Name, true); !loaded {
 			t.Cleanup(func() {
@@ -217,7 +217,7 @@ var harness = exporttest.Harness{
 				}
 			})
 		}
-		return s
+		return s, nil
 	},
 	Dump: func(t *testing.T, tg exporttest.Target) map[string][]string {
 		t.Helper()

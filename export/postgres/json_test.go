@@ -173,7 +173,7 @@ func TestPrepareConvertsJSONB(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	study := uniqueStudy("JSONB")
-	old := newSink(t, study)
+	old := newSharedSink(t, study)
 	tab := quoteIdent(old.schema) + ".records_raw"
 	_, err := old.pool.Exec(ctx, `CREATE TABLE `+tab+` ("recordId" bigint NOT NULL, "formKey" text, "dateModified" timestamptz,
 		deleted boolean, json jsonb, PRIMARY KEY ("recordId"));
@@ -192,7 +192,7 @@ func TestPrepareConvertsJSONB(t *testing.T) {
 		return typ
 	}
 
-	s := newSink(t, study, WithCopyThreshold(1))
+	s := newSharedSink(t, study, WithCopyThreshold(1))
 	prepare(t, s, rawRecords)
 	if typ := typeOf(); typ != "json" {
 		t.Fatalf("after Prepare, the column is %s, want json", typ)
@@ -236,7 +236,7 @@ func FuzzJSONStored(f *testing.F) {
 	}
 	ctx := context.Background()
 	study := uniqueStudy("FUZZJSON")
-	sinks := []*Sink{newSink(f, study, WithCopyThreshold(1)), newSink(f, study, WithCopyThreshold(1<<30))}
+	sinks := []*Sink{newSharedSink(f, study, WithCopyThreshold(1)), newSharedSink(f, study, WithCopyThreshold(1<<30))}
 	table := export.Table{Name: "fuzz", Columns: []export.Column{{Name: "k", Type: export.ColumnInteger}, {Name: "j", Type: export.ColumnJSON}},
 		Key: []string{"k"}}
 	prepare(f, sinks[0], table)

@@ -70,6 +70,9 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: loading the ledger's tables: %w", err)
 	}
+	if l.Shape, err = s.loadShape(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: loading the target's shape: %w", err)
+	}
 	return l, nil
 }
 
@@ -139,3 +142,75 @@ func fromDB(t *time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// loadShape reads the target's shape from _imednet_meta; nil when it records none.
+func (s *Sink) loadShape(ctx context.Context) (*export.Shape, error) {
+	rows, err := s.pool.Query(ctx, "SELECT name, value FROM "+quoteIdent(s.schema)+"."+quoteIdent(metaTable))
+	if err != nil {
+		return nil, err
+	}
+	meta := map[string]string{}
+	var name, value string
+	if _, err := pgx.ForEachRow(rows, []any{&name, &value}, func() error { meta[name] = value; return nil }); err != nil {
+		return nil, err
+	}
+	return export.ShapeFromMeta(meta)
+}
+
+// SaveShape records the target's shape in the schema's _imednet_meta, where readers such as
+// the report find its layout version.
+func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for name, value := range sh.Meta() {
+			if _, err := tx.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(metaTable)+
+				" (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", name, value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: saving the shape: %w", err)
+	}
+	return nil
+}
+
+// Rebuild drops every table an export wrote into the schema (see export.IsExportTable), in
+// one transaction, and empties the ledger: the schema is then as a new target (it still
+// belongs to the study, and the sink still holds its lock). Other tables and views stay.
+func (s *Sink) Rebuild(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.tables)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", s.schema)
+		if err != nil {
+			return err
+		}
+		names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		ledger := map[string]bool{metaTable: true, formsTable: true, runsTable: true, tablesTable: true}
+		for _, name := range names {
+			if export.IsExportTable(name) && !ledger[name] {
+				if _, err := tx.Exec(ctx, "DROP TABLE "+quoteIdent(s.schema)+"."+quoteIdent(name)); err != nil {
+					return fmt.Errorf("drop %s: %w", name, err)
+				}
+			}
+		}
+		sch := quoteIdent(s.schema) + "."
+		_, err = tx.Exec(ctx, "TRUNCATE "+sch+quoteIdent(formsTable)+", "+sch+quoteIdent(runsTable)+", "+sch+quoteIdent(tablesTable)+
+			"; DELETE FROM "+sch+quoteIdent(metaTable)+" WHERE name NOT IN ('study', '"+holderRow+"')")
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("postgres: rebuilding schema %q: %w", s.schema, err)
+	}
+	return nil
+}
+
+var (
+	_ export.ShapeLedger = (*Sink)(nil)
+	_ export.Rebuilder   = (*Sink)(nil)
+)

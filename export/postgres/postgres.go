@@ -111,6 +111,11 @@ type Sink struct {
 	schema  string
 	copyMin int
 
+	lockConn *pgx.Conn          // holds the schema's session advisory lock until Close
+	target   string             // the schema and database, for messages
+	holder   export.LockHolder  // this sink, as the lock records it
+	tookOver *export.LockHolder // the holder of a lock left behind, taken over by Open
+
 	mu     sync.RWMutex
 	tables map[string]*table // prepared tables by their export name
 
@@ -166,6 +171,15 @@ func WithCopyThreshold(rows int) Option {
 // string, as pgx accepts, including the pool settings such as pool_max_conns), creates the
 // study's schema and the ledger's tables when they do not exist, and returns the sink. The
 // pool holds at most [DefaultMaxConns] connections unless pool_max_conns says otherwise.
+//
+// The sink locks the schema until Close, so that two exports or syncs never write it at
+// once: a session advisory lock (pg_try_advisory_lock on a hash of the schema's name) held
+// on a connection of its own, beside the pool. Open fails at once with an
+// *[export.LockedError] while another sink, of this process or any other, holds the schema;
+// the error names that sink's process, host and start time, which the schema's
+// _imednet_meta table records while it is held. PostgreSQL releases the lock of a session
+// that ends, however it ends; a holder left recorded by a process that was killed is taken
+// over ([Sink.TookOver]). Readers do not take the lock.
 func Open(ctx context.Context, connString, study string, opts ...Option) (*Sink, error) {
 	if strings.TrimSpace(study) == "" {
 		return nil, errors.New("postgres: the study key is empty")
@@ -191,18 +205,28 @@ func Open(ctx context.Context, connString, study string, opts ...Option) (*Sink,
 		// The engine writes DefaultConcurrency forms at once and saves the ledger besides.
 		poolCfg.MaxConns = DefaultMaxConns
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
 	s := &Sink{
-		pool:    pool,
 		study:   study,
 		schema:  cfg.schema,
 		copyMin: cfg.copyMin,
 		tables:  make(map[string]*table),
 	}
+	if err := s.lock(ctx, poolCfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		s.unlock()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s.pool = pool
 	if err := s.setUp(ctx); err != nil {
+		s.unlock()
+		pool.Close()
+		return nil, err
+	}
+	if err := s.recordHolder(ctx); err != nil {
+		s.unlock()
 		pool.Close()
 		return nil, err
 	}
@@ -280,10 +304,13 @@ var _ export.TableLedger = (*Sink)(nil)
 // MaxColumns returns [MaxColumns]: the engine splits forms with more columns into parts.
 func (s *Sink) MaxColumns() int { return MaxColumns }
 
-// Close closes the connection pool. Everything Write and the ledger methods returned from is
-// committed already.
+// Close releases the schema's lock and closes the connection pool. Everything Write and the
+// ledger methods returned from is committed already.
 func (s *Sink) Close() error {
-	s.closeOnce.Do(s.pool.Close)
+	s.closeOnce.Do(func() {
+		s.unlock()
+		s.pool.Close()
+	})
 	return nil
 }
 

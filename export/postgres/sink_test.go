@@ -34,6 +34,15 @@ func newSink(t testing.TB, study string, opts ...Option) *Sink {
 	return s
 }
 
+// newSharedSink is newSink for a test that has several sinks write one schema at once (to
+// compare write paths): the sink releases the schema's lock at once.
+func newSharedSink(t testing.TB, study string, opts ...Option) *Sink {
+	t.Helper()
+	s := newSink(t, study, opts...)
+	s.unlock()
+	return s
+}
+
 // jsonText is the text of a json value, exactly as PostgreSQL holds it.
 type jsonText string
 
@@ -309,7 +318,7 @@ func TestDuplicateKeysInBatch(t *testing.T) {
 func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 	t.Parallel()
 	study := uniqueStudy("EVOLVE")
-	s := newSink(t, study)
+	s := newSharedSink(t, study)
 	v1 := export.Table{Name: "records_VS", Columns: []export.Column{
 		{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "SITE", Type: export.ColumnInteger}},
 		Key: []string{"recordId"}}
@@ -317,7 +326,7 @@ func TestPrepareAddsColumnsAndKeepsData(t *testing.T) {
 	write(t, s, "records_VS", []export.Row{{int64(1), 180.5, int64(10)}, {int64(2), 165.0, int64(11)}})
 
 	// A later run, with a new sink: the form gained a variable, and SITE became text.
-	s2 := newSink(t, study)
+	s2 := newSharedSink(t, study)
 	v2 := export.Table{Name: "records_VS", Columns: []export.Column{
 		{Name: "recordId", Type: export.ColumnInteger}, {Name: "HEIGHT", Type: export.ColumnReal}, {Name: "SITE", Type: export.ColumnText},
 		{Name: "WEIGHT", Type: export.ColumnReal}}, Key: []string{"recordId"}}
@@ -392,14 +401,14 @@ func TestPrepareChangesTypes(t *testing.T) {
 		col("realInt", export.ColumnInteger), col("dateTS", export.ColumnTimestamp), col("tsDate", export.ColumnDate),
 		col("boolJSON", export.ColumnJSON), col("jsonText", export.ColumnText),
 	}}
-	s := newSink(t, study)
+	s := newSharedSink(t, study)
 	prepare(t, s, before)
 	write(t, s, before.Name, []export.Row{
 		{int64(1), "1.5", "x", int64(3), 2.5, date(2024, 1, 2), ts, true, json.RawMessage(`{"a": 1}`)},
 		{int64(2), nil, "2", nil, nil, nil, nil, nil, nil},
 	})
 
-	s2 := newSink(t, study)
+	s2 := newSharedSink(t, study)
 	prepare(t, s2, after)
 	write(t, s2, after.Name, []export.Row{
 		{int64(3), 7.25, int64(7), 8.5, int64(4), ts, date(2024, 1, 3), json.RawMessage(`[true]`), "plain"},
@@ -499,7 +508,7 @@ func TestHostileIdentifiers(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	study := uniqueStudy(`X"; DROP SCHEMA public CASCADE; --`)
-	s := newSink(t, study)
+	s := newSharedSink(t, study)
 	if want := SchemaName(study); s.Schema() != want || strings.ContainsAny(want, `"; -`) {
 		t.Fatalf("schema %q, want the safe name %q", s.Schema(), want)
 	}
@@ -525,7 +534,7 @@ func TestHostileIdentifiers(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range paths {
-		s := newSink(t, study, p.opt) // the same schema, both write paths
+		s := newSharedSink(t, study, p.opt) // the same schema, both write paths
 		prepare(t, s, tab, longTable)
 		write(t, s, tab.Name, []export.Row{{int64(1), "a", "b", "c", "d", "e", "f", "g", "h"}})
 		write(t, s, longTable.Name, []export.Row{{int64(1)}, {int64(2)}})
@@ -600,7 +609,7 @@ func TestSchemaName(t *testing.T) {
 
 func TestSchemaBelongsToOneStudy(t *testing.T) {
 	t.Parallel()
-	s := newSink(t, uniqueStudy("OWNER"))
+	s := newSharedSink(t, uniqueStudy("OWNER"))
 	_, err := Open(context.Background(), connString(t), "OTHER", WithSchema(s.Schema()))
 	if err == nil || !strings.Contains(err.Error(), "holds the export of study") {
 		t.Errorf("opening another study's schema: %v", err)
@@ -616,7 +625,7 @@ func TestLedgerRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	study := uniqueStudy("LEDGER")
-	s := newSink(t, study)
+	s := newSharedSink(t, study)
 	l, err := s.LoadLedger(ctx)
 	if err != nil {
 		t.Fatal(err)

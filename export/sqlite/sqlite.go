@@ -15,7 +15,9 @@
 // [export.ColumnLimiter], and the engine splits wider forms into parts (form_KEY,
 // form_KEY_part2, ...) joined on recordId.
 //
-// The ledger lives in two tables, _imednet_forms and _imednet_runs.
+// The ledger lives in the tables _imednet_forms, _imednet_runs and _imednet_tables, and the
+// target's shape (export.Shape: layout version, layout, labels) in _imednet_meta, rows of
+// name and value. An open sink holds the lock file FILE.lock (see [Open]).
 package sqlite
 
 import (
@@ -30,6 +32,7 @@ import (
 	"time"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/export/internal/lockfile"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -41,6 +44,7 @@ const MaxColumns = 2000
 type Sink struct {
 	db   *sql.DB
 	path string
+	lock *lockfile.Lock
 
 	mu     sync.Mutex
 	tables map[string]*table // prepared, by name
@@ -74,17 +78,45 @@ func (t *table) close() {
 var _ export.Sink = (*Sink)(nil)
 var _ export.ColumnLimiter = (*Sink)(nil)
 var _ export.TableLedger = (*Sink)(nil)
+var _ export.LockTaker = (*Sink)(nil)
+var _ export.ShapeLedger = (*Sink)(nil)
+var _ export.Rebuilder = (*Sink)(nil)
 
 // OpenTarget opens the sink of an export target such as sqlite:DEMO.db: Open(t.Location).
 // It has the shape every sink package's OpenTarget has (see [export.Target]).
 func OpenTarget(ctx context.Context, t export.Target) (*Sink, error) { return Open(t.Location) }
 
+// LockSuffix is appended to the database file's path to name its lock file (DEMO.db.lock),
+// which an open sink holds (see [Open]).
+const LockSuffix = ".lock"
+
 // Open opens the database file at path, creating it (mode 0600) when it does not exist, and
 // makes sure the ledger's tables exist.
+//
+// The sink holds the lock file path+".lock" (which names its process, host and start time)
+// until Close, so that two exports or syncs never write the file at once: Open fails with an
+// *[export.LockedError] naming the holder while another sink has it open. A lock left
+// behind by a killed process is taken over ([Sink.TookOver]). Readers (imednet report, any
+// SQLite client) do not take the lock.
 func Open(path string) (*Sink, error) {
 	if strings.TrimSpace(path) == "" {
 		return nil, errors.New("sqlite: the database path is empty")
 	}
+	lock, err := lockfile.Acquire(path+LockSuffix, "sqlite:"+path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := open(path)
+	if err != nil {
+		lock.Release()
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// open opens the database file at path, locked by the caller.
+func open(path string) (*Sink, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
@@ -127,6 +159,7 @@ const (
 	formsLedger  = "_imednet_forms"
 	runsLedger   = "_imednet_runs"
 	tablesLedger = "_imednet_tables"
+	metaTable    = "_imednet_meta" // name and value: the target's shape (export.Shape.Meta)
 )
 
 func (s *Sink) init() error {
@@ -137,7 +170,8 @@ CREATE TABLE IF NOT EXISTS ` + runsLedger + ` (
 	id TEXT PRIMARY KEY, study TEXT NOT NULL, mode TEXT NOT NULL, started TIMESTAMP, finished TIMESTAMP,
 	forms INTEGER NOT NULL, failedForms INTEGER NOT NULL, records INTEGER NOT NULL, error TEXT);
 CREATE TABLE IF NOT EXISTS ` + tablesLedger + ` (
-	tableName TEXT PRIMARY KEY, mark TIMESTAMP, refused TEXT, runId TEXT, finished TIMESTAMP)`)
+	tableName TEXT PRIMARY KEY, mark TIMESTAMP, refused TEXT, runId TEXT, finished TIMESTAMP);
+CREATE TABLE IF NOT EXISTS ` + metaTable + ` (name TEXT PRIMARY KEY, value TEXT NOT NULL)`)
 	return err
 }
 
@@ -584,7 +618,104 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := s.loadTables(ctx, l); err != nil {
 		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
 	}
+	if l.Shape, err = s.loadShape(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+	}
 	return l, nil
+}
+
+// loadShape reads the target's shape from _imednet_meta; nil when it records none.
+func (s *Sink) loadShape(ctx context.Context) (*export.Shape, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, value FROM `+metaTable)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	meta := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return nil, err
+		}
+		meta[name] = value
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return export.ShapeFromMeta(meta)
+}
+
+// SaveShape records the target's shape in _imednet_meta, where readers such as the report
+// find its layout version.
+func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: save the shape: %w", err)
+	}
+	defer tx.Rollback()
+	for name, value := range sh.Meta() {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+metaTable+` (name, value) VALUES (?, ?)
+ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value); err != nil {
+			return fmt.Errorf("sqlite: save the shape: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: save the shape: %w", err)
+	}
+	return nil
+}
+
+// Rebuild drops every table an export wrote into the file (see export.IsExportTable), the
+// ledger's included, in one transaction, and creates an empty ledger: the file is then as a
+// new target. Other tables and views stay.
+func (s *Sink) Rebuild(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errors.New("sqlite: the sink is closed")
+	}
+	for _, t := range s.tables {
+		t.close()
+	}
+	clear(s.tables)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`)
+	if err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	var drop []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlite: rebuild: %w", err)
+		}
+		if export.IsExportTable(name) {
+			drop = append(drop, name)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	for _, name := range drop {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+Quote(name)); err != nil {
+			return fmt.Errorf("sqlite: rebuild: drop %s: %w", name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	if err := s.init(); err != nil {
+		return fmt.Errorf("sqlite: rebuild: %w", err)
+	}
+	return nil
 }
 
 // loadTables reads the reference listings' states into l.Tables.
@@ -662,7 +793,11 @@ records = excluded.records, error = excluded.error`,
 	return nil
 }
 
-// Close closes the database. Everything written stays.
+// TookOver returns the holder of a lock on the file that a process left behind when it
+// ended without releasing it, which Open took over; nil when the file was free.
+func (s *Sink) TookOver() *export.LockHolder { return s.lock.TookOver() }
+
+// Close closes the database and releases its lock. Everything written stays.
 func (s *Sink) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -673,11 +808,14 @@ func (s *Sink) Close() error {
 	for _, t := range s.tables {
 		t.close()
 	}
-	if _, err := s.db.Exec("PRAGMA optimize"); err != nil {
-		s.db.Close()
-		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
+	_, err := s.db.Exec("PRAGMA optimize")
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
 	}
-	if err := s.db.Close(); err != nil {
+	if lerr := s.lock.Release(); err == nil {
+		err = lerr
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}
 	return nil

@@ -33,6 +33,9 @@ type env struct {
 	in   string // stdin
 }
 
+// testNow is the clock of the commands that measure ages, so that their output is stable.
+var testNow = time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+
 // newSandbox starts the server that --sandbox uses in a test, with a short job delay.
 func newSandbox(t *testing.T, opts ...imednettest.Option) *imednettest.Server {
 	t.Helper()
@@ -50,7 +53,8 @@ func run(t *testing.T, e env, args ...string) result {
 	io, in, out, errOut := cmdutil.TestStreams()
 	in.WriteString(e.in)
 	io.OutTTY, io.ErrTTY = e.tty, e.tty
-	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(k string) string { return e.vars[k] }}
+	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(k string) string { return e.vars[k] },
+		Now: func() time.Time { return testNow }}
 	if e.srv != nil {
 		srv := e.srv
 		f.NewSandbox = func() (*imednettest.Server, error) { return srv, nil }

@@ -14,13 +14,16 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
+	"github.com/imednet/imednet-go/internal/cli/queries"
 	"github.com/imednet/imednet-go/internal/cli/records"
 	reportcmd "github.com/imednet/imednet-go/internal/cli/report"
 	"github.com/imednet/imednet-go/internal/cli/resource"
 	"github.com/imednet/imednet-go/internal/cli/sandbox"
 	"github.com/imednet/imednet-go/internal/cli/study"
+	"github.com/imednet/imednet-go/internal/cli/subjects"
 )
 
 // Version is the command's version. Release builds set it with
@@ -63,7 +66,7 @@ func Main() int {
 // exits 0.
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root := NewRootCmd(f)
-	root.SetArgs(args)
+	root.SetArgs(cmdutil.NormalizeSelectArgs(args))
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
@@ -71,7 +74,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if sb, _ := f.Sandbox(); sb != nil {
 		sb.Close()
 	}
-	if err == nil {
+	if err == nil || errors.Is(err, cmdutil.ErrFieldsListed) {
 		return cmdutil.ExitOK
 	}
 	var silent *cmdutil.SilentError
@@ -157,10 +160,11 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "data"
 		root.AddCommand(cmd)
 	}
-	rec := records.NewCmd(f)
-	rec.GroupID = "data"
-	root.AddCommand(rec)
-	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f)} {
+	for _, cmd := range []*cobra.Command{records.NewCmd(f), queries.NewCmd(f), subjects.NewCmd(f)} {
+		cmd.GroupID = "data"
+		root.AddCommand(cmd)
+	}
+	for _, cmd := range []*cobra.Command{jobs.NewCmd(f), study.NewCmd(f), dictcmd.NewCmd(f)} {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)
 	}

@@ -146,6 +146,15 @@ func TestSecretsNeverPrinted(t *testing.T) {
 
 	// What commands need: a record request file, a job's batch id, an id of each resource.
 	dir := t.TempDir()
+	dictDir := filepath.Join(dir, "dictionary")
+	if err := os.Mkdir(dictDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range working.Study("DEMO").DictionaryFiles() {
+		if err := os.WriteFile(filepath.Join(dictDir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	file := filepath.Join(dir, "new.json")
 	if err := os.WriteFile(file, []byte(`[{"formKey":"AE","subjectKey":"01-001","data":{"AETERM":"Cough"}}]`), 0o600); err != nil {
 		t.Fatal(err)
@@ -194,12 +203,20 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, "--file", file, "--poll-interval", "5ms")
 		case name == "jobs status":
 			args = append(args, batch)
+		case name == "subjects show":
+			args = append(args, ids["subjects"])
 		case name == "jobs wait":
 			args = append(args, batch, "--poll-interval", "5ms")
 		case name == "export" || name == "sync":
 			args = append(args, "--to", "sqlite:"+filepath.Join(dir, "out-"+strconv.FormatInt(seq, 10)+".db"))
 		case name == "report": // reads an export target, not the API: a fresh export of the sandbox
 			args = append(args, "--sandbox")
+		case name == "dictionary check":
+			args = append(args, "--dictionary", dictDir)
+		case name == "dictionary diff":
+			args = append(args, "api:DEMO", dictDir)
+		case name == "sandbox dictionary":
+			args = append(args, "--out", filepath.Join(dir, "dict-"+strconv.FormatInt(seq, 10)))
 		case name == "sandbox serve":
 			args = append(args, "--addr", "127.0.0.1:0", "--subjects", "2", "--records", "2")
 		}

@@ -98,6 +98,10 @@ type Factory struct {
 	// budget, for example); set them before the first call of Client.
 	ClientOptions []imednet.Option
 
+	// Now is the clock of the commands that measure ages (the query worklist); time.Now when
+	// nil. Tests fix it.
+	Now func() time.Time
+
 	mu      sync.Mutex
 	client  *imednet.Client
 	sandbox *imednettest.Server
@@ -125,6 +129,14 @@ func (f *Factory) Env(key string) string {
 		return os.Getenv(key)
 	}
 	return f.Getenv(key)
+}
+
+// Clock returns the time now, from Now when it is set.
+func (f *Factory) Clock() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
 }
 
 // Format returns the output format: --output, or table when stdout is a terminal and JSON

@@ -17,8 +17,10 @@ import (
 	"github.com/spf13/cobra"
 
 	imednet "github.com/imednet/imednet-go"
+	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/export"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -28,13 +30,15 @@ type Options struct {
 	Sync        bool // the command is "sync"
 	Study       string
 	To          string
-	Layout      string
+	Layout      string // "" for sync: the target's
+	Names       string // "api" or "snake"; "" for sync: the target's
 	Forms       []string
 	Concurrency int
 	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
 	Labels      bool
-	RecordsOnly bool // leave the reference listings out
-	Full        bool // export only: fetch every form even after an interrupted run
+	RecordsOnly bool   // leave the reference listings out
+	Full        bool   // export only: fetch every form even after an interrupted run
+	Dictionary  string // the vendor's dictionary files, whose choice lists decode coded values
 }
 
 // landingHelp says what an export writes into its target, for the long help.
@@ -50,16 +54,32 @@ const landingHelp = `What lands in the target:
   record_values     with --layout long or both: one row per record and variable, the value as
                     text and typed (valueNumber, valueDate, valueBool) where the type allows
   records_raw       the JSON of every record exactly as the API sent it
+  choices, <VAR>_label
+                    with --dictionary PATH (the vendor's dictionary files): the choice lists
+                    (formKey, variable, value, label, position), a decoded column after each
+                    coded column of a form table (AESEV, AESEV_label), and valueLabel in
+                    record_values. A value missing from its choice list stays as it is with
+                    a NULL label, and is counted in the closing note
   studies, sites, subjects, subject_keywords, intervals, interval_forms, forms, variables,
   visits, queries, query_comments, record_revisions, codings, users, user_roles
                     (--records-only skips them, except forms and variables; those already
                     in the target are kept as they are)
-  _imednet_forms, _imednet_runs (SQLite and PostgreSQL): the ledger of runs and forms
+  _imednet_forms, _imednet_runs, _imednet_meta (SQLite and PostgreSQL): the ledger of runs
+                    and forms, and the target's shape (--layout, --labels, --names)
+  name_map          with --names snake: each table's and column's API name and its name in
+                    the target
 
 Rows are upserted by key, so a rerun never duplicates. A form that still fails after the
 client's retries is marked failed in the ledger while the others go on; the command then
 names the failed forms and exits 1. An export that was interrupted (Ctrl-C, a crash) resumes:
-the next export skips the forms the interrupted run completed (--full fetches them again).`
+the next export skips the forms the interrupted run completed (--full fetches them again).
+One run at a time writes a target: a second export or sync into it is refused at once
+(exit 2), naming the process, host and start of the run that holds it.
+
+A target keeps the shape of its first export: --layout, --labels and --names (and the version
+of the tables' layout). A sync without them takes the target's; a run that asks for another is
+refused (exit 2) before it writes anything. --full rebuilds the target in the new shape,
+dropping the tables exports wrote into it (other tables stay); or export to a new target.`
 
 // NewCmd returns "imednet export". runF, when not nil, runs instead of Run.
 func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -84,7 +104,7 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		},
 	}
 	addFlags(cmd, o)
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed")
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form, even those an interrupted export completed; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
 
@@ -106,6 +126,12 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
   imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("layout") {
+				o.Layout = "" // the target's
+			}
+			if !cmd.Flags().Changed("names") {
+				o.Names = "" // the target's
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -113,7 +139,9 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		},
 	}
 	addFlags(cmd, o)
-	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again")
+	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
+	cmd.Flags().Lookup("names").DefValue = "the target's, else api"
+	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
 
@@ -134,6 +162,8 @@ func addFlags(cmd *cobra.Command, o *Options) {
 	fl.IntVar(&o.Concurrency, "concurrency", export.DefaultConcurrency, "requests in flight at once, across forms and pages (1 to 64)")
 	fl.StringVar(&o.RateLimit, "rate-limit", "", "a request budget the run keeps to, retries included: 100/m (per minute), 1000/h (per hour), or a number per second; requests are spread evenly so that a server enforcing the budget answers no 429 (default none)")
 	fl.BoolVar(&o.Labels, "labels", false, "name the variables' columns after their labels")
+	fl.StringVar(&o.Names, "names", "api", "how tables and columns are named: api (form_AE.recordId, as the API spells them) or snake (form_ae.record_id, which PostgreSQL reads without quotes; the table name_map maps them)")
+	fl.StringVar(&o.Dictionary, "dictionary", "", "the study's data dictionary files (a folder or ZIP of FORMS.csv, QUESTIONS.csv, CHOICES.csv, ...; with --sandbox, 'sandbox' for its own): add the choices table and a decoded <VAR>_label column next to each coded column")
 	fl.BoolVar(&o.RecordsOnly, "records-only", false, "only the forms' records (and the forms and variables tables): leave out the other reference tables")
 }
 
@@ -144,9 +174,17 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	layout, err := export.ParseLayout(o.Layout)
-	if err != nil {
-		return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+	var layout export.Layout // empty: a sync takes the target's
+	if o.Layout != "" || !o.Sync {
+		if layout, err = export.ParseLayout(o.Layout); err != nil {
+			return cmdutil.UsageErrorf("--layout: %q is not wide, long or both", o.Layout)
+		}
+	}
+	var names export.Names // empty: a sync takes the target's
+	if o.Names != "" || !o.Sync {
+		if names, err = export.ParseNames(o.Names); err != nil {
+			return cmdutil.UsageErrorf("--names: %q is not api or snake", o.Names)
+		}
 	}
 	if o.Concurrency < 1 || o.Concurrency > 64 {
 		return cmdutil.UsageErrorf("--concurrency: %d is outside 1..64", o.Concurrency)
@@ -162,6 +200,12 @@ func Run(ctx context.Context, o *Options) error {
 	for _, k := range o.Forms {
 		if k = strings.TrimSpace(k); k != "" && !slices.Contains(forms, k) {
 			forms = append(forms, k) // a key given twice is taken once
+		}
+	}
+	var dict *dictionary.Dictionary
+	if p := strings.TrimSpace(o.Dictionary); p != "" { // bad files fail before anything is asked or written
+		if dict, err = dictcmd.LoadFiles(f, p); err != nil {
+			return err
 		}
 	}
 	c, study, err := f.StudyClient(o.Study)
@@ -184,10 +228,18 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	sink, err := entry.open(ctx, target)
 	if err != nil {
+		var locked *export.LockedError
+		if errors.As(err, &locked) {
+			return cmdutil.Usage(locked) // another run writes the target: nothing was done
+		}
 		return err
 	}
+	if lt, ok := sink.(export.LockTaker); ok && lt.TookOver() != nil {
+		fmt.Fprintf(f.IO.ErrOut, "Note: the lock of %s was left by a run that ended without releasing it (%s); this run took it over.\n",
+			target, lt.TookOver())
+	}
 
-	opts := export.Options{Layout: layout, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly}
+	opts := export.Options{Layout: layout, Names: names, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: dict}
 	verb := "Exported"
 	if o.Sync {
 		opts.Mode, verb = export.ModeSync, "Synced"
@@ -219,10 +271,18 @@ func Run(ctx context.Context, o *Options) error {
 		fmt.Fprintf(f.IO.ErrOut, "Note: %s held characters the target cannot store (a NUL character or invalid UTF-8): "+
 			"they were stored with U+FFFD in their place.\n", cmdutil.Plural(int(sum.Replaced), "value", "values"))
 	}
+	if sum != nil && sum.UnknownCodes > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "Note: %s of coded variables not in the dictionary's choice lists: "+
+			"stored as they are, with a NULL label ('imednet dictionary check' lists them).\n",
+			cmdutil.Plural(int(sum.UnknownCodes), "value", "values"))
+	}
 	if runErr != nil {
 		var re *export.RunError
 		if errors.Is(runErr, export.ErrUnknownForm) {
 			return cmdutil.Usage(fmt.Errorf("--forms: %w", runErr))
+		}
+		if errors.Is(runErr, export.ErrShape) {
+			return cmdutil.Usage(runErr) // refused before anything was written
 		}
 		if ctx.Err() != nil && errors.Is(runErr, context.Canceled) {
 			return cmdutil.WithNote(runErr, resumeNote(o))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -235,5 +236,65 @@ func TestRecordsOnly(t *testing.T) {
 	if tables != forms || reference != 0 || raw != len(srv.Study(imednettest.DemoStudyKey).RecordIDs("")) {
 		t.Errorf("%d form tables for %d forms, %d reference tables (want none), %d raw records (want %d)",
 			tables, forms, reference, raw, len(srv.Study(imednettest.DemoStudyKey).RecordIDs("")))
+	}
+}
+
+// --dictionary: the choices table and decoded columns land in the target; a value outside
+// its choice list keeps its code with a NULL label and is counted; bad files exit 2 before
+// the target is created.
+func TestExportDictionary(t *testing.T) {
+	srv := newSandbox(t)
+	st := srv.Study(imednettest.DemoStudyKey)
+	var odd int
+	for _, id := range st.RecordIDs("AE") {
+		if rec, _ := st.Record(id); !rec.Deleted && rec.Data["AESEV"] != "" {
+			odd = id
+			break
+		}
+	}
+	if err := st.UpdateRecord(odd, map[string]string{"AESEV": "8"}); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "demo.db")
+	r := run(t, srv, false, "--sandbox", "export", "--to", "sqlite:"+db, "--dictionary", "sandbox", "--layout", "both", "-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "Note: 1 value of coded variables not in the dictionary's choice lists") {
+		t.Errorf("stderr %q", r.errOut)
+	}
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var choices, mismatched, labelled int
+	if err := conn.QueryRow(`SELECT count(*) FROM choices`).Scan(&choices); err != nil || choices < 40 {
+		t.Errorf("choices: %d rows, %v", choices, err)
+	}
+	// Every decoded label is the text of its code in the choices table.
+	err = conn.QueryRow(`SELECT count(*), sum(c.label IS NOT a.AESEV_label) FROM form_AE a
+		LEFT JOIN choices c ON c.formKey = 'AE' AND c.variable = 'AESEV' AND c.value = a.AESEV
+		WHERE a.AESEV IS NOT NULL`).Scan(&labelled, &mismatched)
+	if err != nil || labelled < 3 || mismatched != 0 {
+		t.Errorf("form_AE: %d coded rows, %d labels that are not their code's: %v", labelled, mismatched, err)
+	}
+	var code string
+	var label sql.NullString
+	if err := conn.QueryRow(`SELECT AESEV, AESEV_label FROM form_AE WHERE recordId = ?`, odd).Scan(&code, &label); err != nil || code != "8" || label.Valid {
+		t.Errorf("record %d: AESEV %q, label %v, %v", odd, code, label, err)
+	}
+	if err := conn.QueryRow(`SELECT valueLabel FROM record_values WHERE recordId = ? AND variable = 'AEOUT'`, odd).Scan(&label); err != nil {
+		t.Errorf("record_values: %v", err)
+	}
+
+	bad := filepath.Join(t.TempDir(), "bad")
+	db2 := filepath.Join(t.TempDir(), "never.db")
+	r = run(t, srv, false, "--sandbox", "export", "--to", "sqlite:"+db2, "--dictionary", bad)
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "--dictionary: "+bad) {
+		t.Errorf("bad dictionary: exit %d, %q", r.code, r.errOut)
+	}
+	if _, err := os.Stat(db2); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the target was created with a bad dictionary: %v", err)
 	}
 }

@@ -46,6 +46,7 @@ type StatusOptions struct {
 	Factory  *cmdutil.Factory
 	Study    string
 	BatchIDs []string
+	Select   cmdutil.SelectFlags // --json and --jq
 }
 
 // NewStatusCmd returns "jobs status". runF, when not nil, runs instead of StatusRun.
@@ -54,7 +55,8 @@ func NewStatusCmd(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 	cmd := &cobra.Command{
 		Use:   "status <batchId>...",
 		Short: "Show the state of jobs",
-		Long:  "Show the state of each job (created, running, completed or failed), by batch id, without waiting.",
+		Long: "Show the state of each job (created, running, completed or failed), by batch id, without waiting.\n\n" +
+			cmdutil.SelectHelp,
 		Example: "  ids=$(imednet records create --study MYSTUDY --file new.json --no-wait -o csv | tail -n +2 | cut -d, -f1)\n" +
 			"  imednet jobs status --study MYSTUDY $ids\n" +
 			"  # --sandbox lives for one command, so its jobs are gone by the next: to try this\n" +
@@ -69,13 +71,14 @@ func NewStatusCmd(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		},
 	}
 	cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
+	cmdutil.AddSelectFlags(cmd, &o.Select)
 	return cmd
 }
 
 // StatusRun runs "jobs status".
 func StatusRun(ctx context.Context, o *StatusOptions) error {
 	f := o.Factory
-	format, err := f.Format()
+	sel, format, err := o.Select.Selection(f, "jobs", output.FieldNames[imednet.Job]())
 	if err != nil {
 		return err
 	}
@@ -83,7 +86,7 @@ func StatusRun(ctx context.Context, o *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	l := output.NewList(f.IO.Out, format, Columns, "job", "jobs").FitTo(f.IO.Width)
+	l := output.SelectList(f.IO.Out, format, Columns, "job", "jobs", sel, f.IO.Width, nil)
 	var errs []error
 	for _, id := range o.BatchIDs {
 		job, err := c.Jobs.Get(ctx, study, id)

@@ -17,6 +17,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
 	"github.com/imednet/imednet-go/internal/cli/resource"
 )
@@ -38,6 +39,7 @@ type CreateOptions struct {
 	NoWait      bool
 	EmailNotify string
 	ChunkSize   int
+	Dictionary  string // the vendor's dictionary files, whose choice lists check coded values
 	Wait        jobs.WaitParams
 }
 
@@ -58,6 +60,10 @@ Which identifiers a request carries says what it does: siteName alone registers 
 subject (with the registration form); subjectKey adds a record for that subject, in the
 interval intervalName when given; recordId updates that record.
 
+With --dictionary PATH (the vendor's dictionary files, a folder or a ZIP; with --sandbox the
+sandbox's own by default), a radio or dropdown value must also be one of its variable's
+choices (the message lists them), and a checkbox's values too.
+
 Every problem is printed with its line and field, and the command exits with status 2
 having sent nothing. Otherwise the requests are sent in chunks (--chunk-size), each chunk
 processed by the API as a job; the command waits for the jobs (progress on stderr on a
@@ -71,6 +77,9 @@ const createExample = `  # Register a subject and add an adverse event on the sa
   JSON
   imednet --sandbox records create --file new.json --dry-run
   imednet --sandbox records create --file new.json
+
+  # Codes checked against the choice lists of the vendor's dictionary files
+  imednet records create --study MYSTUDY --file visits.json --dictionary dictionary.zip --dry-run
 
   # From CSV, without waiting
   imednet records create --study MYSTUDY --file visits.csv --no-wait -o csv`
@@ -98,6 +107,7 @@ func NewCreateCmd(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 	fl.BoolVar(&o.NoWait, "no-wait", false, "print the jobs' batch ids without waiting for them")
 	fl.StringVar(&o.EmailNotify, "email-notify", "", "an address the API emails when each job finishes")
 	fl.IntVar(&o.ChunkSize, "chunk-size", imednet.DefaultChunkSize, fmt.Sprintf("requests per submission (job), 1 to %d", imednet.MaxChunkSize))
+	fl.StringVar(&o.Dictionary, "dictionary", "", dictcmd.FlagUsage)
 	jobs.AddWaitFlags(cmd, &o.Wait)
 	return cmd
 }
@@ -141,10 +151,12 @@ func CreateRun(ctx context.Context, o *CreateOptions) error {
 		}
 		return cmdutil.UsageErrorf("%s: no record requests", name)
 	}
-	dict, err := dictionary.Load(ctx, c, study)
+	loaded, err := dictcmd.Load(ctx, f, c, study, o.Dictionary)
 	if err != nil {
-		return fmt.Errorf("loading the data dictionary of %s: %w", study, err)
+		return err
 	}
+	loaded.Note(f.IO.ErrOut)
+	dict := loaded.Dict
 	in.convert(dict)
 	// Every problem is reported: those of reading the file, then those of the requests read.
 	issues := in.issues

@@ -86,6 +86,7 @@ type ListOptions[T any] struct {
 	PageSize         int
 	Limit            int
 	IncludeInactive  bool
+	Select           cmdutil.SelectFlags // --json and --jq
 }
 
 // NewListCmd returns "<noun> list". runF, when not nil, runs instead of ListRun (a test
@@ -122,6 +123,7 @@ func NewListCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Cont
 	fl.StringArrayVar(&o.Sort, "sort", nil, "sort by a field: field[,asc|desc]; repeat for more keys, most significant first")
 	fl.IntVar(&o.PageSize, "page-size", 0, fmt.Sprintf("items per request, 1 to %d (default %d)", imednet.MaxPageSize, imednet.DefaultPageSize))
 	fl.IntVar(&o.Limit, "limit", 0, "stop after this many items (default: all of them)")
+	cmdutil.AddSelectFlags(cmd, &o.Select)
 	return cmd
 }
 
@@ -142,6 +144,7 @@ func listLong[T any](spec *Spec[T]) string {
 	if spec.NoFilter {
 		b.WriteString("\nThe API takes no filter for " + spec.Name + ".\n")
 	}
+	b.WriteString("\n" + cmdutil.SelectHelp + "\n")
 	return b.String()
 }
 
@@ -169,7 +172,7 @@ func listExample[T any](spec *Spec[T]) string {
 // ListRun runs "<noun> list": it streams every item the flags select to the output.
 func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
 	f, spec := o.Factory, o.Spec
-	format, err := f.Format()
+	sel, format, err := o.Select.Selection(f, spec.Name, spec.Fields())
 	if err != nil {
 		return err
 	}
@@ -181,7 +184,7 @@ func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	l := output.NewList(f.IO.Out, format, spec.Columns, spec.One, spec.Name).FitTo(f.IO.Width).AppendJSONWith(spec.AppendJSON)
+	l := output.SelectList(f.IO.Out, format, spec.Columns, spec.One, spec.Name, sel, f.IO.Width, spec.AppendJSON)
 	var iterErr error
 	for item, err := range spec.List(ctx, c, study, q) {
 		if err != nil {
@@ -216,6 +219,10 @@ func refusedBeforeSending(err error) bool {
 		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) &&
 		!errors.Is(err, imednet.ErrNotFound) && !errors.Is(err, imednet.ErrNoStudy)
 }
+
+// Params checks the flags (--filter, --sort, --page-size, --limit) and returns the SDK's
+// parameters, for a command that lists the resource its own way (the query worklist).
+func (o *ListOptions[T]) Params() (*ListParams, error) { return o.query() }
 
 // query checks the flags and builds the SDK's parameters.
 func (o *ListOptions[T]) query() (*ListParams, error) {
@@ -269,6 +276,7 @@ type GetOptions[T any] struct {
 	Spec    *Spec[T]
 	Study   string
 	ID      string
+	Select  cmdutil.SelectFlags // --json and --jq
 }
 
 // NewGetCmd returns "<noun> get <id>". runF, when not nil, runs instead of GetRun.
@@ -282,8 +290,8 @@ func NewGetCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Conte
 		Use:   "get <" + spec.IDName + ">",
 		Short: "Show one of " + spec.What,
 		Long: fmt.Sprintf("Show one %s by its %s%s.\n\n"+
-			"On a terminal every field is shown, one a line; -o json prints the object as the API names its fields.\n",
-			spec.One, spec.IDName, spec.IDHelp),
+			"On a terminal every field is shown, one a line; -o json prints the object as the API names its fields.\n\n%s\n",
+			spec.One, spec.IDName, spec.IDHelp, cmdutil.SelectHelp),
 		Example: fmt.Sprintf("  imednet --sandbox %s get%s %s\n  imednet --sandbox %s get%s %s -o json",
 			spec.Name, study, spec.ExampleID, spec.Name, study, spec.ExampleID),
 		Args: cmdutil.ExactArgs(1, "one "+spec.IDName),
@@ -298,13 +306,14 @@ func NewGetCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Conte
 	if spec.Scoped {
 		cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
 	}
+	cmdutil.AddSelectFlags(cmd, &o.Select)
 	return cmd
 }
 
 // GetRun runs "<noun> get": it prints the item with the given id.
 func GetRun[T any](ctx context.Context, o *GetOptions[T]) error {
 	f, spec := o.Factory, o.Spec
-	format, err := f.Format()
+	sel, format, err := o.Select.Selection(f, spec.Name, spec.Fields())
 	if err != nil {
 		return err
 	}
@@ -320,8 +329,12 @@ func GetRun[T any](ctx context.Context, o *GetOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	return output.One(f.IO.Out, format, spec.Columns, item)
+	return output.SelectOne(f.IO.Out, format, spec.Columns, item, sel)
 }
+
+// Fields returns the names --json takes for the resource: the JSON names of its model's
+// fields.
+func (spec *Spec[T]) Fields() []string { return output.FieldNames[T]() }
 
 // IntID reads an integer id argument; anything else is a usage error naming the field.
 func IntID(name, s string) (int, error) {

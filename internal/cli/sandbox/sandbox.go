@@ -30,7 +30,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewServeCmd(f, nil))
+	cmd.AddCommand(NewServeCmd(f, nil), NewDictionaryCmd(f))
 	return cmd
 }
 

@@ -182,44 +182,29 @@ func formNode(f *dictionary.Form) Form {
 func printTree(w io.Writer, s *Structure) error {
 	var b strings.Builder
 	b.WriteString(clean(s.StudyKey) + "\n")
-	type node struct {
-		text string
-		kids []node
-	}
-	formTree := func(f Form) node {
-		n := node{text: fmt.Sprintf("%s  %s%s", clean(f.FormKey), clean(f.FormName), flag(f.Disabled))}
+	formTree := func(f Form) cmdutil.TreeNode {
+		n := cmdutil.TreeNode{Text: fmt.Sprintf("%s  %s%s", clean(f.FormKey), clean(f.FormName), flag(f.Disabled))}
 		for _, v := range f.Variables {
-			n.kids = append(n.kids, node{text: fmt.Sprintf("%s  %s  %q%s", clean(v.VariableName), clean(v.VariableType), v.Label, flag(v.Disabled))})
+			n.Kids = append(n.Kids, cmdutil.TreeNode{Text: fmt.Sprintf("%s  %s  %q%s", clean(v.VariableName), clean(v.VariableType), v.Label, flag(v.Disabled))})
 		}
 		return n
 	}
-	var top []node
+	var top []cmdutil.TreeNode
 	for _, iv := range s.Intervals {
-		n := node{text: fmt.Sprintf("%s%s", clean(iv.IntervalName), flag(iv.Disabled))}
+		n := cmdutil.TreeNode{Text: fmt.Sprintf("%s%s", clean(iv.IntervalName), flag(iv.Disabled))}
 		for _, f := range iv.Forms {
-			n.kids = append(n.kids, formTree(f))
+			n.Kids = append(n.Kids, formTree(f))
 		}
 		top = append(top, n)
 	}
 	if len(s.OtherForms) > 0 {
-		n := node{text: "(forms in no interval)"}
+		n := cmdutil.TreeNode{Text: "(forms in no interval)"}
 		for _, f := range s.OtherForms {
-			n.kids = append(n.kids, formTree(f))
+			n.Kids = append(n.Kids, formTree(f))
 		}
 		top = append(top, n)
 	}
-	var draw func(nodes []node, prefix string)
-	draw = func(nodes []node, prefix string) {
-		for i, n := range nodes {
-			branch, next := "├── ", "│   "
-			if i == len(nodes)-1 {
-				branch, next = "└── ", "    "
-			}
-			b.WriteString(prefix + branch + n.text + "\n")
-			draw(n.kids, prefix+next)
-		}
-	}
-	draw(top, "")
+	cmdutil.DrawTree(&b, top, "")
 	fmt.Fprintf(&b, "%s, %s\n", cmdutil.Plural(len(s.Intervals), "interval", "intervals"), countForms(s))
 	_, err := io.WriteString(w, b.String())
 	return err
