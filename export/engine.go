@@ -140,6 +140,10 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
+	slots := make(chan struct{}, opts.Concurrency)
+	if opts.Slots != nil {
+		slots = opts.Slots.ch
+	}
 	e := &engine{
 		adopt:  adopt,
 		client: client,
@@ -148,7 +152,7 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 		opts:   opts,
 		fetch: &fetcher{
 			client: client,
-			slots:  make(chan struct{}, opts.Concurrency),
+			slots:  slots,
 			lim:    newLimiter(opts.RateLimit),
 			window: opts.Concurrency,
 		},

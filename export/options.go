@@ -69,6 +69,11 @@ type Options struct {
 	// many forms (and reference listings) are worked on at once, so that a form busy writing
 	// leaves its requests to others. 0 means DefaultConcurrency.
 	Concurrency int
+	// Slots, when set, are the request slots the run takes, instead of Concurrency slots of
+	// its own: runs made at the same time (several studies) that share one Slots keep
+	// together to its number of requests in flight. Concurrency still sets how many forms
+	// the run works on at once and how many pages it fetches ahead.
+	Slots *Slots
 	// RateLimit, when positive, spaces the run's page requests evenly at no more than this
 	// many per second, on top of the client's own handling of 429 responses. To keep to a
 	// budget such as 100 a minute, retries included, give the client imednet.WithRateLimit
@@ -185,6 +190,13 @@ func (o *Options) normalize() error {
 	}
 	return nil
 }
+
+// Slots bound the requests in flight at once across the runs that share them (see
+// Options.Slots). A Slots is safe for concurrent use.
+type Slots struct{ ch chan struct{} }
+
+// NewSlots returns n request slots (at least 1) for runs to share.
+func NewSlots(n int) *Slots { return &Slots{ch: make(chan struct{}, max(n, 1))} }
 
 // EventKind tells what an [Event] reports.
 type EventKind int

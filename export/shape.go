@@ -197,6 +197,11 @@ func (e *engine) settleShape(ctx context.Context, ledger *Ledger) (*Ledger, erro
 		}
 		serr := stored.differ(e.opts.Shape())
 		if serr == nil {
+			// Recorded again: a shape the sink told from a target that recorded none
+			// becomes the target's record.
+			if err := sl.SaveShape(ctx, e.opts.Shape()); err != nil {
+				return nil, fmt.Errorf("export: save the target's shape: %w", err)
+			}
 			return ledger, nil
 		}
 		rb, ok := e.sink.(Rebuilder)
@@ -212,4 +217,21 @@ func (e *engine) settleShape(ctx context.Context, ledger *Ledger) (*Ledger, erro
 		return nil, fmt.Errorf("export: save the target's shape: %w", err)
 	}
 	return ledger, nil
+}
+
+// LegacyShape is the shape of a target that exports wrote before targets recorded their
+// shape, as a database sink tells it from its tables: wide when wide_columns has rows, long
+// when record_values exists (wide when neither), and labels when most of the variables'
+// columns listed in wide_columns (variables) are named otherwise than their variable
+// (labelled). Such a target is of layout version 1 and has the API's names.
+func LegacyShape(wide, long bool, variables, labelled int64) *Shape {
+	s := &Shape{LayoutVersion: 1, Layout: Wide, Names: NamesAPI}
+	if long {
+		s.Layout = Long
+		if wide {
+			s.Layout = Both
+		}
+	}
+	s.Labels = variables > 0 && 2*labelled > variables
+	return s
 }

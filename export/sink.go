@@ -148,8 +148,9 @@ type Ledger struct {
 	Forms  map[string]FormState  // by form key
 	Runs   []RunState            // oldest first
 	Tables map[string]TableState // by table; nil or empty for a sink without TableLedger
-	// Shape is the shape the target records (see ShapeLedger); nil for a new target, one
-	// written before targets recorded their shape, or a sink without ShapeLedger.
+	// Shape is the shape the target records (see ShapeLedger); nil for a new target or a
+	// sink without ShapeLedger. For a target exported before targets recorded their shape,
+	// the database sinks tell it from the tables (see LegacyShape), the file sinks give nil.
 	Shape *Shape
 }
 

@@ -68,3 +68,30 @@ func ParseTarget(s, study string) (Target, error) {
 	}
 	return Target{Scheme: scheme, Location: rest, Study: study}, nil
 }
+
+// StudyPlaceholder, in a target's location, stands for the key of the study being exported,
+// so that one target written for several studies gives each its own place:
+// sqlite:out/{study}.db, csv:out/{study}, postgres://host/db?schema=edc_{study}.
+const StudyPlaceholder = "{study}"
+
+// PerStudy reports whether the target's location holds [StudyPlaceholder].
+func (t Target) PerStudy() bool { return strings.Contains(t.Location, StudyPlaceholder) }
+
+// ForStudy returns the target of one study: t with Study set to the key and every
+// [StudyPlaceholder] of its location replaced by it (escaped as a URL path segment in a URL
+// location). A key that would not stay one path element (empty, ".", "..", or holding a
+// slash, a backslash or a NUL) is refused when the location is a path with the placeholder.
+func (t Target) ForStudy(study string) (Target, error) {
+	t.Study = study
+	if !t.PerStudy() {
+		return t, nil
+	}
+	key := study
+	if strings.HasPrefix(t.Location, "//") {
+		key = url.PathEscape(study)
+	} else if study == "" || study == "." || study == ".." || strings.ContainsAny(study, "/\\\x00") {
+		return t, fmt.Errorf("export: study key %q cannot name a file or directory in %q", study, t.Location)
+	}
+	t.Location = strings.ReplaceAll(t.Location, StudyPlaceholder, key)
+	return t, nil
+}

@@ -54,3 +54,37 @@ func TestTargetString(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetForStudy(t *testing.T) {
+	for _, tc := range []struct {
+		to, study, want string
+		perStudy        bool
+	}{
+		{"sqlite:out/{study}.db", "DEMO", "out/DEMO.db", true},
+		{"csv:lake/{study}/{study}", "ONCO", "lake/ONCO/ONCO", true},
+		{"sqlite:out.db", "DEMO", "out.db", false},
+		{"postgres://h/db?schema=edc_{study}", "A B", "//h/db?schema=edc_A%20B", true},
+	} {
+		tg, err := ParseTarget(tc.to, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tg.PerStudy() != tc.perStudy {
+			t.Errorf("%s: PerStudy %v", tc.to, tg.PerStudy())
+		}
+		got, err := tg.ForStudy(tc.study)
+		if err != nil || got.Location != tc.want || got.Study != tc.study {
+			t.Errorf("%s for %s: %+v, %v; want location %q", tc.to, tc.study, got, err, tc.want)
+		}
+	}
+	tg, _ := ParseTarget("sqlite:out/{study}.db", "")
+	for _, bad := range []string{"", ".", "..", "a/b", `a\b`, "a\x00"} {
+		if _, err := tg.ForStudy(bad); err == nil || !strings.Contains(err.Error(), "cannot name a file") {
+			t.Errorf("study %q: %v", bad, err)
+		}
+	}
+	// A key that is no path element is fine where the location has no placeholder.
+	if got, err := (Target{Scheme: "sqlite", Location: "x.db"}).ForStudy("a/b"); err != nil || got.Location != "x.db" {
+		t.Errorf("no placeholder: %+v, %v", got, err)
+	}
+}

@@ -61,11 +61,14 @@ const (
 //
 // Everything in a Faults applies to the requests in its scope: those whose method is in
 // Methods (any method when empty) and not in ExceptMethods, and whose path template is in
-// Paths (any path when empty) and not in ExceptPaths. Path templates are those of
+// Paths (any path when empty) and not in ExceptPaths, and whose study is in Studies (any
+// study, and requests under no study such as GET /studies, when empty) and not in
+// ExceptStudies. Path templates are those of
 // [Stats.Requests] without the method, such as "/studies/{studyKey}/records" or
 // "/studies/{studyKey}/jobs/{batchId}". Requests outside the scope are served normally and do
 // not count towards the rate limit. For example, ExceptMethods: []string{"POST"} keeps record
-// submissions safe, Methods: []string{"POST"} aims at them alone.
+// submissions safe, Methods: []string{"POST"} aims at them alone, and Studies:
+// []string{"ONCO"} makes one study of a server with several fail while the others answer.
 //
 // # Order
 //
@@ -106,6 +109,9 @@ type Faults struct {
 	// ExceptMethods and ExceptPaths exclude requests. See Scope above.
 	Methods, ExceptMethods []string
 	Paths, ExceptPaths     []string
+	// Studies and ExceptStudies restrict the faults by the study key in the request's path
+	// (see Scope above); the keys need not be the server's.
+	Studies, ExceptStudies []string
 
 	// Latency delays every request in scope, by Latency when LatencyMax is not above it, or
 	// else by a duration drawn uniformly from [Latency, LatencyMax].
@@ -361,6 +367,11 @@ func newFaultState(f Faults, serverSeed int64) (*faultState, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, list := range [][]string{f.Studies, f.ExceptStudies} {
+		if slices.Contains(list, "") {
+			return nil, errors.New("imednettest: Faults.Studies or ExceptStudies: an empty study key")
+		}
+	}
 	for _, a := range f.RefuseFilters {
 		if strings.TrimSpace(a) == "" {
 			return nil, errors.New("imednettest: Faults.RefuseFilters: an empty attribute")
@@ -398,12 +409,16 @@ func retryAfterSeconds(d time.Duration) string {
 	return strconv.FormatInt(max(secs, 1), 10)
 }
 
-// inScope reports whether a request with this method and path template is subject to fs.
-func (fs *faultState) inScope(method, pattern string) bool {
+// inScope reports whether a request with this method, path template and study ("" for a
+// request under no study) is subject to fs.
+func (fs *faultState) inScope(method, pattern, study string) bool {
 	if len(fs.methods) > 0 && !slices.Contains(fs.methods, method) || slices.Contains(fs.exceptMethods, method) {
 		return false
 	}
 	if len(fs.paths) > 0 && !slices.Contains(fs.paths, pattern) || slices.Contains(fs.exceptPaths, pattern) {
+		return false
+	}
+	if len(fs.f.Studies) > 0 && !slices.Contains(fs.f.Studies, study) || study != "" && slices.Contains(fs.f.ExceptStudies, study) {
 		return false
 	}
 	return true

@@ -366,7 +366,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			st.SubmissionsReceived++
 		}
 	})
-	if fs := s.faults.Load(); fs != nil && fs.inScope(r.Method, rt.pattern) {
+	if fs := s.faults.Load(); fs != nil && fs.inScope(r.Method, rt.pattern, rt.study) {
 		s.serveWithFaults(fs, w, r, rt)
 		return
 	}

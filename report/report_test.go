@@ -755,3 +755,39 @@ func TestPostgresOtherLayoutVersion(t *testing.T) {
 		t.Fatalf("an export of layout version 99: %v, want a LayoutError naming it", err)
 	}
 }
+
+// TestConcurrentBuilds builds reports at once on one SQLite source, as the dashboard does
+// for simultaneous page loads: each keeps its TEMP tables on its own connection, so every
+// report equals the one built alone.
+func TestConcurrentBuilds(t *testing.T) {
+	s := newStudy(t, "CON")
+	src, err := report.OpenSQLite(exportSQLite(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ctx := context.Background()
+	alone, err := src.Build(ctx, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(alone)
+	const n = 4
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			rep, err := src.Build(ctx, report.Options{})
+			if err == nil {
+				if got, _ := json.Marshal(rep); string(got) != string(want) {
+					err = errors.New("a report built alongside others differs from the one built alone")
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

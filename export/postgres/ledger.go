@@ -73,7 +73,32 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if l.Shape, err = s.loadShape(ctx); err != nil {
 		return nil, fmt.Errorf("postgres: loading the target's shape: %w", err)
 	}
+	if l.Shape == nil && len(l.Runs) > 0 {
+		if l.Shape, err = s.legacyShape(ctx); err != nil {
+			return nil, fmt.Errorf("postgres: telling the target's shape: %w", err)
+		}
+	}
 	return l, nil
+}
+
+// legacyShape tells the shape of a target written before targets recorded theirs from its
+// tables (see export.LegacyShape).
+func (s *Sink) legacyShape(ctx context.Context) (*export.Shape, error) {
+	sch := quoteIdent(s.schema) + "."
+	var long, hasColumns bool
+	if err := s.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL, to_regclass($2) IS NOT NULL",
+		sch+quoteIdent(export.LongTable), sch+quoteIdent(export.ColumnsTable)).Scan(&long, &hasColumns); err != nil {
+		return nil, err
+	}
+	if !hasColumns {
+		return export.LegacyShape(false, long, 0, 0), nil
+	}
+	var rows, variables, labelled int64
+	if err := s.pool.QueryRow(ctx, `SELECT count(*), count(variable), count(*) FILTER (WHERE variable IS NOT NULL AND "columnName" <> variable) FROM `+
+		sch+quoteIdent(export.ColumnsTable)).Scan(&rows, &variables, &labelled); err != nil {
+		return nil, err
+	}
+	return export.LegacyShape(rows > 0, long, variables, labelled), nil
 }
 
 // SaveTable records the state of one reference listing, replacing its earlier state.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/imednet/imednet-go/export"
@@ -33,5 +34,31 @@ func TestSnakeNamesQueryWithoutQuotes(t *testing.T) {
 	}
 	if err := s.Pool().QueryRow(ctx, "SELECT count(*) FROM "+sch+".wide_columns WHERE table_name = 'form_ae' AND column_name = 'record_id'").Scan(&n); err != nil || n != 1 {
 		t.Errorf("wide_columns names form_ae.record_id %d times (%v), want once", n, err)
+	}
+}
+
+// A schema exported before targets recorded their shape: the sink tells the shape from its
+// tables.
+func TestLegacyTargetShape(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, c := demoServer(t)
+	s := demoSink(t)
+	opts := export.Options{Layout: export.Both, Labels: true}
+	if _, err := export.Run(ctx, c, demo, s, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Pool().Exec(ctx, "DELETE FROM "+quoteIdent(s.Schema())+"._imednet_meta WHERE name NOT IN ('study', 'lockHolder')"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.LoadLedger(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Shape == nil || *l.Shape != opts.Shape() {
+		t.Errorf("told the shape %+v, want %+v", l.Shape, opts.Shape())
+	}
+	if _, err := export.Run(ctx, c, demo, s, export.Options{Layout: export.Both}); !errors.Is(err, export.ErrShape) {
+		t.Errorf("an export without labels into a legacy target with labels: %v, want ErrShape", err)
 	}
 }

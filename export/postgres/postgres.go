@@ -179,7 +179,9 @@ func WithCopyThreshold(rows int) Option {
 // the error names that sink's process, host and start time, which the schema's
 // _imednet_meta table records while it is held. PostgreSQL releases the lock of a session
 // that ends, however it ends; a holder left recorded by a process that was killed is taken
-// over ([Sink.TookOver]). Readers do not take the lock.
+// over ([Sink.TookOver]). Readers do not take the lock. A pooler in transaction mode (such
+// as PgBouncer's pool_mode=transaction) does not keep a session's advisory lock: connect
+// such targets directly, or through session pooling.
 func Open(ctx context.Context, connString, study string, opts ...Option) (*Sink, error) {
 	if strings.TrimSpace(study) == "" {
 		return nil, errors.New("postgres: the study key is empty")

@@ -621,7 +621,37 @@ func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if l.Shape, err = s.loadShape(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
 	}
+	if l.Shape == nil && len(l.Runs) > 0 {
+		if l.Shape, err = s.legacyShape(ctx); err != nil {
+			return nil, fmt.Errorf("sqlite: load the ledger: %w", err)
+		}
+	}
 	return l, nil
+}
+
+// legacyShape tells the shape of a target written before targets recorded theirs from its
+// tables (see export.LegacyShape).
+func (s *Sink) legacyShape(ctx context.Context) (*export.Shape, error) {
+	exists := func(table string) (bool, error) {
+		var n int
+		err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n)
+		return n > 0, err
+	}
+	long, err := exists(export.LongTable)
+	if err != nil {
+		return nil, err
+	}
+	hasColumns, err := exists(export.ColumnsTable)
+	if err != nil || !hasColumns {
+		return export.LegacyShape(false, long, 0, 0), err
+	}
+	var rows, variables, labelled int64
+	err = s.db.QueryRowContext(ctx, `SELECT count(*), count(variable), coalesce(sum(variable IS NOT NULL AND columnName <> variable), 0) FROM `+
+		Quote(export.ColumnsTable)).Scan(&rows, &variables, &labelled)
+	if err != nil {
+		return nil, err
+	}
+	return export.LegacyShape(rows > 0, long, variables, labelled), nil
 }
 
 // loadShape reads the target's shape from _imednet_meta; nil when it records none.

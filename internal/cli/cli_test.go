@@ -456,7 +456,7 @@ func TestNotFoundExitsOne(t *testing.T) {
 
 func TestMissingCredentials(t *testing.T) {
 	r := run(t, env{}, "studies", "list")
-	if r.code != 2 || strings.TrimSpace(r.errOut) != "imednet: "+imednet.EnvAPIKey+" is not set: export it with your API key (or use --sandbox to try the command)" {
+	if r.code != 2 || strings.TrimSpace(r.errOut) != "imednet: "+imednet.EnvAPIKey+" is not set: export it with your API key (or a profile that names where the keys come from: see 'imednet config --help'; or use --sandbox to try the command)" {
 		t.Errorf("no keys: exit %d, %q", r.code, r.errOut)
 	}
 	r = run(t, env{vars: map[string]string{imednet.EnvAPIKey: "k"}}, "sites", "list", "--study", "X")

@@ -144,11 +144,13 @@ func TestHelp(t *testing.T) {
 			c.Parent().Name() == "completion" || c.Name() == "version" {
 			return
 		}
-		// Every command shows a --sandbox example, except sandbox serve itself and the jobs
-		// commands: a --sandbox lives for one command, so its jobs are gone by the next.
+		// Every command shows a --sandbox example, except sandbox serve itself, the jobs
+		// commands (a --sandbox lives for one command, so its jobs are gone by the next) and
+		// the config commands (the sandbox reads no configuration).
 		if c.Example == "" {
 			t.Errorf("%s has no example", c.CommandPath())
-		} else if !strings.Contains(c.Example, "imednet --sandbox ") && c.Name() != "serve" && c.Parent().Name() != "jobs" {
+		} else if !strings.Contains(c.Example, "imednet --sandbox ") && c.Name() != "serve" && c.Parent().Name() != "jobs" &&
+			c.Parent().Name() != "config" {
 			t.Errorf("%s: no example runs on the sandbox:\n%s", c.CommandPath(), c.Example)
 		}
 	}
@@ -161,7 +163,7 @@ func TestSandboxServe(t *testing.T) {
 	vars := map[string]string{imednet.EnvAPIKey: " script-api-key ", imednet.EnvSecurityKey: "script-sec-key\n"}
 	f := &cmdutil.Factory{IO: io, Getenv: func(k string) string { return vars[k] }}
 	ready := make(chan string, 1)
-	o := &sandbox.ServeOptions{Factory: f, Addr: "127.0.0.1:0", Seed: 7, Subjects: 3, Records: 5, Latency: "1ms-2ms",
+	o := &sandbox.ServeOptions{Factory: f, Addr: "127.0.0.1:0", Seed: 7, Studies: 2, Subjects: 3, Records: 5, Latency: "1ms-2ms",
 		FaultRate: 0, Ready: func(url string) { ready <- url }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -203,6 +205,9 @@ func TestSandboxServe(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 	text := out.String()
+	if !strings.Contains(text, "serving studies DEMO, CARDIO at "+url) {
+		t.Errorf("the banner does not name the two studies:\n%s", text)
+	}
 	if !strings.Contains(text, "export IMEDNET_BASE_URL="+url) || strings.Contains(text, "script-api-key") {
 		t.Errorf("banner:\n%s", text)
 	}
@@ -266,6 +271,8 @@ func TestSandboxServeFlags(t *testing.T) {
 		{Subjects: 1, Records: 1, FaultRate: 1.5},
 		{Subjects: 1, Records: 1, Latency: "fast"},
 		{Subjects: 1, Records: 1, Latency: "200ms-20ms"},
+		{Studies: -1, Subjects: 1, Records: 1},
+		{Studies: imednettest.MaxPortfolio + 1, Subjects: 1, Records: 1},
 	} {
 		o.Factory = f
 		if _, err := o.Options(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
@@ -288,6 +295,33 @@ func TestSandboxServeFlags(t *testing.T) {
 	}
 	if n := srv.Study("DEMO").Counts().Subjects; n != 2 {
 		t.Errorf("%d subjects", n)
+	}
+	if keys := srv.StudyKeys(); len(keys) != 1 {
+		t.Errorf("Studies 0 serves %v, want DEMO alone", keys)
+	}
+	// --studies 3 (the flag's default) serves DEMO, with the flags' sizes and the same data
+	// as DEMO alone, and two studies of other sizes and forms.
+	good.Studies = 3
+	opts, err = good.Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, err := imednettest.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := three.StudyKeys(); strings.Join(keys, ",") != "DEMO,CARDIO,ONCO" {
+		t.Fatalf("--studies 3 serves %v", keys)
+	}
+	if a, b := three.Study("DEMO").Counts(), srv.Study("DEMO").Counts(); a != b {
+		t.Errorf("DEMO among three %+v, alone %+v", a, b)
+	}
+	if a, b := three.Study("DEMO").Counts(), three.Study("ONCO").Counts(); a.Forms == b.Forms || a.Records == b.Records {
+		t.Errorf("DEMO %+v and ONCO %+v have the same forms or records", a, b)
+	}
+	r := run(t, env{}, "sandbox", "serve", "--studies", "0")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "--studies 0") {
+		t.Errorf("--studies 0: exit %d, %q", r.code, r.errOut)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/auth"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/configcmd"
 	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/exportcmd"
 	"github.com/imednet/imednet-go/internal/cli/jobs"
@@ -52,7 +54,9 @@ func version() string {
 func Main() int {
 	ctx, stop := cmdutil.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return Run(ctx, cmdutil.New(version()), os.Args[1:])
+	f := cmdutil.New(version())
+	f.Name = strings.TrimSuffix(filepath.Base(os.Args[0]), ".exe")
+	return Run(ctx, f, os.Args[1:])
 }
 
 // Run runs the command with args on the factory's streams, prints an error on its stderr,
@@ -119,7 +123,7 @@ Credentials come from the environment:
   export IMEDNET_STUDY=MYSTUDY      # optional: the default --study
 
 Without credentials, add --sandbox to any command: it then runs against an in-process fake
-API with a generated study, DEMO.
+API with generated studies: DEMO (the default --study), CARDIO and ONCO.
 
 Output (--output): "table" on a terminal (aligned columns fitted to its width, or to
 $COLUMNS, long values cut, a count line), "jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a
@@ -147,6 +151,12 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		SilenceUsage:  true,
 		Args:          cmdutil.NoArgs,
 		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		// Before any command: --bom wraps the output.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return f.ApplyBOM() },
+	}
+	if name := strings.TrimSpace(f.Name); name != "" && name != "imednet" && !strings.ContainsAny(name, " \t") {
+		// Installed under another name: the completion scripts complete that name.
+		root.Use = name + " <command>"
 	}
 	root.SetVersionTemplate("imednet {{.Version}}\n")
 	root.SetFlagErrorFunc(cmdutil.FlagError)
@@ -168,7 +178,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		cmd.GroupID = "work"
 		root.AddCommand(cmd)
 	}
-	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), newVersionCmd(f))
+	root.AddCommand(auth.NewCmd(f), sandbox.NewCmd(f), configcmd.NewCmd(f), newVersionCmd(f))
 	root.AddCommand(newTopicCmds()...)
 	root.SetHelpCommand(newHelpCmd())
 
@@ -180,6 +190,7 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	root.AddCommand(reportcmd.NewCmd(f, nil))
 
+	registerCompletions(root, f)
 	return root
 }
 

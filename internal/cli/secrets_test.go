@@ -26,6 +26,7 @@ import (
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/imednettest"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/config"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -144,8 +145,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	}
 	t.Cleanup(refusing.Close)
 
-	// What commands need: a record request file, a job's batch id, an id of each resource.
+	// What commands need: a record request file, a job's batch id, an id of each resource, a
+	// configuration directory.
 	dir := t.TempDir()
+	configHome := filepath.Join(dir, "config")
 	dictDir := filepath.Join(dir, "dictionary")
 	if err := os.Mkdir(dictDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -193,6 +196,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		}
 		name := strings.Join(path, " ")
 		switch {
+		case name == "config get":
+			args = append(args, "profile")
 		case len(path) == 2 && path[1] == "get":
 			id, ok := ids[path[0]]
 			if !ok {
@@ -205,6 +210,8 @@ func TestSecretsNeverPrinted(t *testing.T) {
 			args = append(args, batch)
 		case name == "subjects show":
 			args = append(args, ids["subjects"])
+		case name == "config set":
+			args = append(args, "--profile", "test", "study", "DEMO")
 		case name == "jobs wait":
 			args = append(args, batch, "--poll-interval", "5ms")
 		case name == "export" || name == "sync":
@@ -232,9 +239,10 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	// runOne runs one command and checks everything it printed and logged.
 	runOne := func(t *testing.T, path []string, s secretsSetting) result {
 		args := argsFor(path, s)
-		vars := map[string]string{}
+		vars := map[string]string{config.EnvConfigHome: configHome}
 		if !s.flags {
-			vars = map[string]string{imednet.EnvBaseURL: s.baseURL, imednet.EnvAPIKey: secretAPIKey, imednet.EnvSecurityKey: secretSecKey}
+			vars = map[string]string{imednet.EnvBaseURL: s.baseURL, imednet.EnvAPIKey: secretAPIKey, imednet.EnvSecurityKey: secretSecKey,
+				config.EnvConfigHome: configHome}
 		}
 		ctx := context.Background()
 		if s.timeout > 0 {

@@ -8,6 +8,7 @@ import (
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/config"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -106,6 +107,13 @@ variable. With --sandbox a command reads none of the IMEDNET_ ones; "sandbox ser
   ` + imednet.EnvTimeout + `       the timeout of each request attempt (or --timeout; default 30s):
                         seconds (30, 2.5) or a duration (45s, 1m30s), at most 24h
   ` + cmdutil.EnvStudy + `         the default study key of --study
+  ` + config.EnvProfile + `       the configuration profile to use (or --profile; see 'imednet config')
+  ` + config.EnvConfigHome + `       the directory of the configuration file, imednet/config.toml in it
+  HOME                  when XDG_CONFIG_HOME is not set: the file is ~/.config/imednet/config.toml
+  APPDATA               on Windows without HOME: the file is in %APPDATA%\imednet
+
+A profile's values come after the variables: a flag wins over its variable, which wins over
+the profile. A profile's keys_env names the variables its keys are read from.
 
 Read by the libraries imednet is built on:
 

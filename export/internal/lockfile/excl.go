@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/imednet/imednet-go/export"
 )
@@ -26,10 +27,17 @@ func acquire(path, target string, me export.LockHolder) (*Lock, error) {
 			return nil, fmt.Errorf("locking %s: %w", target, err)
 		}
 		h := readHolder(path)
-		if h.PID == 0 || h.Host != me.Host || h.PID == me.PID || alive(h.PID) {
+		switch {
+		case h.PID == 0:
+			// No holder written: one that is taking the lock now, or a file a crash left
+			// empty, which is old.
+			if info, err := os.Stat(path); err != nil || time.Since(info.ModTime()) < time.Minute {
+				return nil, &export.LockedError{Target: target, Holder: h}
+			}
+		case h.Host != me.Host || h.PID == me.PID || alive(h.PID):
 			return nil, &export.LockedError{Target: target, Holder: h}
 		}
-		// Left by a process of this host that no longer runs.
+		// Left by a process of this host that no longer runs, or by a crash.
 		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("locking %s: taking over the lock of %s: %w", target, h, err)
 		}

@@ -6,8 +6,9 @@
 // kernel releases when its process ends however it ends: a lock file left behind by a killed
 // process is free, and the next Acquire takes it over, reporting the previous holder
 // (Lock.TookOver). Elsewhere the file is created exclusively (O_EXCL); a file left by a
-// process of this host that no longer runs is taken over the same way, one left by another
-// host is not (it may still run).
+// process of this host that no longer runs is taken over the same way, and so is one that
+// names no holder and is more than a minute old (a crash before its holder reached the
+// disk); one left by another host is not (it may still run).
 //
 // Release removes the file. Acquire checks, once it holds the lock, that the file it locked
 // is still the one at the path (not one removed meanwhile), so removing it is safe.
@@ -103,13 +104,13 @@ func readHolder(path string) export.LockHolder {
 	return export.LockHolder{}
 }
 
-// writeHolder writes the holder into the held lock file.
+// writeHolder writes the holder into the held lock file. It is not synced to disk: the
+// holder only informs (the lock itself is the kernel's), and a file a crash left empty is
+// taken over all the same, without naming whom it was taken from.
 func writeHolder(f *os.File, h export.LockHolder) error {
 	if err := f.Truncate(0); err != nil {
 		return err
 	}
-	if _, err := f.WriteAt(encode(h), 0); err != nil {
-		return err
-	}
-	return f.Sync()
+	_, err := f.WriteAt(encode(h), 0)
+	return err
 }

@@ -119,3 +119,17 @@ func TestOneHolderAtATime(t *testing.T) {
 		t.Errorf("%d holders at once at most, %d acquisitions; want 1 and some", maxHolders.Load(), taken.Load())
 	}
 }
+
+// BenchmarkAcquireRelease measures what the lock adds to opening and closing a target.
+func BenchmarkAcquireRelease(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "b.lock")
+	for b.Loop() {
+		l, err := Acquire(path, "b")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Release(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

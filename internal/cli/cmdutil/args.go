@@ -99,6 +99,24 @@ func Suggest(typed string, candidates []string) []string {
 	return out
 }
 
+// Closest returns the candidates nearest to typed, ignoring case: those the fewest edits away,
+// when that is at most two. Unlike Suggest it keeps only the best, which matters for short
+// names (every two-letter key is two edits from any other).
+func Closest(typed string, candidates []string) []string {
+	best := 3
+	var out []string
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(typed), strings.ToLower(c))
+		switch {
+		case d < best:
+			best, out = d, []string{c}
+		case d == best:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // editDistance is the Levenshtein distance between a and b, by bytes.
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)

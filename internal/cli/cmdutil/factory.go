@@ -5,6 +5,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,11 +17,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/pflag"
 
 	imednet "github.com/imednet/imednet-go"
 	"github.com/imednet/imednet-go/imednettest"
+	"github.com/imednet/imednet-go/internal/cli/config"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -60,10 +61,6 @@ func terminalWidth(columns string, ask func() int) int {
 	return max(ask(), 0)
 }
 
-func isTerminal(f *os.File) bool {
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-}
-
 // TestStreams returns streams over buffers, for tests: stdin, stdout and stderr.
 func TestStreams() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
@@ -79,6 +76,8 @@ type GlobalFlags struct {
 	Output      string        // --output; "" for the default
 	APIKey      string        // --api-key; default IMEDNET_API_KEY
 	SecurityKey string        // --security-key; default IMEDNET_SECURITY_KEY
+	Profile     string        // --profile; default IMEDNET_PROFILE, then the config file's default
+	BOM         bool          // --bom: CSV output starts with a UTF-8 byte order mark (for Excel)
 }
 
 // Factory gives commands what they depend on. Commands receive it when they are built and
@@ -89,9 +88,13 @@ type Factory struct {
 	Flags   GlobalFlags
 	Getenv  func(string) string // the environment; os.Getenv by default
 	Version string              // the command's version, for the User-Agent
+	// Name is the command's name as invoked (the program's file name), which the help and
+	// the shell completion scripts use; "imednet" when empty.
+	Name string
 
 	// NewSandbox builds the server behind --sandbox. The default is an imednettest server
-	// without a listener holding the demo study. Tests replace it to inspect the server.
+	// without a listener holding SandboxStudies studies, the demo study DEMO first (see
+	// imednettest.WithPortfolio). Tests replace it to inspect the server.
 	NewSandbox func() (*imednettest.Server, error)
 
 	// ClientOptions are added to the client's options after the flags' (a command's request
@@ -105,7 +108,16 @@ type Factory struct {
 	mu      sync.Mutex
 	client  *imednet.Client
 	sandbox *imednettest.Server
+
+	profileOnce sync.Once
+	profile     *config.Profile // the profile in use, nil for none
+	profileName string
+	profileErr  error
 }
+
+// SandboxStudies is how many studies the server behind --sandbox has: DEMO (the default
+// study of the commands) and CARDIO and ONCO, of other sizes and forms.
+const SandboxStudies = 3
 
 // New returns a Factory over the process's streams and environment.
 func New(version string) *Factory {
@@ -116,11 +128,60 @@ func New(version string) *Factory {
 func (f *Factory) AddGlobalFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Flags.BaseURL, "base-url", "", "the API's base URL (default $"+imednet.EnvBaseURL+", then "+imednet.DefaultBaseURL+")")
 	fs.DurationVar(&f.Flags.Timeout, "timeout", 0, "timeout of each request attempt, e.g. 30s (default $"+imednet.EnvTimeout+", then 30s)")
-	fs.BoolVar(&f.Flags.Sandbox, "sandbox", false, "run against an in-process sandbox with the demo study DEMO (no credentials needed)")
+	fs.BoolVar(&f.Flags.Sandbox, "sandbox", false, "run against an in-process sandbox with the demo study DEMO and two more, CARDIO and ONCO (no credentials needed)")
 	fs.BoolVar(&f.Flags.Debug, "debug", false, "log each request (method, path, status, duration) on stderr; keys are never logged")
 	fs.StringVarP(&f.Flags.Output, "output", "o", "", "output format: table, json, jsonl or csv (default table on a terminal, jsonl otherwise)")
 	fs.StringVar(&f.Flags.APIKey, "api-key", "", "the API key (prefer $"+imednet.EnvAPIKey+": a flag shows in the process list and the shell history)")
 	fs.StringVar(&f.Flags.SecurityKey, "security-key", "", "the security key (prefer $"+imednet.EnvSecurityKey+", for the same reason)")
+	fs.BoolVar(&f.Flags.BOM, "bom", false, "start CSV output with a UTF-8 byte order mark, so that Excel reads accents right (with -o csv)")
+	fs.StringVar(&f.Flags.Profile, "profile", "", "the configuration profile to use (default $"+config.EnvProfile+", then the file's default; see 'imednet config')")
+}
+
+// ConfigPath returns the configuration file's path (see config.Path).
+func (f *Factory) ConfigPath() (string, error) { return config.Path(f.Env) }
+
+// Profile returns the configuration profile in use and its name: --profile, else
+// $IMEDNET_PROFILE, else the file's default; nil and "" when none applies (with --sandbox,
+// which reads no configuration, always). It reads the file once and warns on stderr when
+// others may read it. A profile named but missing, or a file that does not parse, is a usage
+// error.
+func (f *Factory) Profile() (*config.Profile, string, error) {
+	if f.Flags.Sandbox {
+		return nil, "", nil
+	}
+	f.profileOnce.Do(func() {
+		path, err := f.ConfigPath()
+		if err != nil {
+			if f.Flags.Profile != "" || f.Env(config.EnvProfile) != "" {
+				f.profileErr = Usage(err)
+			}
+			return
+		}
+		file, warning, err := config.Load(path)
+		if warning != "" {
+			fmt.Fprintln(f.IO.ErrOut, "imednet: warning: "+warning)
+		}
+		if err != nil {
+			f.profileErr = Usage(err)
+			return
+		}
+		p, name, err := file.Select(f.Flags.Profile, f.Env(config.EnvProfile))
+		if err != nil {
+			f.profileErr = Usage(fmt.Errorf("%w (in %s)", err, path))
+			return
+		}
+		f.profile, f.profileName = p, name
+	})
+	return f.profile, f.profileName, f.profileErr
+}
+
+// ProfileTarget returns the default export target of the profile in use, "" for none.
+func (f *Factory) ProfileTarget() (string, error) {
+	p, _, err := f.Profile()
+	if err != nil || p == nil {
+		return "", err
+	}
+	return strings.TrimSpace(p.Target), nil
 }
 
 // Env returns the environment variable key, through Getenv.
@@ -167,6 +228,16 @@ func (f *Factory) Study(flag string) (string, error) {
 	if s := strings.TrimSpace(f.Env(EnvStudy)); s != "" {
 		return s, nil
 	}
+	p, name, err := f.Profile()
+	if err != nil {
+		return "", err
+	}
+	if p != nil && strings.TrimSpace(p.Study) != "" {
+		return strings.TrimSpace(p.Study), nil
+	}
+	if p != nil {
+		return "", UsageErrorf("no study key: pass --study KEY, set %s, or set the study of profile %q (see 'imednet studies list')", EnvStudy, name)
+	}
 	return "", UsageErrorf("no study key: pass --study KEY or set %s (see 'imednet studies list')", EnvStudy)
 }
 
@@ -201,7 +272,9 @@ func (f *Factory) sandboxLocked() (*imednettest.Server, error) {
 	}
 	newSandbox := f.NewSandbox
 	if newSandbox == nil {
-		newSandbox = func() (*imednettest.Server, error) { return imednettest.New() }
+		newSandbox = func() (*imednettest.Server, error) {
+			return imednettest.New(imednettest.WithPortfolio(SandboxStudies, imednettest.StudyConfig{}))
+		}
 	}
 	srv, err := newSandbox()
 	if err != nil {
@@ -263,15 +336,34 @@ func (f *Factory) remoteClient() (*imednet.Client, error) {
 	if err != nil {
 		return nil, Usage(err)
 	}
+	prof, profName, err := f.Profile()
+	if err != nil {
+		return nil, err
+	}
 	apiKey, secKey := flagOr(f.Flags.APIKey, env.APIKey), flagOr(f.Flags.SecurityKey, env.SecurityKey)
+	if (apiKey == "" || secKey == "") && prof != nil && prof.HasKeys() {
+		// The profile's keys come last: a flag or a variable wins, key by key.
+		pa, ps, err := prof.Keys(context.Background(), f.Env, f.IO.ErrOut)
+		if err != nil {
+			return nil, UsageErrorf("profile %q: %v", profName, err)
+		}
+		apiKey, secKey = flagOr(apiKey, pa), flagOr(secKey, ps)
+	}
+	hint := "(or use --sandbox to try the command)"
+	if prof == nil {
+		hint = "(or a profile that names where the keys come from: see 'imednet config --help'; or use --sandbox to try the command)"
+	}
 	switch {
 	case apiKey == "":
-		return nil, UsageErrorf("%s is not set: export it with your API key (or use --sandbox to try the command)", imednet.EnvAPIKey)
+		return nil, UsageErrorf("%s is not set: export it with your API key %s", imednet.EnvAPIKey, hint)
 	case secKey == "":
-		return nil, UsageErrorf("%s is not set: export it with your security key (or use --sandbox to try the command)", imednet.EnvSecurityKey)
+		return nil, UsageErrorf("%s is not set: export it with your security key %s", imednet.EnvSecurityKey, hint)
 	}
 	opts := append(env.Options(), imednet.WithAPIKey(apiKey, secKey))
 	base := flagOr(f.Flags.BaseURL, env.BaseURL)
+	if base == "" && prof != nil {
+		base = strings.TrimSpace(prof.BaseURL)
+	}
 	if base != env.BaseURL {
 		opts = append(opts, imednet.WithBaseURL(base))
 	}

@@ -34,11 +34,32 @@ func AddSelectFlags(cmd *cobra.Command, s *SelectFlags) {
 	fl.StringVar(&s.JQ, "jq", "", "run a jq program on each item, e.g. '.siteName' (see github.com/itchyny/gojq)")
 }
 
+// CompleteFields makes the shell complete --json with fields, a comma-separated list: the
+// fields not given yet, after those given. Call it after AddSelectFlags.
+func (s *SelectFlags) CompleteFields(fields func() []string) {
+	_ = s.cmd.RegisterFlagCompletionFunc("json", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		given, prefix := []string(nil), ""
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			given, prefix = strings.Split(toComplete[:i], ","), toComplete[:i+1]
+		}
+		var out []string
+		for _, name := range fields() {
+			if !slices.Contains(given, name) {
+				out = append(out, prefix+name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
 // NormalizeSelectArgs rewrites a --json that has no value, because it is the last argument
 // or is followed by another flag (--json --limit 2), as --json= (an empty value), which lists
 // the fields: pflag would otherwise take the next argument as its value. Arguments after
-// "--" are left alone.
+// "--" and the arguments of a shell completion (cobra's __complete) are left alone.
 func NormalizeSelectArgs(args []string) []string {
+	if len(args) > 0 && strings.HasPrefix(args[0], "__complete") {
+		return args // the shell completes what is typed, as typed
+	}
 	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -13,6 +13,7 @@ func TestNormalizeSelectArgs(t *testing.T) {
 		{[]string{"sites", "list", "--json", "siteId", "--limit", "2"}, []string{"sites", "list", "--json", "siteId", "--limit", "2"}},
 		{[]string{"sites", "list", "--json=siteId"}, []string{"sites", "list", "--json=siteId"}},
 		{[]string{"x", "--", "--json"}, []string{"x", "--", "--json"}},
+		{[]string{"__complete", "sites", "list", "--json"}, []string{"__complete", "sites", "list", "--json"}},
 	} {
 		if got := NormalizeSelectArgs(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("NormalizeSelectArgs(%q) = %q, want %q", tc.in, got, tc.want)

@@ -88,3 +88,39 @@ func TestRateBudget(t *testing.T) {
 		t.Errorf("without the budget: the client met %d 429s, the server refused %d; want some (the server enforces its limit)", met, refused)
 	}
 }
+
+// TestRateBudgetManyStudies: the studies of one run share its budget. Three studies under
+// --rate-limit 10/m, through a server that allows 10 requests a minute in all, meet no 429
+// and take as long as the run's requests need at 10 a minute (a budget per study would let
+// three times as many through and meet the server's 429s).
+func TestRateBudgetManyStudies(t *testing.T) {
+	clk := &fastClock{start: imednettest.DefaultStart, real: time.Now(), speed: 60}
+	srv, err := imednettest.New(imednettest.WithClock(clk.Now), imednettest.WithRateLimit(10, time.Minute),
+		imednettest.WithPortfolio(3, imednettest.StudyConfig{Sites: 2, Subjects: 4, RecordsPerSubject: 10}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, errOut := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" },
+		NewSandbox:    func() (*imednettest.Server, error) { return srv, nil },
+		ClientOptions: []imednet.Option{imednet.WithClock(clk), imednet.WithMaxRetries(20)}}
+	start := clk.Now()
+	code := cli.Run(context.Background(), f, []string{"--sandbox", "export", "--all-studies", "--forms", "AE", "--records-only",
+		"--rate-limit", "10/m", "--to", "sqlite:" + filepath.Join(t.TempDir(), "{study}.db")})
+	took := clk.Now().Sub(start)
+	all := requestsRe.FindAllStringSubmatch(errOut.String(), -1)
+	if code != 0 || len(all) != 4 { // three studies' lines and the closing line
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	requests, _ := strconv.Atoi(all[3][1])
+	met, _ := strconv.Atoi(all[3][3])
+	if requests <= 10 {
+		t.Fatalf("%d requests: the run must need more than the server's 10 a minute", requests)
+	}
+	if refused := srv.Stats().Faults[imednettest.FaultRateLimit]; met != 0 || refused != 0 {
+		t.Errorf("the client met %d 429s, the server refused %d requests; want none", met, refused)
+	}
+	if minimum := time.Duration(requests-1) * 6 * time.Second; took < minimum || took > minimum*3/2+20*time.Second {
+		t.Errorf("%d requests under 10/m took %v; want at least %v and not much more", requests, took, minimum)
+	}
+}

@@ -27,8 +27,10 @@ import (
 // Options are the flags of "export" and "sync".
 type Options struct {
 	Factory     *cmdutil.Factory
-	Sync        bool // the command is "sync"
-	Study       string
+	Sync        bool     // the command is "sync"
+	Study       string   // one study key, or several separated by commas
+	AllStudies  bool     // every study the keys can see
+	Exclude     []string // studies --all-studies leaves out
 	To          string
 	Layout      string // "" for sync: the target's
 	Names       string // "api" or "snake"; "" for sync: the target's
@@ -89,12 +91,13 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Short: shortHelp(),
 		Long: "Export every form's records of a study, its raw JSON, and the study's reference tables into\n" +
 			"a target, fetching forms and pages concurrently. Progress is shown on a terminal; the\n" +
-			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetsHelp() + "\n" + landingHelp,
+			"result is a summary of the forms (form, records, status, seconds).\n\n" + targetsHelp() + "\n" + landingHelp + "\n\n" + manyHelp,
 		Example: `  imednet --sandbox export --to sqlite:demo.db
   imednet --sandbox export --forms AE,CM --layout both --to sqlite:ae.db
   imednet export --study MYSTUDY --concurrency 8 --rate-limit 100/m
   imednet export --study MYSTUDY --to postgres://user@localhost/clinical
-  imednet export --study MYSTUDY --to parquet:./lake --labels`,
+  imednet export --study MYSTUDY --to parquet:./lake --labels
+  imednet export --all-studies --exclude OLDSTUDY --to sqlite:out/{study}.db`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -117,13 +120,14 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Long: "Fetch per form only the records modified since the last export or sync (with a few\n" +
 			"minutes of overlap), upsert them (deleted records arrive marked deleted), and bring the\n" +
 			"reference tables up to date: the target then holds what a fresh export would. A form that\n" +
-			"was never exported is fetched whole.\n\n" + syncTablesHelp + "\n\n" + targetsHelp() + "\n" + landingHelp,
+			"was never exported is fetched whole.\n\n" + syncTablesHelp + "\n\n" + targetsHelp() + "\n" + landingHelp + "\n\n" + manyHelp,
 		Example: `  imednet --sandbox sync --to sqlite:demo.db
   imednet sync --study MYSTUDY
   imednet sync --study MYSTUDY --records-only   # the data alone, without the reference tables
   imednet sync --study MYSTUDY --rate-limit 100/m
   imednet sync --study MYSTUDY --full           # everything again, as a fresh export would
-  imednet sync --study MYSTUDY --to postgres://user@localhost/clinical`,
+  imednet sync --study MYSTUDY --to postgres://user@localhost/clinical
+  imednet sync --all-studies --to postgres://user@localhost/clinical --rate-limit 1000/h`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("layout") {
@@ -141,6 +145,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	addFlags(cmd, o)
 	cmd.Flags().Lookup("layout").DefValue = "the target's, else wide"
 	cmd.Flags().Lookup("names").DefValue = "the target's, else api"
+	cmd.Flags().Lookup("labels").Usage += " (default the target's)"
 	cmd.Flags().BoolVar(&o.Full, "full", false, "fetch every form and reference listing whole, and try filters the service refused again; rebuild the target for another --layout, --labels or --names")
 	return cmd
 }
@@ -155,7 +160,9 @@ ledger says so; --full tries again. The summary's closing line gives the request
 
 func addFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
-	fl.StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
+	fl.StringVarP(&o.Study, "study", "s", "", "the study key, or several separated by commas (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
+	fl.BoolVar(&o.AllStudies, "all-studies", false, "every study the keys can see (see 'Many studies' below)")
+	fl.StringSliceVar(&o.Exclude, "exclude", nil, "with --all-studies: leave out these study keys, comma-separated")
 	fl.StringVar(&o.To, "to", "", toFlagHelp())
 	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
 	fl.StringSliceVar(&o.Forms, "forms", nil, "only these form keys, comma-separated (default all)")
@@ -208,17 +215,32 @@ func Run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	c, study, err := f.StudyClient(o.Study)
+	sel, err := selectStudies(o)
+	if err != nil {
+		return err
+	}
+	if sel.many() {
+		return runStudies(ctx, o, sel, runSettings{format: format, layout: layout, names: names, forms: forms, dict: dict})
+	}
+	c, study, err := f.StudyClient(sel.keys[0])
 	if err != nil {
 		return err
 	}
 	to := o.To
+	if strings.TrimSpace(to) == "" {
+		if to, err = f.ProfileTarget(); err != nil { // the profile's target, when there is one
+			return err
+		}
+	}
 	if strings.TrimSpace(to) == "" {
 		to = defaultTo(study)
 	}
 	target, entry, err := parseTarget(to, study)
 	if err != nil {
 		return err
+	}
+	if target, err = target.ForStudy(study); err != nil {
+		return cmdutil.Usage(fmt.Errorf("--to: %w", err))
 	}
 	requestsBefore := c.Stats()
 	// Check the study and the form keys before the target is created, so that a mistyped
@@ -239,11 +261,7 @@ func Run(ctx context.Context, o *Options) error {
 			target, lt.TookOver())
 	}
 
-	opts := export.Options{Layout: layout, Names: names, Forms: forms, Concurrency: o.Concurrency, Labels: o.Labels, Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: dict}
-	verb := "Exported"
-	if o.Sync {
-		opts.Mode, verb = export.ModeSync, "Synced"
-	}
+	opts, verb := o.exportOptions(runSettings{layout: layout, names: names, forms: forms, dict: dict})
 	var prog *progress
 	if f.IO.ErrTTY {
 		prog = newProgress(f.IO.ErrOut, time.Now)
@@ -297,6 +315,17 @@ func Run(ctx context.Context, o *Options) error {
 		return closeErr
 	}
 	return nil
+}
+
+// exportOptions returns the engine's options of the flags, and the verb of the closing line.
+func (o *Options) exportOptions(rs runSettings) (export.Options, string) {
+	opts := export.Options{Layout: rs.layout, Names: rs.names, Forms: rs.forms, Concurrency: o.Concurrency, Labels: o.Labels,
+		Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: rs.dict}
+	if o.Sync {
+		opts.Mode = export.ModeSync
+		return opts, "Synced"
+	}
+	return opts, "Exported"
 }
 
 // resumeNote says what running the command again does after an interruption.
@@ -355,15 +384,18 @@ func requestsText(r imednet.RequestStats) string {
 }
 
 // line is one line of the summary: a form, a reference listing, or (last, in JSON and JSONL
-// only) the whole run with its requests.
+// only) the whole run with its requests. A run of several studies has a line per study
+// (kind "study", with its requests and target) instead of forms and tables.
 type line struct {
 	Name    string  `json:"name"`
-	Kind    string  `json:"kind"` // "form", "table" or "run"
+	Kind    string  `json:"kind"` // "form", "table", "study" or "run"
 	Records int64   `json:"records"`
 	Status  string  `json:"status"`
 	Seconds float64 `json:"seconds"`
 	Error   string  `json:"error,omitempty"`
-	// The run's line alone: HTTP requests made (retries included), retries, 429 answers met.
+	// Target is where a study went, on the study lines of a run of several studies.
+	Target string `json:"target,omitempty"`
+	// The run's and the studies' lines alone: HTTP requests made (retries included), retries, 429 answers met.
 	Requests    *int64 `json:"requests,omitempty"`
 	Retries     *int64 `json:"retries,omitempty"`
 	RateLimited *int64 `json:"rateLimited,omitempty"`

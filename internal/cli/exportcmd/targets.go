@@ -27,7 +27,11 @@ type target struct {
 	// defaultLocation, on one entry, is the location of --to when the flag is not given,
 	// <study> standing for the study key.
 	defaultLocation string
-	open            func(context.Context, export.Target) (export.Sink, error)
+	// shared says how several studies share one target written without {study}:
+	// sharedSchema (each study in its own schema), sharedPartition (each in DIR/study=KEY),
+	// or "" (they cannot: the location needs {study}).
+	shared string
+	open   func(context.Context, export.Target) (export.Sink, error)
 }
 
 // targets are the targets of export and sync, in the order the help lists them. The help
@@ -38,12 +42,18 @@ var targets = []target{
 		about: "a SQLite database file, created 0600", suffixes: []string{".db", ".sqlite", ".sqlite3"},
 		defaultLocation: "<study>.db", open: opener(sqlite.OpenTarget)},
 	{scheme: "postgres", aliases: []string{"postgresql"}, location: "//...", name: "PostgreSQL",
-		about: "a PostgreSQL database, one schema per study (?schema=NAME chooses it)", open: opener(postgres.OpenTarget)},
+		about: "a PostgreSQL database, one schema per study (?schema=NAME chooses it)", shared: sharedSchema, open: opener(postgres.OpenTarget)},
 	{scheme: "parquet", location: "DIR", name: "Parquet",
-		about: "Parquet files, Hive-partitioned by form (DIR/<table>/form=KEY/part-N.parquet)", open: opener(parquet.OpenTarget)},
+		about: "Parquet files, Hive-partitioned by form (DIR/<table>/form=KEY/part-N.parquet)", shared: sharedPartition, open: opener(parquet.OpenTarget)},
 	{scheme: "csv", location: "DIR", name: "CSV", about: "one CSV file per table", open: opener(csv.OpenTarget)},
 	{scheme: "jsonl", location: "DIR", name: "JSON Lines", about: "one JSON Lines file per table", open: opener(jsonl.OpenTarget)},
 }
+
+// How several studies share one target written without {study} (target.shared).
+const (
+	sharedSchema    = "schema"    // a schema per study
+	sharedPartition = "partition" // a directory per study, DIR/study=KEY
+)
 
 // opener turns a sink package's OpenTarget, which returns the package's own sink type, into
 // the table's opener.

@@ -72,6 +72,7 @@ func NewStatusCmd(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 	}
 	cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(output.FieldNames[imednet.Job])
 	return cmd
 }
 

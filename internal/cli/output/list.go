@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 )
 
-// MaxCellWidth is where the table cuts a long value (in characters), ending it with "…".
+// MaxCellWidth is where the table cuts a long value (in terminal columns: a wide character
+// takes two), ending it with "…".
 const MaxCellWidth = 40
 
 // tableBlock is how many rows the table holds before it prints them: the widths are measured
@@ -274,14 +274,9 @@ func Cell(s string) string {
 	return cut(Sanitize(s), MaxCellWidth)
 }
 
-// cut returns s when it has at most n characters, else its first n-1 and "…".
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+// cut returns s when it takes at most n columns of a terminal, else its start and "…" in n
+// columns at most (see Width).
+func cut(s string, n int) string { return cutWidth(s, n) }
 
 // Sanitize replaces control characters with spaces, so that a value can neither break the
 // table's lines nor send escape sequences to the terminal.
@@ -332,11 +327,11 @@ func (t *tableWriter) flush() error {
 	t.started = true
 	t.widths = make([]int, len(t.headers))
 	for i, h := range t.headers {
-		t.widths[i] = utf8.RuneCountInString(h)
+		t.widths[i] = Width(h)
 	}
 	for _, row := range t.held {
 		for i, v := range row {
-			t.widths[i] = max(t.widths[i], utf8.RuneCountInString(v))
+			t.widths[i] = max(t.widths[i], Width(v))
 		}
 	}
 	if t.maxWidth > 0 {
@@ -380,7 +375,7 @@ func (t *tableWriter) fit() {
 func (t *tableWriter) print(row []string) error {
 	var b strings.Builder
 	for i, v := range row {
-		n := utf8.RuneCountInString(v)
+		n := Width(v)
 		if t.fixed && n > t.widths[i] {
 			v, n = cut(v, t.widths[i]), t.widths[i]
 		}

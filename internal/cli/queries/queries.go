@@ -120,10 +120,8 @@ const worklistExample = `
 
 // NewCmd returns "imednet queries": list (which is the worklist with its flags) and get.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	cmd := resource.NewCmd(f, resource.Queries)
 	var w WorklistFlags
-	var list *cobra.Command
-	list = resource.NewListCmd(f, resource.Queries, func(ctx context.Context, o *resource.ListOptions[imednet.Query]) error {
+	cmd, list := resource.NewCmdWithList(f, resource.Queries, func(ctx context.Context, o *resource.ListOptions[imednet.Query]) error {
 		if w.active() {
 			return WorklistRun(ctx, o, &w)
 		}
@@ -135,12 +133,6 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fl.StringVar(&w.State, "state", "", "the worklist of queries in this state: open, closed or all")
 	fl.StringVar(&w.OlderThan, "older-than", "", "the worklist of queries created longer ago than this, e.g. 14d, 2w, 36h")
 	fl.StringVar(&w.Site, "site", "", "the worklist of queries on subjects of this site (its name or id)")
-	for _, sub := range cmd.Commands() {
-		if sub.Name() == "list" {
-			cmd.RemoveCommand(sub)
-		}
-	}
-	cmd.AddCommand(list)
 	return cmd
 }
 

@@ -24,7 +24,14 @@ import (
 
 // NewCmd returns "imednet records" with list, get and create.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	cmd := resource.NewCmd(f, resource.Records)
+	var ff FormFlags
+	cmd, list := resource.NewCmdWithList(f, resource.Records, func(ctx context.Context, o *resource.ListOptions[imednet.Record]) error {
+		if ff.Form != "" || ff.Columns != "" {
+			return listForm(ctx, o, &ff)
+		}
+		return resource.ListRun(ctx, o)
+	})
+	addFormFlags(list, &ff)
 	cmd.Short = "List, show or create the records (filled-in forms) of a study"
 	cmd.AddCommand(NewCreateCmd(f, nil))
 	return cmd

@@ -151,6 +151,11 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	if from == "" {
+		if from, err = f.ProfileTarget(); err != nil {
+			return err
+		}
+	}
+	if from == "" {
 		from = exportcmd.DefaultTarget(study)
 	}
 	target, err := exportcmd.ParseTarget(from, study)

@@ -58,6 +58,15 @@ type Spec[T any] struct {
 
 // NewCmd returns the command of a resource, with its list and get subcommands.
 func NewCmd[T any](f *cmdutil.Factory, spec *Spec[T]) *cobra.Command {
+	cmd, _ := NewCmdWithList(f, spec, nil)
+	return cmd
+}
+
+// NewCmdWithList returns the command of a resource and its list subcommand, which runs
+// runList instead of ListRun when runList is not nil: a resource whose list does more (the
+// query worklist, the records of one form as a table) adds its flags to the list command and
+// calls ListRun for the rest.
+func NewCmdWithList[T any](f *cmdutil.Factory, spec *Spec[T], runList func(context.Context, *ListOptions[T]) error) (*cobra.Command, *cobra.Command) {
 	cmd := &cobra.Command{
 		Use:     spec.Name + " <command>",
 		Short:   "List or show " + spec.What,
@@ -67,8 +76,9 @@ func NewCmd[T any](f *cmdutil.Factory, spec *Spec[T]) *cobra.Command {
 			return cmd.Help()
 		},
 	}
-	cmd.AddCommand(NewListCmd(f, spec, nil), NewGetCmd(f, spec, nil))
-	return cmd
+	list := NewListCmd(f, spec, runList)
+	cmd.AddCommand(list, NewGetCmd(f, spec, nil))
+	return cmd, list
 }
 
 // Prefetch is how many pages a list without --limit fetches ahead of the output.
@@ -87,6 +97,9 @@ type ListOptions[T any] struct {
 	Limit            int
 	IncludeInactive  bool
 	Select           cmdutil.SelectFlags // --json and --jq
+	// Columns, when set, replace the spec's columns in the table and the CSV (the variables
+	// of one form, for records list --form).
+	Columns []output.Column[T]
 }
 
 // NewListCmd returns "<noun> list". runF, when not nil, runs instead of ListRun (a test
@@ -124,6 +137,7 @@ func NewListCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Cont
 	fl.IntVar(&o.PageSize, "page-size", 0, fmt.Sprintf("items per request, 1 to %d (default %d)", imednet.MaxPageSize, imednet.DefaultPageSize))
 	fl.IntVar(&o.Limit, "limit", 0, "stop after this many items (default: all of them)")
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(spec.Fields)
 	return cmd
 }
 
@@ -184,7 +198,11 @@ func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
 	if err != nil {
 		return err
 	}
-	l := output.SelectList(f.IO.Out, format, spec.Columns, spec.One, spec.Name, sel, f.IO.Width, spec.AppendJSON)
+	cols := spec.Columns
+	if o.Columns != nil {
+		cols = o.Columns
+	}
+	l := output.SelectList(f.IO.Out, format, cols, spec.One, spec.Name, sel, f.IO.Width, spec.AppendJSON)
 	var iterErr error
 	for item, err := range spec.List(ctx, c, study, q) {
 		if err != nil {
@@ -307,6 +325,7 @@ func NewGetCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Conte
 		cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
 	}
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(spec.Fields)
 	return cmd
 }
 

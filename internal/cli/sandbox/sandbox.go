@@ -22,9 +22,10 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sandbox <command>",
-		Short: "Serve a fake iMednet API with a generated demo study",
+		Short: "Serve a fake iMednet API with generated demo studies",
 		Long: "The sandbox is a fake iMednet API that behaves like the real one (paging, filters, sorting,\n" +
-			"errors, record submissions and their jobs) over a generated study, DEMO.\n\n" +
+			"errors, record submissions and their jobs) over generated studies: DEMO, the commands'\n" +
+			"default study, and CARDIO and ONCO, of other sizes and forms.\n\n" +
 			"Every command takes --sandbox to run against one in-process; 'sandbox serve' serves one\n" +
 			"over HTTP for other programs.",
 		Args: cmdutil.NoArgs,
@@ -36,9 +37,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 // ServeOptions are the options of "sandbox serve".
 type ServeOptions struct {
-	Factory   *cmdutil.Factory
-	Addr      string
-	Seed      int64
+	Factory *cmdutil.Factory
+	Addr    string
+	Seed    int64
+	// Studies is how many studies to serve: DEMO first, then others of other sizes and
+	// forms (imednettest.WithPortfolio); 0 means DEMO alone.
+	Studies   int
 	Subjects  int
 	Records   int
 	Latency   string
@@ -53,21 +57,31 @@ func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) e
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the sandbox over HTTP until interrupted",
-		Long: "Serve a fake iMednet API on --addr with the study DEMO, print its URL and keys, and serve\n" +
+		Long: "Serve a fake iMednet API on --addr with --studies studies, print its URL and keys, and serve\n" +
 			"until interrupted (Ctrl+C, SIGTERM). With --fault-rate, that share of the requests fails\n" +
 			"(half with 5xx, a quarter with 429 and Retry-After, a quarter with a connection reset)\n" +
 			"before the server acts on it, so a client's retries can be tested.\n\n" +
 			"The keys it accepts are $" + imednet.EnvAPIKey + " and $" + imednet.EnvSecurityKey + " when both are set (so that\n" +
 			"a script can set them, start it, and point other commands at it with --base-url), and\n" +
 			"the demo keys it prints otherwise. The data is generated from --seed: the same seed and\n" +
-			"sizes give the same study.",
+			"sizes give the same studies.\n\n" +
+			"The studies are DEMO (--subjects subjects with --records records each), then CARDIO, ONCO,\n" +
+			"NEURO, DERM, RESP, STUDY07, ...: each scales DEMO's sizes by its own fractions (CARDIO twice\n" +
+			"the subjects with two thirds of the records each, ONCO half the subjects with half again\n" +
+			"the records, ...) and has its own number of forms and sites. DEMO's data does not depend\n" +
+			"on how many studies follow it.",
 		Example: "  imednet sandbox serve --addr 127.0.0.1:8765\n" +
 			"  IMEDNET_API_KEY=demo-api-key IMEDNET_SECURITY_KEY=demo-security-key \\\n" +
 			"    imednet --base-url http://127.0.0.1:8765 studies list\n\n" +
 			"  # A bigger study, slow and unreliable, to test a client's retries\n" +
-			"  imednet sandbox serve --subjects 1000 --records 50 --latency 20ms-200ms --fault-rate 0.05",
+			"  imednet sandbox serve --subjects 1000 --records 50 --latency 20ms-200ms --fault-rate 0.05\n\n" +
+			"  # A portfolio of ten studies, for exports of many studies at once\n" +
+			"  imednet sandbox serve --studies 10",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Studies < 1 {
+				return cmdutil.UsageErrorf("--studies %d: expected 1 to %d", o.Studies, imednettest.MaxPortfolio)
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -77,8 +91,9 @@ func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) e
 	fl := cmd.Flags()
 	fl.StringVar(&o.Addr, "addr", "127.0.0.1:0", "the address to listen on (port 0: any free port; 0.0.0.0:PORT for every interface)")
 	fl.Int64Var(&o.Seed, "seed", 1, "the seed of the generated data")
-	fl.IntVar(&o.Subjects, "subjects", 24, "how many subjects the study has")
-	fl.IntVar(&o.Records, "records", 30, "how many records each subject has")
+	fl.IntVar(&o.Studies, "studies", cmdutil.SandboxStudies, fmt.Sprintf("how many studies to serve, 1 to %d: DEMO first, then studies of other sizes and forms", imednettest.MaxPortfolio))
+	fl.IntVar(&o.Subjects, "subjects", 24, "how many subjects DEMO has (the other studies scale it)")
+	fl.IntVar(&o.Records, "records", 30, "how many records each subject of DEMO has (the other studies scale it)")
 	fl.StringVar(&o.Latency, "latency", "", "delay each request: a duration (50ms) or a range drawn from uniformly (20ms-200ms)")
 	fl.Float64Var(&o.FaultRate, "fault-rate", 0, "the share of requests that fail, 0 to 1: half 5xx, a quarter 429, a quarter connection resets")
 	return cmd
@@ -86,6 +101,10 @@ func NewServeCmd(f *cmdutil.Factory, runF func(context.Context, *ServeOptions) e
 
 // Options turns the flags into the server's options.
 func (o *ServeOptions) Options() ([]imednettest.Option, error) {
+	studies := max(o.Studies, 1)
+	if o.Studies < 0 || o.Studies > imednettest.MaxPortfolio {
+		return nil, cmdutil.UsageErrorf("--studies %d: expected 1 to %d", o.Studies, imednettest.MaxPortfolio)
+	}
 	if o.Subjects < 1 {
 		return nil, cmdutil.UsageErrorf("--subjects %d: expected 1 or more", o.Subjects)
 	}
@@ -110,7 +129,7 @@ func (o *ServeOptions) Options() ([]imednettest.Option, error) {
 	}
 	opts := []imednettest.Option{
 		imednettest.WithSeed(o.Seed),
-		imednettest.WithStudy(imednettest.StudyConfig{Key: imednettest.DemoStudyKey, Subjects: o.Subjects, RecordsPerSubject: o.Records}),
+		imednettest.WithPortfolio(studies, imednettest.StudyConfig{Key: imednettest.DemoStudyKey, Subjects: o.Subjects, RecordsPerSubject: o.Records}),
 		imednettest.WithFaults(faults),
 	}
 	// The keys are read as the clients that will call the server read them.
@@ -192,7 +211,11 @@ func ServeRun(ctx context.Context, o *ServeOptions) error {
 
 	url, local := clientURL(ln.Addr())
 	w := f.IO.Out
-	fmt.Fprintf(w, "iMednet sandbox serving study %s at %s\n\n", imednettest.DemoStudyKey, url)
+	if keys := srv.StudyKeys(); len(keys) == 1 {
+		fmt.Fprintf(w, "iMednet sandbox serving study %s at %s\n\n", keys[0], url)
+	} else {
+		fmt.Fprintf(w, "iMednet sandbox serving studies %s at %s\n\n", strings.Join(keys, ", "), url)
+	}
 	fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvBaseURL, url)
 	if apiKey, secKey := srv.Keys(); apiKey == imednettest.DemoAPIKey && secKey == imednettest.DemoSecurityKey {
 		fmt.Fprintf(w, "  export %s=%s\n", imednet.EnvAPIKey, apiKey)

@@ -105,6 +105,7 @@ func NewShowCmd(f *cmdutil.Factory, runF func(context.Context, *ShowOptions) err
 	cmd.Flags().StringVarP(&o.Study, "study", "s", "", "the study key (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
 	cmd.Flags().IntVar(&o.Revisions, "revisions", 10, "how many of the latest revisions to show (0 for none)")
 	cmdutil.AddSelectFlags(cmd, &o.Select)
+	o.Select.CompleteFields(output.FieldNames[View])
 	return cmd
 }
 
