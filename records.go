@@ -176,12 +176,24 @@ func (d RecordData) jsonSize() int {
 func (d *RecordData) decode(data []byte, shared bool) error {
 	var stack [dataMembers]dataSpan
 	spans := stack[:0]
-	end, err := wire.WalkObject(data, 0, func(key string, at int) (int, error) {
+	// The names are most likely those of the last record decoded, in the same order: each
+	// name is compared with the one expected at its place, and read (and hashed for the
+	// cache of names) only when it differs.
+	guess := lastOrder.Load()
+	same := guess != nil
+	end, err := wire.WalkObjectKeys(data, 0, func(key []byte, at int) (int, error) {
 		end, err := wire.SkipValue(data, at)
 		if err != nil {
 			return 0, err
 		}
-		spans = append(spans, dataSpan{key, at, end})
+		var name string
+		if k := len(spans); same && k < len(guess.names) && string(key[1:len(key)-1]) == guess.names[k] {
+			name = guess.names[k]
+		} else {
+			same = false
+			name = wire.MemberName(key)
+		}
+		spans = append(spans, dataSpan{name, at, end})
 		return end, nil
 	})
 	if err == nil {
@@ -197,7 +209,12 @@ func (d *RecordData) decode(data []byte, shared bool) error {
 		base = spans[0].start
 		src = append([]byte(nil), data[base:spans[len(spans)-1].end]...)
 	}
-	order := sortedOrder(spans)
+	var order []int32
+	if same && len(spans) == len(guess.names) {
+		order = guess.order
+	} else {
+		order = sortedOrder(spans)
+	}
 	members := make([]dataMember, len(order))
 	for i, k := range order {
 		sp := &spans[k]
@@ -237,6 +254,9 @@ func sortedOrder(members []dataSpan) []int32 {
 			}
 		}
 		if same {
+			if o.plain && lastOrder.Load() != o {
+				lastOrder.Store(o)
+			}
 			return o.order
 		}
 	}
@@ -255,9 +275,19 @@ func sortedOrder(members []dataSpan) []int32 {
 		kept = append(kept, k)
 	}
 	o.order = kept
+	o.plain = !slices.ContainsFunc(o.names, func(name string) bool { return strings.Contains(name, `\`) })
 	slot.Store(o)
+	if o.plain {
+		lastOrder.Store(o)
+	}
 	return o.order
 }
+
+// lastOrder is the dataOrder of the names last sorted that hold no backslash, the guess of
+// decode. (The inside of a JSON string that equals a name without a backslash has no
+// escapes: it is that name. A name with one could be the text of another string, such as
+// a\b of "a\\b" and "a\b".)
+var lastOrder atomic.Pointer[dataOrder]
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
@@ -265,6 +295,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 type dataOrder struct {
 	names []string // in document order
 	order []int32  // see sortedOrder
+	plain bool     // no name holds a backslash: the order may be lastOrder
 }
 
 // dataOrders caches the sorted orders of the name sequences seen last, one per slot chosen by

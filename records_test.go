@@ -414,3 +414,24 @@ func TestRecordDataValuesAreIndependent(t *testing.T) {
 		t.Fatalf("C = %s", got)
 	}
 }
+
+// RecordData's decoding guesses that a record's names are the last record's: a sequence of
+// objects whose names agree in part, differ in number, are spelled with escapes or hold
+// backslashes must each still read exactly as encoding/json reads them.
+func TestRecordDataNamesGuessedFromTheLastRecord(t *testing.T) {
+	for _, doc := range []string{
+		`{"x":1,"y":2}`, `{"x":3,"y":4}`, `{"x":3,"y":4,"z":5}`, `{"x":1}`, `{"\u0078":1,"y":2}`, `{"y":1,"x":2}`,
+		`{"x":1,"x":2}`, `{"x":1,"y":2}`, `{"a\\b":1,"c":2}`, `{"a\\b":1,"c":2}`, `{"a\b":1,"c":2}`, `{"a\\b":3,"c":4}`,
+		`{"x":1,"y":2}`, `{"x\\":1,"y":2}`, `{}`, `{"x":1,"y":2}`,
+	} {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(doc), &m); err != nil {
+			t.Fatal(err)
+		}
+		var d RecordData
+		if err := d.UnmarshalJSON([]byte(doc)); err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		t.Run(doc, func(t *testing.T) { checkDataLikeMap(t, d, m) })
+	}
+}

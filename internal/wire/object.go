@@ -77,6 +77,16 @@ var fields = sync.Pool{New: func() any { return new(Field) }}
 // It returns a *[SyntaxError] for malformed JSON and an error wrapping [ErrNotObject] for a
 // valid value of another type; an error from member is returned as it is.
 func WalkObject(data []byte, i int, member func(key string, at int) (int, error)) (int, error) {
+	return WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
+		return member(memberName(key), at)
+	})
+}
+
+// WalkObjectKeys is [WalkObject] handing member each name as it is written: the JSON string,
+// quotes included, a slice of data. [MemberName] reads it. A caller that expects certain
+// names may compare their text with the inside of key when it holds no backslash (and skip
+// reading it).
+func WalkObjectKeys(data []byte, i int, member func(key []byte, at int) (int, error)) (int, error) {
 	i = skipSpace(data, i)
 	if i < len(data) && data[i] == 'n' {
 		return skipLiteral(data, i, "null")
@@ -97,10 +107,10 @@ func WalkObject(data []byte, i int, member func(key string, at int) (int, error)
 		if err != nil {
 			return 0, err
 		}
-		key := memberName(data[i:keyEnd])
+		key := data[i:keyEnd]
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
-			return 0, syntaxErr(i, "expected ':' after member name %q", key)
+			return 0, syntaxErr(i, "expected ':' after member name %q", memberName(key))
 		}
 		end, err := member(key, skipSpace(data, i+1))
 		if err != nil {
@@ -114,11 +124,16 @@ func WalkObject(data []byte, i int, member func(key string, at int) (int, error)
 			return i + 1, nil
 		}
 		if data[i] != ',' {
-			return 0, syntaxErr(i, "expected ',' or '}' after member %q", key)
+			return 0, syntaxErr(i, "expected ',' or '}' after member %q", memberName(key))
 		}
 		i++
 	}
 }
+
+// MemberName returns the text of a member name as [WalkObjectKeys] hands it over (a JSON
+// string, quotes included), as WalkObject would: escapes read, invalid UTF-8 replaced, short
+// names shared from a cache.
+func MemberName(key []byte) string { return memberName(key) }
 
 // DecodeArray calls elem for each element of the JSON array in data, in order, with the
 // element's raw JSON, and stops at the first error elem returns. A JSON null is an empty

@@ -167,7 +167,7 @@ ledger says so; --full tries again. The summary's closing line gives the request
 func addFlags(cmd *cobra.Command, o *Options) {
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Study, "study", "s", "", "the study key, or several separated by commas (default $"+cmdutil.EnvStudy+"; DEMO with --sandbox)")
-	fl.BoolVar(&o.AllStudies, "all-studies", false, "every study the keys can see (see 'Many studies' below)")
+	fl.BoolVar(&o.AllStudies, "all-studies", false, "every study the keys can see (see 'Many studies' in this help)")
 	fl.StringSliceVar(&o.Exclude, "exclude", nil, "with --all-studies: leave out these study keys, comma-separated")
 	fl.StringVar(&o.To, "to", "", toFlagHelp())
 	fl.StringVar(&o.Layout, "layout", "wide", "the record tables: wide (a table per form), long (one row per value) or both")
@@ -215,18 +215,19 @@ func Run(ctx context.Context, o *Options) error {
 			forms = append(forms, k) // a key given twice is taken once
 		}
 	}
+	sel, err := selectStudies(o)
+	if err != nil {
+		return err
+	}
+	rs := runSettings{format: format, layout: layout, names: names, forms: forms}
+	if sel.many() {
+		return runStudies(ctx, o, sel, rs)
+	}
 	var dict *dictionary.Dictionary
 	if p := strings.TrimSpace(o.Dictionary); p != "" { // bad files fail before anything is asked or written
 		if dict, err = dictcmd.LoadFiles(f, p); err != nil {
 			return err
 		}
-	}
-	sel, err := selectStudies(o)
-	if err != nil {
-		return err
-	}
-	if sel.many() {
-		return runStudies(ctx, o, sel, runSettings{format: format, layout: layout, names: names, forms: forms, dict: dict})
 	}
 	c, study, err := f.StudyClient(sel.keys[0])
 	if err != nil {
@@ -267,7 +268,7 @@ func Run(ctx context.Context, o *Options) error {
 			target, lt.TookOver())
 	}
 
-	opts, verb := o.exportOptions(runSettings{layout: layout, names: names, forms: forms, dict: dict})
+	opts, verb := o.exportOptions(rs, dict)
 	var prog *progress
 	if f.IO.ErrTTY {
 		prog = newProgress(f.IO.ErrOut, time.Now)
@@ -326,10 +327,11 @@ func Run(ctx context.Context, o *Options) error {
 	return nil
 }
 
-// exportOptions returns the engine's options of the flags, and the verb of the closing line.
-func (o *Options) exportOptions(rs runSettings) (export.Options, string) {
+// exportOptions returns the engine's options of the flags and the study's dictionary files
+// (nil for none), and the verb of the closing line.
+func (o *Options) exportOptions(rs runSettings, dict *dictionary.Dictionary) (export.Options, string) {
 	opts := export.Options{Layout: rs.layout, Names: rs.names, Forms: rs.forms, Concurrency: o.Concurrency, Labels: o.Labels,
-		Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: rs.dict}
+		Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: dict}
 	if o.Sync {
 		opts.Mode = export.ModeSync
 		return opts, "Synced"

@@ -19,6 +19,7 @@ import (
 	"github.com/imednet/imednet-go/dictionary"
 	"github.com/imednet/imednet-go/export"
 	"github.com/imednet/imednet-go/internal/cli/cmdutil"
+	"github.com/imednet/imednet-go/internal/cli/dictcmd"
 	"github.com/imednet/imednet-go/internal/cli/output"
 )
 
@@ -32,11 +33,11 @@ const manyHelp = `Many studies:
   own schema (named after the study, as for one study), and a Parquet directory is
   partitioned by study (DIR/study=KEY/<table>/...); a SQLite file or a CSV or JSON Lines
   directory cannot hold several studies, and is refused (exit 2). The default target is
-  sqlite:{study}.db. --forms applies to every study (each must have the forms named). A
-  study that fails (or whose target another run holds) is marked and
-  the others go on; the summary has a line per study, and the exit status is 1 if any
-  failed. Each study keeps its own ledger in its own target, so a rerun resumes, and a sync
-  updates, each study as it would alone.`
+  sqlite:{study}.db. --forms applies to every study (each must have the forms named), and
+  --dictionary needs {study} too (dictionaries/{study}). A study that fails (or whose target
+  another run holds) is marked and the others go on; the summary has a line per study, and
+  the exit status is 1 if any failed. Each study keeps its own ledger in its own target, so
+  a rerun resumes, and a sync updates, each study as it would alone.`
 
 // selection is the studies a run works on.
 type selection struct {
@@ -88,7 +89,6 @@ type runSettings struct {
 	layout export.Layout
 	names  export.Names
 	forms  []string
-	dict   *dictionary.Dictionary // the vendor's files, the same for every study
 }
 
 // studyRun is one study of a run of several: where it goes and how it went.
@@ -97,7 +97,8 @@ type studyRun struct {
 	target export.Target
 	entry  *target
 	sum    *export.Summary
-	err    error // why the study failed (nil when it succeeded)
+	err    error                  // why the study failed (nil when it succeeded)
+	dict   *dictionary.Dictionary // the study's --dictionary files; nil for none
 	// notStarted: the run was interrupted before the study's turn came.
 	notStarted bool
 	started    time.Time
@@ -121,7 +122,13 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 			return err
 		}
 	}
-	base, entry, err := manyTarget(o.To)
+	to := o.To
+	if strings.TrimSpace(to) == "" {
+		if to, err = f.ProfileTarget(); err != nil { // the profile's target, when there is one
+			return err
+		}
+	}
+	base, entry, err := manyTarget(to)
 	if err != nil {
 		return err
 	}
@@ -132,6 +139,9 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 			return cmdutil.Usage(fmt.Errorf("--to: %w", err))
 		}
 		runs[i] = &studyRun{key: key, target: t, entry: entry}
+	}
+	if err := loadDictionaries(f, o.Dictionary, runs); err != nil {
+		return err
 	}
 	requestsBefore := c.Stats()
 	started := time.Now()
@@ -186,12 +196,33 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 	if ctx.Err() != nil {
 		return cmdutil.WithNote(fmt.Errorf("%s: interrupted: %w", strings.Join(failed, ", "), ctx.Err()), resumeNote(o))
 	}
-	_, verb := o.exportOptions(rs)
+	_, verb := o.exportOptions(rs, nil)
 	fmt.Fprintf(f.IO.ErrOut, "%s %s (%d failed), %s in %s; %s\n", verb, cmdutil.Plural(len(runs), "study", "studies"), len(failed),
 		cmdutil.Plural(int(records), "record", "records"), time.Since(started).Round(100*time.Millisecond), requestsText(total))
 	if len(failed) > 0 {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s of %d failed: %s",
 			cmdutil.Plural(len(failed), "study", "studies"), len(runs), strings.Join(failed, ", "))}
+	}
+	return nil
+}
+
+// loadDictionaries reads each study's --dictionary files, the path with {study} replaced by
+// the study's key; one set of files for several studies is refused.
+func loadDictionaries(f *cmdutil.Factory, spec string, runs []*studyRun) error {
+	spec = strings.TrimSpace(spec)
+	if spec == "" {
+		return nil
+	}
+	if !strings.Contains(spec, export.StudyPlaceholder) {
+		return cmdutil.UsageErrorf("--dictionary %s: a study's dictionary files describe that study alone; write {study} "+
+			"where each study's key goes, such as dictionaries/{study}", spec)
+	}
+	for _, r := range runs {
+		d, err := dictcmd.LoadFiles(f, strings.ReplaceAll(spec, export.StudyPlaceholder, r.key))
+		if err != nil {
+			return fmt.Errorf("study %s: %w", r.key, err)
+		}
+		r.dict = d
 	}
 	return nil
 }
@@ -238,7 +269,7 @@ func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imedn
 		fmt.Fprintf(o.Factory.IO.ErrOut, "Note: the lock of %s was left by a run that ended without releasing it (%s); this run took it over.\n",
 			r.target, lt.TookOver())
 	}
-	opts, _ := o.exportOptions(rs)
+	opts, _ := o.exportOptions(rs, r.dict)
 	opts.Slots = slots
 	sum, runErr := export.Run(ctx, c, r.key, sink, opts)
 	closeErr := sink.Close()
@@ -272,7 +303,7 @@ func (r *studyRun) report(f *cmdutil.Factory, o *Options) {
 	if r.sum == nil { // cannot happen: a run without a summary returns an error
 		return
 	}
-	_, verb := o.exportOptions(runSettings{})
+	_, verb := o.exportOptions(runSettings{}, nil)
 	fmt.Fprintf(w, "%s: %s %s, %s to %s in %s; %s\n", r.key, strings.ToLower(verb), cmdutil.Plural(len(r.sum.Forms), "form", "forms"),
 		cmdutil.Plural(int(r.sum.Records), "record", "records"), r.target, r.ended.Sub(r.started).Round(100*time.Millisecond),
 		requestsText(r.requests))

@@ -244,6 +244,7 @@ func TestAllStudiesExclude(t *testing.T) {
 		{[]string{"--all-studies", "--exclude", "DEMO,CARDIO,ONCO"}, "no study left"},
 		{[]string{"--study", "DEMO,ONCO", "--exclude", "ONCO"}, "--exclude goes with --all-studies"},
 		{[]string{"--study", "DEMO", "--all-studies"}, "give one or the other"},
+		{[]string{"--all-studies", "--dictionary", "sandbox"}, "write {study} where each study's key goes"},
 	} {
 		r := runFast(t, srv, append([]string{"--sandbox", "export", "--to", "csv:" + filepath.Join(dir, "x", "{study}")}, tc.args...)...)
 		if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, tc.want) {
@@ -351,5 +352,45 @@ func TestManyStudiesInterrupted(t *testing.T) {
 			t.Errorf("%s: %d records (%v), server %d", key, n, err, srv.Study(key).Counts().Records)
 		}
 		db.Close()
+	}
+}
+
+// --dictionary with {study} reads each study's own dictionary files.
+func TestManyStudiesDictionaries(t *testing.T) {
+	srv := newPortfolio(t)
+	if err := srv.SetFaults(imednettest.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, key := range []string{"DEMO", "ONCO"} {
+		if err := os.MkdirAll(filepath.Join(dir, "dict", key), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range srv.Study(key).DictionaryFiles() {
+			if err := os.WriteFile(filepath.Join(dir, "dict", key, name), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	r := runFast(t, srv, "--sandbox", "export", "--study", "DEMO,ONCO", "--dictionary", filepath.Join(dir, "dict", "{study}"),
+		"--to", "sqlite:"+filepath.Join(dir, "{study}.db"))
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	forms := map[string]int{}
+	for _, key := range []string{"DEMO", "ONCO"} {
+		db, err := sql.Open("sqlite", filepath.Join(dir, key+".db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT count(DISTINCT formKey) FROM choices").Scan(&n); err != nil || n == 0 {
+			t.Errorf("%s: choices of %d forms (%v)", key, n, err)
+		}
+		forms[key] = n
+		db.Close()
+	}
+	if forms["DEMO"] == forms["ONCO"] {
+		t.Errorf("DEMO and ONCO have choices of the same %d forms: one study's files were read for both", forms["DEMO"])
 	}
 }
