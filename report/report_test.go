@@ -791,3 +791,24 @@ func TestConcurrentBuilds(t *testing.T) {
 		}
 	}
 }
+
+func TestSnakeNames(t *testing.T) {
+	s := newStudy(t, "SNK")
+	path := filepath.Join(t.TempDir(), "snake.db")
+	sink, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := export.Run(context.Background(), s.client, s.key, sink, export.Options{Names: export.NamesSnake}); err != nil {
+		t.Fatal(err)
+	}
+	sink.Close()
+	src, err := report.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Build(context.Background(), report.Options{}); !errors.Is(err, report.ErrSnakeNames) || !strings.Contains(err.Error(), "--names api") {
+		t.Fatalf("a target with snake_case names: %v, want ErrSnakeNames", err)
+	}
+}

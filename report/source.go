@@ -31,6 +31,11 @@ const LayoutVersion = export.LayoutVersion
 // ledger, or a ledger without a finished run.
 var ErrNoExport = errors.New("the target holds no export")
 
+// ErrSnakeNames is the error (matched with errors.Is) of a target exported with snake_case
+// names (export.NamesSnake, recorded as names "snake" in _imednet_meta): the report reads
+// the tables and columns by the API's names.
+var ErrSnakeNames = errors.New("the target's tables and columns are named in snake_case (--names snake)")
+
 // LayoutError is the error of a target whose export is not of the layout this package reads.
 type LayoutError struct {
 	Target string // the target, without a password
@@ -231,6 +236,14 @@ func (s *Source) inspect(ctx context.Context) (*layout, error) {
 			return nil, fmt.Errorf("report: %s: reading the layout version: %w", s.name, err)
 		case strings.TrimSpace(v) != strconv.Itoa(LayoutVersion):
 			return nil, &LayoutError{Target: s.name, Reason: "layout version " + v}
+		}
+		err = s.db.QueryRowContext(ctx, s.sql(`SELECT "value" FROM "_imednet_meta" WHERE "name" = ?`), "names").Scan(&v)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return nil, fmt.Errorf("report: %s: reading the names: %w", s.name, err)
+		case strings.EqualFold(strings.TrimSpace(v), string(export.NamesSnake)):
+			return nil, fmt.Errorf("report: %s: %w; a report reads targets exported with --names api (the default): export the study into another target without --names snake", s.name, ErrSnakeNames)
 		}
 	}
 	l := &layout{cols: map[string]bool{}}

@@ -237,7 +237,7 @@ func keep(to, from *report.Report, s report.Section) {
 // classify gives a target without an export, or of another layout, the usage exit code.
 func classify(err error) error {
 	var le *report.LayoutError
-	if errors.Is(err, report.ErrNoExport) || errors.As(err, &le) || strings.Contains(err.Error(), "a report reads") {
+	if errors.Is(err, report.ErrNoExport) || errors.Is(err, report.ErrSnakeNames) || errors.As(err, &le) || strings.Contains(err.Error(), "a report reads") {
 		return cmdutil.Usage(err)
 	}
 	return err

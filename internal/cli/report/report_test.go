@@ -199,3 +199,21 @@ func (s *syncBuf) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A report over a target exported with --names snake says plainly that it reads --names api
+// targets, and exits 2.
+func TestSnakeNamesTargetExitsTwo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "snake.db")
+	if r := run(t, "--sandbox", "export", "--names", "snake", "--to", "sqlite:"+db); r.code != 0 {
+		t.Fatalf("export --names snake: exit %d: %s", r.code, r.errOut)
+	}
+	r := run(t, "--sandbox", "report", "--from", "sqlite:"+db)
+	if r.code != 2 || r.out != "" {
+		t.Errorf("report of a snake_case target: exit %d, stdout %q; want 2 and nothing", r.code, r.out)
+	}
+	for _, want := range []string{"snake_case", "--names api"} {
+		if !strings.Contains(r.errOut, want) {
+			t.Errorf("stderr %q lacks %q", r.errOut, want)
+		}
+	}
+}
