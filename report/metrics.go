@@ -229,12 +229,13 @@ func (m *metrics) queries(ctx context.Context) (*QueriesSection, error) {
 		q.Ageing = append(q.Ageing, AgeBucket{Bucket: b, Queries: counts[b]})
 	}
 	q.OpenOver30Days = counts[">30"]
-	group := func(key, name, join string) ([]QueryGroup, error) {
+	// label is an expression of the group's name giving its label, "''" for none.
+	group := func(key, name, label, join string) ([]QueryGroup, error) {
 		out := []QueryGroup{}
-		err := m.each(ctx, w+`SELECT `+name+`, CAST(SUM(1 - is_closed) AS BIGINT) AS o, CAST(SUM(is_closed) AS BIGINT), COUNT(*) AS n FROM qs `+join+
+		err := m.each(ctx, w+`SELECT `+name+`, COALESCE(`+label+`, ''), CAST(SUM(1 - is_closed) AS BIGINT) AS o, CAST(SUM(is_closed) AS BIGINT), COUNT(*) AS n FROM qs `+join+
 			` WHERE `+key+` IS NOT NULL GROUP BY `+key+`, `+name+` ORDER BY o DESC, n DESC, `+m.ord(name)+` LIMIT ?`, []any{m.opts.TopN}, func(r *sql.Rows) error {
 			var g QueryGroup
-			if err := r.Scan(&g.Name, &g.Open, &g.Closed, &g.Total); err != nil {
+			if err := r.Scan(&g.Name, &g.Label, &g.Open, &g.Closed, &g.Total); err != nil {
 				return err
 			}
 			out = append(out, g)
@@ -242,13 +243,20 @@ func (m *metrics) queries(ctx context.Context) (*QueriesSection, error) {
 		})
 		return out, err
 	}
-	if q.BySite, err = group("qs.site_id", `COALESCE(si."siteName", '')`, `LEFT JOIN sites si ON si."siteId" = qs.site_id`); err != nil {
+	if q.BySite, err = group("qs.site_id", `COALESCE(si."siteName", '')`, "''", `LEFT JOIN sites si ON si."siteId" = qs.site_id`); err != nil {
 		return nil, err
 	}
-	if q.ByForm, err = group("qs.form_key", "qs.form_key", ""); err != nil {
+	formName := `(SELECT MAX(f."formName") FROM forms f WHERE f."formKey" = qs.form_key)`
+	if q.ByForm, err = group("qs.form_key", "qs.form_key", formName, ""); err != nil {
 		return nil, err
 	}
-	if q.ByVariable, err = group("NULLIF(qs.variable, '')", "qs.variable", ""); err != nil {
+	varLabel := "''"
+	if m.l.cols["variables.label"] && m.l.cols["variables.variablename"] {
+		// The label of the variable of that name (the greatest, when several variables
+		// share the name: forms with the same variable, or one deleted and created again).
+		varLabel = `(SELECT MAX(v."label") FROM variables v WHERE v."variableName" = qs.variable)`
+	}
+	if q.ByVariable, err = group("NULLIF(qs.variable, '')", "qs.variable", varLabel, ""); err != nil {
 		return nil, err
 	}
 	q.OldestOpen = []OpenQuery{}

@@ -143,7 +143,10 @@ var ageBuckets = []string{"0-7", "8-14", "15-30", ">30"}
 
 // QueryGroup counts the queries of a site, form or variable.
 type QueryGroup struct {
-	Name   string `json:"name"`
+	Name string `json:"name"`
+	// Label is the form's name (by form) or the variable's label (by variable) when the
+	// target has them (its forms and variables tables); "" otherwise, and by site.
+	Label  string `json:"label,omitempty"`
 	Open   int64  `json:"open"`
 	Closed int64  `json:"closed"`
 	Total  int64  `json:"total"`

@@ -289,6 +289,7 @@ func bruteForce(t *testing.T, s *study, opts report.Options) *report.Report {
 	subjects := all(t, c.Subjects.All(ctx, key, nil))
 	intervals := all(t, c.Intervals.All(ctx, key, nil))
 	forms := all(t, c.Forms.All(ctx, key, nil))
+	variables := all(t, c.Variables.All(ctx, key, nil))
 	visits := all(t, c.Visits.All(ctx, key, nil))
 	records := all(t, c.Records.All(ctx, key, nil))
 	revisions := all(t, c.RecordRevisions.All(ctx, key, nil))
@@ -437,10 +438,19 @@ func bruteForce(t *testing.T, s *study, opts report.Options) *report.Report {
 		q.Ageing = append(q.Ageing, report.AgeBucket{Bucket: b, Queries: buckets[b]})
 	}
 	q.OpenOver30Days = buckets[">30"]
-	top := func(m map[string]*grp) []report.QueryGroup {
+	// The labels of the top forms and variables: the form's name, the variable's label (the
+	// greatest when several variables share the name).
+	formLabel, varLabel := map[string]string{}, map[string]string{}
+	for _, f := range forms {
+		formLabel[f.FormKey] = max(formLabel[f.FormKey], f.FormName)
+	}
+	for _, v := range variables {
+		varLabel[v.VariableName] = max(varLabel[v.VariableName], v.Label)
+	}
+	top := func(m map[string]*grp, labels map[string]string) []report.QueryGroup {
 		out := []report.QueryGroup{}
 		for n, g := range m {
-			out = append(out, report.QueryGroup{Name: n, Open: g.open, Closed: g.closed, Total: g.open + g.closed})
+			out = append(out, report.QueryGroup{Name: n, Label: labels[n], Open: g.open, Closed: g.closed, Total: g.open + g.closed})
 		}
 		slices.SortFunc(out, func(a, b report.QueryGroup) int {
 			return cmp.Or(cmp.Compare(b.Open, a.Open), cmp.Compare(b.Total, a.Total), strings.Compare(a.Name, b.Name))
@@ -451,7 +461,7 @@ func bruteForce(t *testing.T, s *study, opts report.Options) *report.Report {
 	for id, g := range bySite {
 		named[siteName[id]] = g
 	}
-	q.BySite, q.ByForm, q.ByVariable = top(named), top(byForm), top(byVar)
+	q.BySite, q.ByForm, q.ByVariable = top(named, nil), top(byForm, formLabel), top(byVar, varLabel)
 	for _, w := range weeks {
 		q.Weekly = append(q.Weekly, *w)
 	}

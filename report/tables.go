@@ -79,9 +79,17 @@ func (r *Report) SectionTables(s Section) []Table {
 			name, title string
 			rows        []QueryGroup
 		}{{"by-site", "Queries by site", q.BySite}, {"by-form", "Queries by form", q.ByForm}, {"by-variable", "Queries by variable", q.ByVariable}} {
-			x := t(g.name, g.title+" (top, by open queries)", "name", "open", "closed", "total")
+			if g.name == "by-site" {
+				x := t(g.name, g.title+" (top, by open queries)", "name", "open", "closed", "total")
+				for _, y := range g.rows {
+					x.Rows = append(x.Rows, []string{y.Name, itoa(y.Open), itoa(y.Closed), itoa(y.Total)})
+				}
+				out = append(out, x)
+				continue
+			}
+			x := t(g.name, g.title+" (top, by open queries)", "name", "label", "open", "closed", "total")
 			for _, y := range g.rows {
-				x.Rows = append(x.Rows, []string{y.Name, itoa(y.Open), itoa(y.Closed), itoa(y.Total)})
+				x.Rows = append(x.Rows, []string{y.Name, y.Label, itoa(y.Open), itoa(y.Closed), itoa(y.Total)})
 			}
 			out = append(out, x)
 		}
