@@ -175,6 +175,19 @@ func WriteFileAtomic(path string, data []byte) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// updateLedger reads the ledger file, applies change to s.ledger and writes the file back,
+// all under the ledger's lock, so that concurrent updates neither interleave nor lose one
+// another's changes.
+func (s *Sink) updateLedger(change func()) error {
+	s.ledgerMu.Lock()
+	defer s.ledgerMu.Unlock()
+	if err := s.loadLedger(); err != nil {
+		return err
+	}
+	change()
+	return s.saveLedger()
+}
+
 // LoadLedger returns a copy of the ledger saved in the directory, or an empty ledger.
 func (s *Sink) LoadLedger(ctx context.Context) (*export.Ledger, error) {
 	if err := ctx.Err(); err != nil {
@@ -205,13 +218,7 @@ func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
 	if s.isClosed() {
 		return ErrClosed
 	}
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if err := s.loadLedger(); err != nil {
-		return err
-	}
-	s.ledger.Shape = &sh
-	return s.saveLedger()
+	return s.updateLedger(func() { s.ledger.Shape = &sh })
 }
 
 // SaveDictionaryVersion records a version of the study's dictionary in the ledger file.
@@ -222,13 +229,7 @@ func (s *Sink) SaveDictionaryVersion(ctx context.Context, v export.DictionaryVer
 	if s.isClosed() {
 		return ErrClosed
 	}
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if err := s.loadLedger(); err != nil {
-		return err
-	}
-	s.ledger.Dictionaries = append(s.ledger.Dictionaries, v)
-	return s.saveLedger()
+	return s.updateLedger(func() { s.ledger.Dictionaries = append(s.ledger.Dictionaries, v) })
 }
 
 // Rebuild removes the files of every table an export wrote into the directory (see
@@ -313,13 +314,7 @@ func (s *Sink) SaveForm(ctx context.Context, f export.FormState) error {
 	if err := s.syncSpools(); err != nil {
 		return err
 	}
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if err := s.loadLedger(); err != nil {
-		return err
-	}
-	s.ledger.Forms[f.FormKey] = f
-	if err := s.saveLedger(); err != nil {
+	if err := s.updateLedger(func() { s.ledger.Forms[f.FormKey] = f }); err != nil {
 		return fmt.Errorf("%w (form %s)", err, f.FormKey)
 	}
 	return nil
@@ -340,17 +335,13 @@ func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
 	if err := s.commitTables(func(*table) bool { return true }); err != nil {
 		return err
 	}
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if err := s.loadLedger(); err != nil {
-		return err
-	}
-	if i := slices.IndexFunc(s.ledger.Runs, func(x export.RunState) bool { return x.ID == r.ID }); i >= 0 {
-		s.ledger.Runs[i] = r
-	} else {
-		s.ledger.Runs = append(s.ledger.Runs, r)
-	}
-	return s.saveLedger()
+	return s.updateLedger(func() {
+		if i := slices.IndexFunc(s.ledger.Runs, func(x export.RunState) bool { return x.ID == r.ID }); i >= 0 {
+			s.ledger.Runs[i] = r
+		} else {
+			s.ledger.Runs = append(s.ledger.Runs, r)
+		}
+	})
 }
 
 // SaveTable makes the rows spooled so far durable (as SaveForm does for the tables shared by
@@ -369,13 +360,7 @@ func (s *Sink) SaveTable(ctx context.Context, t export.TableState) error {
 	if err := s.syncSpools(); err != nil {
 		return err
 	}
-	s.ledgerMu.Lock()
-	defer s.ledgerMu.Unlock()
-	if err := s.loadLedger(); err != nil {
-		return err
-	}
-	s.ledger.Tables[t.Table] = t
-	if err := s.saveLedger(); err != nil {
+	if err := s.updateLedger(func() { s.ledger.Tables[t.Table] = t }); err != nil {
 		return fmt.Errorf("%w (table %s)", err, t.Table)
 	}
 	return nil
