@@ -58,6 +58,13 @@ func (s *CodingsService) All(ctx context.Context, study string, opts *ListOption
 	return listAll[Coding](ctx, s.client, codingsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's codings that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *CodingsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Coding], error] {
+	return listPages[Coding](ctx, s.client, codingsEndpoint, study, opts, nil)
+}
+
 // Get returns the coding with the given id ("7", or a text id such as "C1"), or an error
 // matching ErrNotFound.
 func (s *CodingsService) Get(ctx context.Context, study string, codingID string) (*Coding, error) {

@@ -143,8 +143,8 @@
 //		fmt.Println(site.SiteName)
 //	}
 //
-// One options type, [ListOptions], configures every listing: the services' List and All
-// and a Pager built with [NewPager]. Pages are requested 0, 1, ... up to totalPages-1, 100
+// One options type, [ListOptions], configures every listing: the services' List, All and
+// Pages and a Pager built with [NewPager]. Pages are requested 0, 1, ... up to totalPages-1, 100
 // items at a time by default (ListOptions.PageSize, at most 500); invalid options are an
 // error naming the field, before anything is sent. Anything that could make the loop skip or
 // repeat items (a missing or non-integer totalPages after a full page, a page number that
@@ -154,7 +154,7 @@
 // in order while holding at most that many pages in memory. A page is decoded in one pass
 // over its body; with ListOptions.KeepRaw each page also carries its items' JSON exactly as
 // the API sent it ([Page].Raw), and ListOptions.Gate lets a caller that runs many listings
-// hold each page request back (to bound or pace them). [ArrayPager] reads endpoints that
+// hold each page request back (to bound or pace them; see [Gate]). [ArrayPager] reads endpoints that
 // answer with a bare JSON array. Logs and traces name a listing's requests by its path's
 // template, the study key written {studyKey}.
 //

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	imednet "github.com/imednet/imednet-go"
@@ -155,8 +156,7 @@ func ExampleListOptions_keepRaw() {
 	defer srv.Close()
 	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
 
-	pager, _ := imednet.NewPager[study](c, "/studies", nil, &imednet.ListOptions{PageSize: 2, KeepRaw: true})
-	for page, err := range pager.Pages(context.Background()) {
+	for page, err := range c.Studies.Pages(context.Background(), &imednet.ListOptions{PageSize: 2, KeepRaw: true}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -170,6 +170,32 @@ func ExampleListOptions_keepRaw() {
 	// NEURO-03: {"studyKey":"NEURO-03","studyId":102,"dateCreated":"2025-06-05 21:12:08"}
 	// ONCO-04: {"studyKey":"ONCO-04","studyId":103,"dateCreated":"2025-06-05 21:12:08"}
 	// PHARMADEMO: {"studyKey":"PHARMADEMO","studyId":104,"dateCreated":"2025-06-05 21:12:08"}
+}
+
+// Several listings that share one Gate keep together to its bounds: here never more than two
+// page requests in flight, however many listings run and however far each fetches ahead.
+func ExampleGate() {
+	srv := exampleServer()
+	defer srv.Close()
+	c, _ := imednet.New(imednet.WithAPIKey("my-api-key", "my-security-key"), imednet.WithBaseURL(srv.URL))
+
+	gate := imednet.NewGate(2, imednet.Rate{}) // imednet.Rate{N: 100, Per: time.Minute} would pace them too
+	opts := &imednet.ListOptions{PageSize: 1, Prefetch: 4, Gate: gate.Enter}
+	var wg sync.WaitGroup
+	counts := make([]int, 3)
+	for i := range counts {
+		wg.Go(func() {
+			for page, err := range c.Studies.Pages(context.Background(), opts) {
+				if err != nil {
+					log.Fatal(err)
+				}
+				counts[i] += len(page.Items)
+			}
+		})
+	}
+	wg.Wait()
+	fmt.Println(counts)
+	// Output: [5 5 5]
 }
 
 // Tell error classes apart with errors.Is, and read the API's details with errors.As.

@@ -51,6 +51,13 @@ func (s *FormsService) All(ctx context.Context, study string, opts *ListOptions)
 	return listAll[Form](ctx, s.client, formsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's forms that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *FormsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Form], error] {
+	return listPages[Form](ctx, s.client, formsEndpoint, study, opts, nil)
+}
+
 // Get returns the form with the given formId, or an error matching ErrNotFound.
 func (s *FormsService) Get(ctx context.Context, study string, formID int) (*Form, error) {
 	return getOne(ctx, s.client, formsEndpoint, study, itoa(formID), func(x *Form) string { return itoa(x.FormID) })

@@ -71,6 +71,13 @@ func (s *IntervalsService) All(ctx context.Context, study string, opts *ListOpti
 	return listAll[Interval](ctx, s.client, intervalsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's intervals that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *IntervalsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Interval], error] {
+	return listPages[Interval](ctx, s.client, intervalsEndpoint, study, opts, nil)
+}
+
 // Get returns the interval with the given intervalId, or an error matching ErrNotFound.
 func (s *IntervalsService) Get(ctx context.Context, study string, intervalID int) (*Interval, error) {
 	return getOne(ctx, s.client, intervalsEndpoint, study, itoa(intervalID), func(x *Interval) string { return itoa(x.IntervalID) })

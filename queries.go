@@ -48,6 +48,13 @@ func (s *QueriesService) All(ctx context.Context, study string, opts *ListOption
 	return listAll[Query](ctx, s.client, queriesEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's queries that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *QueriesService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Query], error] {
+	return listPages[Query](ctx, s.client, queriesEndpoint, study, opts, nil)
+}
+
 // Get returns the query with the given annotation id, or an error matching ErrNotFound.
 func (s *QueriesService) Get(ctx context.Context, study string, annotationID int) (*Query, error) {
 	return getOne(ctx, s.client, queriesEndpoint, study, itoa(annotationID), func(x *Query) string { return itoa(x.AnnotationID) })

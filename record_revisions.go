@@ -42,6 +42,13 @@ func (s *RecordRevisionsService) All(ctx context.Context, study string, opts *Li
 	return listAll[RecordRevision](ctx, s.client, recordRevisionsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's record revisions that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *RecordRevisionsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[RecordRevision], error] {
+	return listPages[RecordRevision](ctx, s.client, recordRevisionsEndpoint, study, opts, nil)
+}
+
 // Get returns the record revision with the given id, or an error matching ErrNotFound.
 func (s *RecordRevisionsService) Get(ctx context.Context, study string, recordRevisionID int) (*RecordRevision, error) {
 	return getOne(ctx, s.client, recordRevisionsEndpoint, study, itoa(recordRevisionID), func(x *RecordRevision) string { return itoa(x.RecordRevisionID) })

@@ -504,6 +504,17 @@ func (s *RecordsService) All(ctx context.Context, study string, opts *RecordList
 	return listAll[Record](ctx, s.client, recordsEndpoint, study, lo, extra)
 }
 
+// Pages iterates over the pages of a study's records that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time. With ListOptions.KeepRaw each
+// page also holds its records' JSON as the API sent it (Page.Raw).
+func (s *RecordsService) Pages(ctx context.Context, study string, opts *RecordListOptions) iter.Seq2[*Page[Record], error] {
+	lo, extra, err := opts.split()
+	if err != nil {
+		return errorSeq[*Page[Record]](err)
+	}
+	return listPages[Record](ctx, s.client, recordsEndpoint, study, lo, extra)
+}
+
 // Get returns the record with the given id, or an error matching ErrNotFound.
 func (s *RecordsService) Get(ctx context.Context, study string, recordID int) (*Record, error) {
 	return getOne(ctx, s.client, recordsEndpoint, study, itoa(recordID), func(x *Record) string { return itoa(x.RecordID) })

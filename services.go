@@ -110,6 +110,15 @@ func listAll[T any](ctx context.Context, c *Client, e endpoint, study string, op
 	return p.All(ctx)
 }
 
+// listPages iterates over the pages of a list endpoint.
+func listPages[T any](ctx context.Context, c *Client, e endpoint, study string, opts *ListOptions, extra url.Values) iter.Seq2[*Page[T], error] {
+	p, err := listPager[T](ctx, c, e, study, opts, extra)
+	if err != nil {
+		return errorSeq[*Page[T]](err)
+	}
+	return p.Pages(ctx)
+}
+
 // getOne finds the single item whose idField equals id. The API has no single-item paths, so
 // it lists with the filter idField==id and returns ErrNotFound when nothing matches.
 func getOne[T any](ctx context.Context, c *Client, e endpoint, study string, id string, idOf func(*T) string) (*T, error) {

@@ -1,6 +1,7 @@
 package imednet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -164,9 +166,10 @@ func TestGetRejectsBlankKeyBeforeSending(t *testing.T) {
 
 // Adapters that give every service's methods one shape, the study a text argument.
 type (
-	listFunc[T any] func(ctx context.Context, study string, opts *ListOptions) (*Page[T], error)
-	allFunc[T any]  func(ctx context.Context, study string, opts *ListOptions) iter.Seq2[T, error]
-	getFunc[T any]  func(ctx context.Context, study, id string) (*T, error)
+	listFunc[T any]  func(ctx context.Context, study string, opts *ListOptions) (*Page[T], error)
+	allFunc[T any]   func(ctx context.Context, study string, opts *ListOptions) iter.Seq2[T, error]
+	pagesFunc[T any] func(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[T], error]
+	getFunc[T any]   func(ctx context.Context, study, id string) (*T, error)
 	// intGetFunc is a Get by a numeric id, adapted to a getFunc by byID.
 	intGetFunc[T any] func(ctx context.Context, study string, id int) (*T, error)
 )
@@ -181,6 +184,7 @@ type serviceCase[T any] struct {
 	noFilter bool       // the endpoint takes no filter: one is an error before sending
 	list     func(*Client) listFunc[T]
 	all      func(*Client) allFunc[T]
+	pages    func(*Client) pagesFunc[T]
 	gets     []getCase[T]
 }
 
@@ -268,39 +272,50 @@ var serviceCases = []interface {
 				return c.Studies.All(ctx, o)
 			}
 		},
+		pages: func(c *Client) pagesFunc[Study] {
+			return func(ctx context.Context, _ string, o *ListOptions) iter.Seq2[*Page[Study], error] {
+				return c.Studies.Pages(ctx, o)
+			}
+		},
 		gets: []getCase[Study]{byText("Get", "studyKey", "studyKey", "PHARMADEMO", func(c *Client) getFunc[Study] {
 			return func(ctx context.Context, _, key string) (*Study, error) { return c.Studies.Get(ctx, key) }
 		})}},
 	serviceCase[Site]{pattern: "/studies/{studyKey}/sites", fixture: "ExampleSitesList", want: catalogFixtureSite,
-		list: func(c *Client) listFunc[Site] { return c.Sites.List },
-		all:  func(c *Client) allFunc[Site] { return c.Sites.All },
-		gets: []getCase[Site]{byID("site", "siteId", "1", func(c *Client) intGetFunc[Site] { return c.Sites.Get })}},
+		list:  func(c *Client) listFunc[Site] { return c.Sites.List },
+		all:   func(c *Client) allFunc[Site] { return c.Sites.All },
+		pages: func(c *Client) pagesFunc[Site] { return c.Sites.Pages },
+		gets:  []getCase[Site]{byID("site", "siteId", "1", func(c *Client) intGetFunc[Site] { return c.Sites.Get })}},
 	serviceCase[Subject]{pattern: "/studies/{studyKey}/subjects", fixture: "ExampleSubjectsList", want: catalogFixtureSubject,
-		list: func(c *Client) listFunc[Subject] { return c.Subjects.List },
-		all:  func(c *Client) allFunc[Subject] { return c.Subjects.All },
+		list:  func(c *Client) listFunc[Subject] { return c.Subjects.List },
+		all:   func(c *Client) allFunc[Subject] { return c.Subjects.All },
+		pages: func(c *Client) pagesFunc[Subject] { return c.Subjects.Pages },
 		gets: []getCase[Subject]{
 			byID("subject", "subjectId", "1", func(c *Client) intGetFunc[Subject] { return c.Subjects.Get }),
 			byText("GetByKey", "subjectKey", "subjectKey", "01-001", func(c *Client) getFunc[Subject] { return c.Subjects.GetByKey }),
 		}},
 	serviceCase[Form]{pattern: "/studies/{studyKey}/forms", fixture: "ExampleFormsList", want: catalogFixtureForm,
-		list: func(c *Client) listFunc[Form] { return c.Forms.List },
-		all:  func(c *Client) allFunc[Form] { return c.Forms.All },
+		list:  func(c *Client) listFunc[Form] { return c.Forms.List },
+		all:   func(c *Client) allFunc[Form] { return c.Forms.All },
+		pages: func(c *Client) pagesFunc[Form] { return c.Forms.Pages },
 		gets: []getCase[Form]{
 			byID("form", "formId", "1", func(c *Client) intGetFunc[Form] { return c.Forms.Get }),
 			byText("GetByKey", "formKey", "formKey", "FORM_1", func(c *Client) getFunc[Form] { return c.Forms.GetByKey }),
 		}},
 	serviceCase[Interval]{pattern: "/studies/{studyKey}/intervals", fixture: "ExampleIntervalsList", want: catalogFixtureInterval,
-		list: func(c *Client) listFunc[Interval] { return c.Intervals.List },
-		all:  func(c *Client) allFunc[Interval] { return c.Intervals.All },
-		gets: []getCase[Interval]{byID("interval", "intervalId", "1", func(c *Client) intGetFunc[Interval] { return c.Intervals.Get })}},
+		list:  func(c *Client) listFunc[Interval] { return c.Intervals.List },
+		all:   func(c *Client) allFunc[Interval] { return c.Intervals.All },
+		pages: func(c *Client) pagesFunc[Interval] { return c.Intervals.Pages },
+		gets:  []getCase[Interval]{byID("interval", "intervalId", "1", func(c *Client) intGetFunc[Interval] { return c.Intervals.Get })}},
 	serviceCase[Visit]{pattern: "/studies/{studyKey}/visits", fixture: "ExampleVisitsList", want: catalogFixtureVisit,
-		list: func(c *Client) listFunc[Visit] { return c.Visits.List },
-		all:  func(c *Client) allFunc[Visit] { return c.Visits.All },
-		gets: []getCase[Visit]{byID("visit", "visitId", "1", func(c *Client) intGetFunc[Visit] { return c.Visits.Get })}},
+		list:  func(c *Client) listFunc[Visit] { return c.Visits.List },
+		all:   func(c *Client) allFunc[Visit] { return c.Visits.All },
+		pages: func(c *Client) pagesFunc[Visit] { return c.Visits.Pages },
+		gets:  []getCase[Visit]{byID("visit", "visitId", "1", func(c *Client) intGetFunc[Visit] { return c.Visits.Get })}},
 	serviceCase[Variable]{pattern: "/studies/{studyKey}/variables", fixture: "ExampleVariablesList", want: catalogFixtureVariable,
-		list: func(c *Client) listFunc[Variable] { return c.Variables.List },
-		all:  func(c *Client) allFunc[Variable] { return c.Variables.All },
-		gets: []getCase[Variable]{byID("variable", "variableId", "1", func(c *Client) intGetFunc[Variable] { return c.Variables.Get })}},
+		list:  func(c *Client) listFunc[Variable] { return c.Variables.List },
+		all:   func(c *Client) allFunc[Variable] { return c.Variables.All },
+		pages: func(c *Client) pagesFunc[Variable] { return c.Variables.Pages },
+		gets:  []getCase[Variable]{byID("variable", "variableId", "1", func(c *Client) intGetFunc[Variable] { return c.Variables.Get })}},
 	serviceCase[Record]{pattern: "/studies/{studyKey}/records", fixture: "ExampleRecordsList", want: catalogFixtureRecord,
 		list: func(c *Client) listFunc[Record] {
 			return func(ctx context.Context, s string, o *ListOptions) (*Page[Record], error) {
@@ -312,17 +327,24 @@ var serviceCases = []interface {
 				return c.Records.All(ctx, s, recordOptions(o))
 			}
 		},
+		pages: func(c *Client) pagesFunc[Record] {
+			return func(ctx context.Context, s string, o *ListOptions) iter.Seq2[*Page[Record], error] {
+				return c.Records.Pages(ctx, s, recordOptions(o))
+			}
+		},
 		gets: []getCase[Record]{byID("record", "recordId", "1", func(c *Client) intGetFunc[Record] { return c.Records.Get })}},
 	serviceCase[RecordRevision]{pattern: "/studies/{studyKey}/recordRevisions", fixture: "ExampleRecordRevisionsList", want: catalogFixtureRecordRevision,
-		list: func(c *Client) listFunc[RecordRevision] { return c.RecordRevisions.List },
-		all:  func(c *Client) allFunc[RecordRevision] { return c.RecordRevisions.All },
+		list:  func(c *Client) listFunc[RecordRevision] { return c.RecordRevisions.List },
+		all:   func(c *Client) allFunc[RecordRevision] { return c.RecordRevisions.All },
+		pages: func(c *Client) pagesFunc[RecordRevision] { return c.RecordRevisions.Pages },
 		gets: []getCase[RecordRevision]{byID("recordRevision", "recordRevisionId", "1", func(c *Client) intGetFunc[RecordRevision] {
 			return c.RecordRevisions.Get
 		})}},
 	serviceCase[Query]{pattern: "/studies/{studyKey}/queries", fixture: "ExampleQueriesList", want: catalogFixtureQuery,
-		list: func(c *Client) listFunc[Query] { return c.Queries.List },
-		all:  func(c *Client) allFunc[Query] { return c.Queries.All },
-		gets: []getCase[Query]{byID("annotation", "annotationId", "1", func(c *Client) intGetFunc[Query] { return c.Queries.Get })}},
+		list:  func(c *Client) listFunc[Query] { return c.Queries.List },
+		all:   func(c *Client) allFunc[Query] { return c.Queries.All },
+		pages: func(c *Client) pagesFunc[Query] { return c.Queries.Pages },
+		gets:  []getCase[Query]{byID("annotation", "annotationId", "1", func(c *Client) intGetFunc[Query] { return c.Queries.Get })}},
 	serviceCase[User]{pattern: "/studies/{studyKey}/users", fixture: "ExampleUsersList", want: catalogFixtureUser,
 		extra: url.Values{"includeInactive": {"false"}}, noFilter: true,
 		list: func(c *Client) listFunc[User] {
@@ -335,14 +357,20 @@ var serviceCases = []interface {
 				return c.Users.All(ctx, s, userOptions(o))
 			}
 		},
+		pages: func(c *Client) pagesFunc[User] {
+			return func(ctx context.Context, s string, o *ListOptions) iter.Seq2[*Page[User], error] {
+				return c.Users.Pages(ctx, s, userOptions(o))
+			}
+		},
 		// The users endpoint takes no filter: Get reads every user, inactive ones included.
 		gets: []getCase[User]{{name: "Get", what: "user", id: catalogFixtureUser.UserID, text: true,
 			get:        func(c *Client) getFunc[User] { return c.Users.Get },
 			unfiltered: url.Values{"page": {"0"}, "size": {itoa(MaxPageSize)}, "includeInactive": {"true"}}}}},
 	serviceCase[Coding]{pattern: "/studies/{studyKey}/codings", fixture: "ExampleCodingsList", want: catalogFixtureCoding,
-		list: func(c *Client) listFunc[Coding] { return c.Codings.List },
-		all:  func(c *Client) allFunc[Coding] { return c.Codings.All },
-		gets: []getCase[Coding]{byText("Get", "coding", "codingId", "1", func(c *Client) getFunc[Coding] { return c.Codings.Get })}},
+		list:  func(c *Client) listFunc[Coding] { return c.Codings.List },
+		all:   func(c *Client) allFunc[Coding] { return c.Codings.All },
+		pages: func(c *Client) pagesFunc[Coding] { return c.Codings.Pages },
+		gets:  []getCase[Coding]{byText("Get", "coding", "codingId", "1", func(c *Client) getFunc[Coding] { return c.Codings.Get })}},
 }
 
 func TestServices(t *testing.T) {
@@ -409,6 +437,7 @@ func (sc serviceCase[T]) run(t *testing.T) {
 	t.Run("List fetches the page asked for", sc.testListPage)
 	t.Run("All with nil options", sc.testAllDefaults)
 	t.Run("All reads every page", sc.testAllPages)
+	t.Run("Pages reads every page", sc.testPages)
 	t.Run("bad options are not sent", sc.testBadOptions)
 	if sc.scoped() {
 		t.Run("study", sc.testStudy)
@@ -500,6 +529,53 @@ func (sc serviceCase[T]) testAllPages(t *testing.T) {
 	}
 	for i, r := range reqs {
 		checkQuery(t, r.Query, sc.query(url.Values{"page": {itoa(i)}, "size": {"1"}}))
+	}
+}
+
+// testPages checks that Pages yields every page in order, each request let through by the
+// options' Gate, each page with its items' JSON as sent when KeepRaw is set, and that it
+// refuses bad options before sending anything.
+func (sc serviceCase[T]) testPages(t *testing.T) {
+	items := sc.example(t).Data
+	c, api := newFakeAPI(t, func(r *http.Request) (int, string) {
+		page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		return http.StatusOK, pageBody(items, page, 1, 3)
+	})
+	var entered, left atomic.Int64
+	gate := func(context.Context) (func(), error) {
+		entered.Add(1)
+		return func() { left.Add(1) }, nil
+	}
+	var want bytes.Buffer
+	if err := json.Compact(&want, items[0]); err != nil {
+		t.Fatal(err)
+	}
+	var numbers []int
+	for p, err := range sc.pages(c)(t.Context(), "PHARMADEMO", &ListOptions{PageSize: 1, Prefetch: 2, Gate: gate, KeepRaw: true}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, p.Number)
+		if len(p.Items) != 1 || !reflect.DeepEqual(p.Items[0], sc.want) {
+			t.Errorf("page %d: items %+v", p.Number, p.Items)
+		}
+		if len(p.Raw) != 1 || !bytes.Equal(p.Raw[0], want.Bytes()) {
+			t.Errorf("page %d: raw %q, want %q", p.Number, p.Raw, want.Bytes())
+		}
+	}
+	if !slices.Equal(numbers, []int{0, 1, 2}) {
+		t.Errorf("pages %v, want 0, 1, 2", numbers)
+	}
+	if n := len(api.requests()); n != 3 || entered.Load() != 3 || left.Load() != 3 {
+		t.Errorf("%d requests, %d through the gate, %d done; want 3 of each", n, entered.Load(), left.Load())
+	}
+
+	c, api = newFakeAPI(t, serve(envelope()))
+	if err := edcSeqErr(sc.pages(c)(t.Context(), "S", &ListOptions{PageSize: -1})); err == nil || !strings.Contains(err.Error(), "ListOptions.PageSize -1") {
+		t.Errorf("Pages with a page size of -1: %v", err)
+	}
+	if n := len(api.requests()); n != 0 {
+		t.Errorf("bad options sent %d requests", n)
 	}
 }
 

@@ -29,6 +29,13 @@ func (s *SitesService) All(ctx context.Context, study string, opts *ListOptions)
 	return listAll[Site](ctx, s.client, sitesEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's sites that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *SitesService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Site], error] {
+	return listPages[Site](ctx, s.client, sitesEndpoint, study, opts, nil)
+}
+
 // Get returns the site with the given id, or an error matching ErrNotFound.
 func (s *SitesService) Get(ctx context.Context, study string, siteID int) (*Site, error) {
 	return getOne(ctx, s.client, sitesEndpoint, study, itoa(siteID), func(x *Site) string { return itoa(x.SiteID) })

@@ -30,6 +30,12 @@ func (s *StudiesService) All(ctx context.Context, opts *ListOptions) iter.Seq2[S
 	return listAll[Study](ctx, s.client, studiesEndpoint, "", opts, nil)
 }
 
+// Pages iterates over the pages of the studies the key may see, in order, as [Pager.Pages]
+// does.
+func (s *StudiesService) Pages(ctx context.Context, opts *ListOptions) iter.Seq2[*Page[Study], error] {
+	return listPages[Study](ctx, s.client, studiesEndpoint, "", opts, nil)
+}
+
 // Get returns the study with the given key, or an error matching ErrNotFound.
 func (s *StudiesService) Get(ctx context.Context, studyKey string) (*Study, error) {
 	return getOne(ctx, s.client, studiesEndpoint, "", studyKey, func(st *Study) string { return st.StudyKey })

@@ -44,6 +44,13 @@ func (s *SubjectsService) All(ctx context.Context, study string, opts *ListOptio
 	return listAll[Subject](ctx, s.client, subjectsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's subjects that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *SubjectsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Subject], error] {
+	return listPages[Subject](ctx, s.client, subjectsEndpoint, study, opts, nil)
+}
+
 // Get returns the subject with the given subjectId, or an error matching ErrNotFound.
 func (s *SubjectsService) Get(ctx context.Context, study string, subjectID int) (*Subject, error) {
 	return getOne(ctx, s.client, subjectsEndpoint, study, itoa(subjectID), func(x *Subject) string { return itoa(x.SubjectID) })

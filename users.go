@@ -84,6 +84,16 @@ func (s *UsersService) All(ctx context.Context, study string, opts *UserListOpti
 	return listAll[User](ctx, s.client, usersEndpoint, study, lo, extra)
 }
 
+// Pages iterates over the pages of a study's users that opts selects, in order, as
+// [Pager.Pages] does.
+func (s *UsersService) Pages(ctx context.Context, study string, opts *UserListOptions) iter.Seq2[*Page[User], error] {
+	lo, extra, err := opts.split()
+	if err != nil {
+		return errorSeq[*Page[User]](err)
+	}
+	return listPages[User](ctx, s.client, usersEndpoint, study, lo, extra)
+}
+
 // Get returns the user with the given id (a UUID, compared without regard to case), active or
 // not, or an error matching ErrNotFound. The users endpoint takes no filter, so Get pages
 // through all the study's users.

@@ -47,6 +47,13 @@ func (s *VariablesService) All(ctx context.Context, study string, opts *ListOpti
 	return listAll[Variable](ctx, s.client, variablesEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's variables that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *VariablesService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Variable], error] {
+	return listPages[Variable](ctx, s.client, variablesEndpoint, study, opts, nil)
+}
+
 // Get returns the variable with the given variableId, or an error matching ErrNotFound.
 func (s *VariablesService) Get(ctx context.Context, study string, variableID int) (*Variable, error) {
 	return getOne(ctx, s.client, variablesEndpoint, study, itoa(variableID), func(x *Variable) string { return itoa(x.VariableID) })

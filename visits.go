@@ -48,6 +48,13 @@ func (s *VisitsService) All(ctx context.Context, study string, opts *ListOptions
 	return listAll[Visit](ctx, s.client, visitsEndpoint, study, opts, nil)
 }
 
+// Pages iterates over the pages of a study's visits that opts selects, in order, as
+// [Pager.Pages] does: for callers that work a page at a time (see ListOptions.Gate and
+// ListOptions.KeepRaw).
+func (s *VisitsService) Pages(ctx context.Context, study string, opts *ListOptions) iter.Seq2[*Page[Visit], error] {
+	return listPages[Visit](ctx, s.client, visitsEndpoint, study, opts, nil)
+}
+
 // Get returns the visit with the given visitId, or an error matching ErrNotFound.
 func (s *VisitsService) Get(ctx context.Context, study string, visitID int) (*Visit, error) {
 	return getOne(ctx, s.client, visitsEndpoint, study, itoa(visitID), func(x *Visit) string { return itoa(x.VisitID) })

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	imednet "github.com/imednet/imednet-go"
@@ -221,5 +222,50 @@ func TestLoadEmptyStudy(t *testing.T) {
 	}
 	if err := d.Validate([]imednet.RecordRequest{imednet.NewRecord("AE", "01", map[string]any{})}); err == nil {
 		t.Error("a request to an empty study is valid")
+	}
+}
+
+// Fetch lists what Load lists, tuned by the caller's options: every page request through its
+// Gate, its page size; it refuses a sort or filter of the caller's before sending anything.
+func TestFetchTakesListOptions(t *testing.T) {
+	api := loadFixture(t)
+	c := newFake(t, api)
+	var entered int
+	var mu sync.Mutex
+	gate := func(context.Context) (func(), error) {
+		mu.Lock()
+		entered++
+		mu.Unlock()
+		return func() {}, nil
+	}
+	forms, vars, err := Fetch(t.Context(), c, "CARDIO-01", &imednet.ListOptions{PageSize: 200, Gate: gate, Page: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(forms) != 5 || len(vars) != 11 || forms[0].FormID != 1 || vars[0].VariableID != 11 {
+		t.Errorf("%d forms (first %d), %d variables (first %d); want 5 from 1 and 11 from 11",
+			len(forms), forms[0].FormID, len(vars), vars[0].VariableID)
+	}
+	reqs := api.requests()
+	if entered != len(reqs) || entered != 7 {
+		t.Errorf("%d requests, %d through the gate; want 7 of each", len(reqs), entered)
+	}
+	for _, r := range reqs {
+		if r.Query.Get("size") != "200" {
+			t.Errorf("%s asked for size %s, want 200", r.Path, r.Query.Get("size"))
+		}
+	}
+	if d, err := New("CARDIO-01", forms, vars); err != nil || len(d.Forms()) != 5 {
+		t.Errorf("New over what Fetch returned: %v", err)
+	}
+
+	for _, bad := range []*imednet.ListOptions{{Sort: []imednet.Sort{imednet.Desc("formId")}}, {Filter: imednet.Eq("formKey", "AE")}} {
+		before := len(api.requests())
+		if _, _, err := Fetch(t.Context(), c, "CARDIO-01", bad); err == nil || !strings.Contains(err.Error(), "Sort and Filter must be zero") {
+			t.Errorf("Fetch with %+v: %v", bad, err)
+		}
+		if len(api.requests()) != before {
+			t.Errorf("Fetch with %+v sent requests", bad)
+		}
 	}
 }

@@ -65,8 +65,10 @@
 // # The engine
 //
 // Forms are worked on concurrently (Options.Concurrency, default 4), and within a form its
-// pages are fetched ahead of the one being written; Concurrency also bounds the requests in
-// flight, and Options.RateLimit spaces them. The SDK client retries failed requests and
+// pages are fetched ahead of the one being written. Every listing goes through the client's
+// services (Records.Pages, Sites.Pages, ..., and dictionary.Fetch), each page request
+// through one [imednet.Gate] of Concurrency slots that Options.RateLimit paces, or through
+// Options.Gate, shared by the runs of many studies. The SDK client retries failed requests and
 // honours 429s. Records stream from pages to batches of Options.BatchSize rows, each batch
 // one [Sink.Write] (one transaction in a database), so memory stays bounded however large
 // the form. A form that still fails is marked failed in the ledger with its error, the other

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -149,9 +148,9 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 	if err := opts.normalize(); err != nil {
 		return nil, err
 	}
-	slots := make(chan struct{}, opts.Concurrency)
-	if opts.Slots != nil {
-		slots = opts.Slots.ch
+	gate := opts.Gate
+	if gate == nil {
+		gate = imednet.NewGate(opts.Concurrency, imednet.Rate{N: opts.RateLimit, Per: time.Second})
 	}
 	e := &engine{
 		adopt:  adopt,
@@ -159,13 +158,8 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 		study:  study,
 		sink:   sink,
 		opts:   opts,
-		fetch: &fetcher{
-			client: client,
-			slots:  slots,
-			lim:    newLimiter(opts.RateLimit),
-			window: opts.Concurrency,
-		},
-		locks: map[string]*sync.Mutex{},
+		fetch:  &fetcher{client: client, gate: gate, window: opts.Concurrency},
+		locks:  map[string]*sync.Mutex{},
 	}
 	if cl, ok := sink.(ColumnLimiter); ok && cl.MaxColumns() > 0 {
 		e.maxCols = cl.MaxColumns()
@@ -433,7 +427,8 @@ type studyDictionary struct {
 
 // readDictionary fetches the study's forms and variables and builds its data dictionary.
 func (e *engine) readDictionary(ctx context.Context) (*studyDictionary, error) {
-	forms, vars, err := e.fetchDictionary(ctx)
+	opts := e.fetch.base(imednet.MaxPageSize)
+	forms, vars, err := dictionary.Fetch(ctx, e.client, e.study, &opts)
 	if err != nil {
 		return nil, fmt.Errorf("export: read the data dictionary: %w", err)
 	}
@@ -635,28 +630,6 @@ func runConcurrently(ctx context.Context, n int, fns []func()) {
 		})
 	}
 	wg.Wait()
-}
-
-// fetchDictionary lists the study's forms and variables, sorted by id, concurrently.
-func (e *engine) fetchDictionary(ctx context.Context) ([]imednet.Form, []imednet.Variable, error) {
-	var forms []imednet.Form
-	var vars []imednet.Variable
-	var formsErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		path := studyPath(e.study, "forms")
-		formsErr = eachPage(ctx, e.fetch, listing{path: path, query: sortedQuery("formId"), size: imednet.MaxPageSize},
-			func(p *imednet.Page[imednet.Form]) error { forms = append(forms, p.Items...); return nil })
-	}()
-	path := studyPath(e.study, "variables")
-	varsErr := eachPage(ctx, e.fetch, listing{path: path, query: sortedQuery("variableId"), size: imednet.MaxPageSize},
-		func(p *imednet.Page[imednet.Variable]) error { vars = append(vars, p.Items...); return nil })
-	<-done
-	if err := errors.Join(formsErr, varsErr); err != nil {
-		return nil, nil, err
-	}
-	return forms, vars, nil
 }
 
 // selectForms returns the forms of the run, in the dictionary's order.
@@ -920,14 +893,13 @@ func (f *fetchedForm) watermark(prev time.Time) time.Time {
 // writes them to the form's tables, keeping t.res.Records up to date.
 func (e *engine) fetchForm(ctx context.Context, t *formTask) (*fetchedForm, error) {
 	key := t.plan.form.Key
-	q, err := recordsQuery(key, t.since)
+	opts, err := recordsOptions(e.fetch, key, t.since, e.opts.PageSize)
 	if err != nil {
 		return nil, err
 	}
 	w := &formWriter{e: e, p: t.plan, wide: make([][]Row, len(t.plan.parts))}
 	f := &fetchedForm{}
-	path := studyPath(e.study, "records")
-	err = eachPage(ctx, e.fetch, listing{path: path, query: q, size: e.opts.PageSize, keepRaw: true}, func(p *imednet.Page[imednet.Record]) error {
+	err = eachPage(e.client.Records.Pages(ctx, e.study, opts), func(p *imednet.Page[imednet.Record]) error {
 		if p.Number == 0 && p.Metadata.Timestamp.Valid() {
 			f.serverStart = p.Metadata.Timestamp.Time.UTC()
 		}
@@ -951,9 +923,9 @@ func (e *engine) fetchForm(ctx context.Context, t *formTask) (*fetchedForm, erro
 	return f, err
 }
 
-// recordsQuery is the query listing a form's records by id: all of them when since is zero,
-// else those modified after since.
-func recordsQuery(formKey string, since time.Time) (url.Values, error) {
+// recordsOptions are the options listing a form's records by id, each page with its records'
+// JSON as sent: all of them when since is zero, else those modified after since.
+func recordsOptions(f *fetcher, formKey string, since time.Time, size int) (*imednet.RecordListOptions, error) {
 	filter := imednet.Eq("formKey", formKey)
 	if !since.IsZero() {
 		filter = filter.And(imednet.Gt("dateModified", since))
@@ -961,7 +933,7 @@ func recordsQuery(formKey string, since time.Time) (url.Values, error) {
 	if err := filter.Err(); err != nil {
 		return nil, err
 	}
-	q := sortedQuery("recordId")
-	q.Set("filter", filter.String())
-	return q, nil
+	opts := &imednet.RecordListOptions{ListOptions: f.options(size, "recordId", filter)}
+	opts.KeepRaw = true
+	return opts, nil
 }

@@ -2,97 +2,39 @@ package export
 
 import (
 	"context"
-	"net/url"
-	"sync"
-	"time"
+	"iter"
 
 	"github.com/imednet/imednet-go"
 )
 
-// limiter spaces requests evenly at a rate (a token bucket holding one token).
-type limiter struct {
-	mu       sync.Mutex
-	interval time.Duration
-	next     time.Time
-}
-
-func newLimiter(perSecond float64) *limiter {
-	if perSecond <= 0 {
-		return nil
-	}
-	return &limiter{interval: time.Duration(float64(time.Second) / perSecond)}
-}
-
-// wait blocks until the next request may go, or ctx ends.
-func (l *limiter) wait(ctx context.Context) error {
-	if l == nil {
-		return ctx.Err()
-	}
-	l.mu.Lock()
-	now := time.Now()
-	at := l.next
-	if at.Before(now) {
-		at = now
-	}
-	l.next = at.Add(l.interval)
-	l.mu.Unlock()
-	d := time.Until(at)
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// fetcher makes every request of a run: at most cap(slots) at once, spaced by the limiter.
+// fetcher makes every request of a run, through the client's services as any caller of the
+// SDK would: each page request goes through the run's gate (at most so many in flight, paced
+// when asked), and each listing fetches up to window pages ahead of the one being processed.
 type fetcher struct {
 	client *imednet.Client
-	slots  chan struct{}
-	lim    *limiter
-	window int // pages of one listing fetched ahead of the one being processed
+	gate   *imednet.Gate
+	window int
 }
 
-// gate holds a request back until a slot is free and the limiter lets it go; the function it
-// returns frees the slot. It is the imednet.ListOptions.Gate of every listing of a run.
-func (f *fetcher) gate(ctx context.Context) (func(), error) {
-	select {
-	case f.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if err := f.lim.wait(ctx); err != nil {
-		<-f.slots
-		return nil, err
-	}
-	return func() { <-f.slots }, nil
+// base are the options every listing of the run shares: size items a page, fetched ahead
+// and gated as the run's are.
+func (f *fetcher) base(size int) imednet.ListOptions {
+	return imednet.ListOptions{PageSize: size, Prefetch: f.window, Gate: f.gate.Enter}
 }
 
-// listing describes one list endpoint to page through.
-type listing struct {
-	path    string // under the API prefix, segments escaped
-	query   url.Values
-	size    int
-	keepRaw bool // fill each page's Raw with the items' JSON as the API sent it
+// options are the options of one listing of the run: sorted by one attribute ascending (a
+// total order when the attribute is the items' id, so that paging neither skips nor repeats
+// an item) and selected by filter (zero for all).
+func (f *fetcher) options(size int, sortBy string, filter imednet.Filter) imednet.ListOptions {
+	o := f.base(size)
+	o.Sort, o.Filter = []imednet.Sort{imednet.Asc(sortBy)}, filter
+	return o
 }
 
-// eachPage pages through a listing and calls fn with each page, in order, through the SDK's
-// pager: once the first page has told how many there are, up to f.window pages are fetched
-// ahead concurrently, each through f's gate; fn runs on the calling goroutine. It stops at
-// the first error, of a request or of fn.
-func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imednet.Page[T]) error) error {
-	p, err := imednet.NewPager[T](f.client, l.path, l.query, &imednet.ListOptions{
-		PageSize: l.size, Prefetch: f.window, Gate: f.gate, KeepRaw: l.keepRaw,
-	})
-	if err != nil {
-		return err
-	}
-	for page, err := range p.Pages(ctx) {
+// eachPage calls fn with each page of a listing, in order, on the calling goroutine, and
+// stops at the first error, of a request or of fn.
+func eachPage[T any](pages iter.Seq2[*imednet.Page[T], error], fn func(*imednet.Page[T]) error) error {
+	for page, err := range pages {
 		if err != nil {
 			return err
 		}
@@ -103,13 +45,32 @@ func eachPage[T any](ctx context.Context, f *fetcher, l listing, fn func(*imedne
 	return nil
 }
 
-// studyPath is the path of a study-scoped list endpoint, such as "/studies/DEMO/records".
-func studyPath(study, resource string) string {
-	return "/studies/" + imednet.PathEscape(study) + "/" + resource
-}
+// pagesFunc is a service's Pages method, such as client.Sites.Pages.
+type pagesFunc[T any] func(ctx context.Context, study string, opts *imednet.ListOptions) iter.Seq2[*imednet.Page[T], error]
 
-// sortedQuery is a query sorting by one attribute, ascending (a total order when the
-// attribute is the item's id, so that paging neither skips nor repeats an item).
-func sortedQuery(attr string) url.Values {
-	return url.Values{"sort": {imednet.Asc(attr).String()}}
-}
+// service picks one listing's Pages method from the run's client.
+type service[T any] func(c *imednet.Client) pagesFunc[T]
+
+// The services of the reference listings. Studies are not study-scoped (the study argument is
+// ignored), and users are listed inactive ones included.
+var (
+	studiesService service[imednet.Study] = func(c *imednet.Client) pagesFunc[imednet.Study] {
+		return func(ctx context.Context, _ string, o *imednet.ListOptions) iter.Seq2[*imednet.Page[imednet.Study], error] {
+			return c.Studies.Pages(ctx, o)
+		}
+	}
+	sitesService     service[imednet.Site]           = func(c *imednet.Client) pagesFunc[imednet.Site] { return c.Sites.Pages }
+	subjectsService  service[imednet.Subject]        = func(c *imednet.Client) pagesFunc[imednet.Subject] { return c.Subjects.Pages }
+	intervalsService service[imednet.Interval]       = func(c *imednet.Client) pagesFunc[imednet.Interval] { return c.Intervals.Pages }
+	visitsService    service[imednet.Visit]          = func(c *imednet.Client) pagesFunc[imednet.Visit] { return c.Visits.Pages }
+	queriesService   service[imednet.Query]          = func(c *imednet.Client) pagesFunc[imednet.Query] { return c.Queries.Pages }
+	revisionsService service[imednet.RecordRevision] = func(c *imednet.Client) pagesFunc[imednet.RecordRevision] {
+		return c.RecordRevisions.Pages
+	}
+	codingsService service[imednet.Coding] = func(c *imednet.Client) pagesFunc[imednet.Coding] { return c.Codings.Pages }
+	usersService   service[imednet.User]   = func(c *imednet.Client) pagesFunc[imednet.User] {
+		return func(ctx context.Context, study string, o *imednet.ListOptions) iter.Seq2[*imednet.Page[imednet.User], error] {
+			return c.Users.Pages(ctx, study, &imednet.UserListOptions{ListOptions: *o, IncludeInactive: true})
+		}
+	}
+)

@@ -1,9 +1,7 @@
 package export
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -178,29 +176,6 @@ func TestOptions(t *testing.T) {
 	}
 	if l, err := ParseLayout(" Both "); err != nil || l != Both {
 		t.Errorf("ParseLayout: %v %v", l, err)
-	}
-}
-
-func TestLimiter(t *testing.T) {
-	l := newLimiter(200) // 5 ms apart
-	start := time.Now()
-	for range 11 {
-		if err := l.wait(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if d := time.Since(start); d < 50*time.Millisecond {
-		t.Errorf("11 requests at 200/s took %v, want at least 50ms", d)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	l = newLimiter(0.001)
-	l.wait(ctx)
-	if err := l.wait(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("wait with a cancelled context: %v", err)
-	}
-	if newLimiter(0) != nil {
-		t.Error("a zero rate makes a limiter")
 	}
 }
 

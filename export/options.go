@@ -69,11 +69,12 @@ type Options struct {
 	// many forms (and reference listings) are worked on at once, so that a form busy writing
 	// leaves its requests to others. 0 means DefaultConcurrency.
 	Concurrency int
-	// Slots, when set, are the request slots the run takes, instead of Concurrency slots of
-	// its own: runs made at the same time (several studies) that share one Slots keep
-	// together to its number of requests in flight. Concurrency still sets how many forms
-	// the run works on at once and how many pages it fetches ahead.
-	Slots *Slots
+	// Gate, when set, is the [imednet.Gate] every page request of the run goes through;
+	// without one the run makes its own, of Concurrency slots paced at RateLimit. Runs made
+	// at the same time (several studies) that share one Gate keep together to its bounds.
+	// Concurrency still sets how many forms the run works on at once and how many pages it
+	// fetches ahead. A Gate paces at its own rate, so RateLimit must be 0 with one.
+	Gate *imednet.Gate
 	// RateLimit, when positive, spaces the run's page requests evenly at no more than this
 	// many per second, on top of the client's own handling of 429 responses. To keep to a
 	// budget such as 100 a minute, retries included, give the client imednet.WithRateLimit
@@ -154,8 +155,11 @@ func (o *Options) normalize() error {
 	case o.Concurrency < 0 || o.Concurrency > 64:
 		return fmt.Errorf("export: concurrency %d is outside 1..64", o.Concurrency)
 	}
-	if o.RateLimit < 0 {
+	switch {
+	case o.RateLimit < 0:
 		return fmt.Errorf("export: rate limit %g is negative", o.RateLimit)
+	case o.RateLimit > 0 && o.Gate != nil:
+		return errors.New("export: Options.RateLimit and Options.Gate both set: a gate paces with its own rate (imednet.NewGate)")
 	}
 	switch {
 	case o.BatchSize == 0:
@@ -190,13 +194,6 @@ func (o *Options) normalize() error {
 	}
 	return nil
 }
-
-// Slots bound the requests in flight at once across the runs that share them (see
-// Options.Slots). A Slots is safe for concurrent use.
-type Slots struct{ ch chan struct{} }
-
-// NewSlots returns n request slots (at least 1) for runs to share.
-func NewSlots(n int) *Slots { return &Slots{ch: make(chan struct{}, max(n, 1))} }
 
 // EventKind tells what an [Event] reports.
 type EventKind int

@@ -2,7 +2,6 @@ package export
 
 import (
 	"context"
-	"net/url"
 	"slices"
 	"time"
 
@@ -87,22 +86,11 @@ func (lc *listCall) mark(prev time.Time) time.Time {
 	return prev
 }
 
-// listInto pages through a study-scoped list endpoint sorted by idAttr, with the extra query
-// parameters and filter (zero for none), converts each item with conv and calls lc.flush
-// after each page.
-func listInto[T any](ctx context.Context, lc *listCall, resource, idAttr string, extra url.Values, filter imednet.Filter,
-	conv func(*T)) error {
-	q := sortedQuery(idAttr)
-	for k, v := range extra {
-		q[k] = v
-	}
-	if !filter.IsZero() {
-		if err := filter.Err(); err != nil {
-			return err
-		}
-		q.Set("filter", filter.String())
-	}
-	return eachPage(ctx, lc.f, listing{path: studyPath(lc.study, resource), query: q, size: lc.size}, func(p *imednet.Page[T]) error {
+// listInto pages through one of the study's listings, sorted by idAttr and selected by
+// filter (zero for all), converts each item with conv and calls lc.flush after each page.
+func listInto[T any](ctx context.Context, lc *listCall, svc service[T], idAttr string, filter imednet.Filter, conv func(*T)) error {
+	opts := lc.f.options(lc.size, idAttr, filter)
+	return eachPage(svc(lc.f.client)(ctx, lc.study, &opts), func(p *imednet.Page[T]) error {
 		lc.firstPage(p.Metadata, p.Number)
 		for i := range p.Items {
 			conv(&p.Items[i])
@@ -111,25 +99,25 @@ func listInto[T any](ctx context.Context, lc *listCall, resource, idAttr string,
 	})
 }
 
-// scoped is the source of a study-scoped listing (GET /studies/{studyKey}/<resource>) sorted by
-// idAttr, with the extra query parameters, always listed whole: rows emits each item's rows
-// in tables, the tables the generator pairs with it (reference_gen.go).
-func scoped[T any](resource, idAttr string, extra url.Values, tables []Table, rows func(*T, emitFunc)) refSource {
+// scoped is the source of one of the study's listings, sorted by idAttr, always listed whole:
+// rows emits each item's rows in tables, the tables the generator pairs with it
+// (reference_gen.go).
+func scoped[T any](svc service[T], idAttr string, tables []Table, rows func(*T, emitFunc)) refSource {
 	return refSource{name: tables[0].Name, tables: tables, list: func(ctx context.Context, lc *listCall) error {
-		return listInto(ctx, lc, resource, idAttr, extra, imednet.Filter{}, func(x *T) { rows(x, lc.emit) })
+		return listInto(ctx, lc, svc, idAttr, imednet.Filter{}, func(x *T) { rows(x, lc.emit) })
 	}}
 }
 
-// changing is the source of a study-scoped listing that the API filters by a change mark,
-// attr (a timestamp such as dateModified), whose value in an item is markOf: a sync lists
-// only the items whose attr is after the listing's high-water mark (less the overlap).
-func changing[T any](resource, idAttr, attr string, markOf func(*T) imednet.Timestamp, tables []Table, rows func(*T, emitFunc)) refSource {
+// changing is the source of one of the study's listings that the API filters by a change
+// mark, attr (a timestamp such as dateModified), whose value in an item is markOf: a sync
+// lists only the items whose attr is after the listing's high-water mark (less the overlap).
+func changing[T any](svc service[T], idAttr, attr string, markOf func(*T) imednet.Timestamp, tables []Table, rows func(*T, emitFunc)) refSource {
 	return refSource{name: tables[0].Name, tables: tables, incremental: true, list: func(ctx context.Context, lc *listCall) error {
 		var filter imednet.Filter
 		if !lc.since.IsZero() {
 			filter = imednet.Gt(attr, lc.since)
 		}
-		return listInto(ctx, lc, resource, idAttr, nil, filter, func(x *T) {
+		return listInto(ctx, lc, svc, idAttr, filter, func(x *T) {
 			lc.saw(markOf(x))
 			rows(x, lc.emit)
 		})
@@ -139,13 +127,10 @@ func changing[T any](resource, idAttr, attr string, markOf func(*T) imednet.Time
 // studiesSource lists the studies, which is not study-scoped, and keeps the study being
 // exported. It is one page: it is listed whole.
 var studiesSource = refSource{name: studiesTable.Name, tables: studyTables, list: func(ctx context.Context, lc *listCall) error {
-	return eachPage(ctx, lc.f, listing{path: "/studies", query: sortedQuery("studyKey"), size: lc.size}, func(p *imednet.Page[imednet.Study]) error {
-		for i := range p.Items {
-			if p.Items[i].StudyKey == lc.study {
-				emitStudy(&p.Items[i], lc.emit)
-			}
+	return listInto(ctx, lc, studiesService, "studyKey", imednet.Filter{}, func(st *imednet.Study) {
+		if st.StudyKey == lc.study {
+			emitStudy(st, lc.emit)
 		}
-		return lc.flush()
 	})
 }}
 
@@ -173,7 +158,7 @@ var visitsSource = refSource{name: visitsTable.Name, tables: visitTables, increm
 
 func listVisits(ctx context.Context, lc *listCall) error {
 	whole := func() error {
-		return listInto(ctx, lc, "visits", "visitId", nil, imednet.Filter{}, func(v *imednet.Visit) {
+		return listInto(ctx, lc, visitsService, "visitId", imednet.Filter{}, func(v *imednet.Visit) {
 			lc.saw(v.DateModified)
 			emitVisit(v, lc.emit)
 		})
@@ -182,7 +167,7 @@ func listVisits(ctx context.Context, lc *listCall) error {
 		return whole()
 	}
 	redefined := false
-	err := listInto(ctx, lc, "intervals", "intervalId", nil, imednet.Gt("dateModified", lc.since), func(iv *imednet.Interval) {
+	err := listInto(ctx, lc, intervalsService, "intervalId", imednet.Gt("dateModified", lc.since), func(iv *imednet.Interval) {
 		redefined = true
 		lc.saw(iv.DateModified)
 	})
@@ -194,7 +179,7 @@ func listVisits(ctx context.Context, lc *listCall) error {
 	}
 	var subjects []string
 	seen := map[string]bool{}
-	err = listInto(ctx, lc, "recordRevisions", "recordRevisionId", nil, imednet.Gt("dateCreated", lc.since), func(r *imednet.RecordRevision) {
+	err = listInto(ctx, lc, revisionsService, "recordRevisionId", imednet.Gt("dateCreated", lc.since), func(r *imednet.RecordRevision) {
 		lc.saw(r.DateCreated)
 		if r.SubjectKey != "" && !seen[r.SubjectKey] {
 			seen[r.SubjectKey] = true
@@ -212,7 +197,7 @@ func listVisits(ctx context.Context, lc *listCall) error {
 		}
 		// The visits' own dateModified does not count for the mark here: a visit changed
 		// after the revisions were read must not move the mark past revisions not read.
-		if err := listInto(ctx, lc, "visits", "visitId", nil, filter, func(v *imednet.Visit) { emitVisit(v, lc.emit) }); err != nil {
+		if err := listInto(ctx, lc, visitsService, "visitId", filter, func(v *imednet.Visit) { emitVisit(v, lc.emit) }); err != nil {
 			return err
 		}
 	}
@@ -236,13 +221,13 @@ func listVisits(ctx context.Context, lc *listCall) error {
 // nor anything else a filter can reach; a study has far fewer queries than revisions.
 var referenceSources = []refSource{
 	studiesSource,
-	changing("sites", "siteId", "dateModified", func(x *imednet.Site) imednet.Timestamp { return x.DateModified }, siteTables, emitSite),
-	scoped("subjects", "subjectId", nil, subjectTables, emitSubject),
-	changing("intervals", "intervalId", "dateModified", func(x *imednet.Interval) imednet.Timestamp { return x.DateModified }, intervalTables, emitInterval),
+	changing(sitesService, "siteId", "dateModified", func(x *imednet.Site) imednet.Timestamp { return x.DateModified }, siteTables, emitSite),
+	scoped(subjectsService, "subjectId", subjectTables, emitSubject),
+	changing(intervalsService, "intervalId", "dateModified", func(x *imednet.Interval) imednet.Timestamp { return x.DateModified }, intervalTables, emitInterval),
 	visitsSource,
-	scoped("queries", "annotationId", nil, queryTables, emitQuery),
-	changing("recordRevisions", "recordRevisionId", "dateCreated", func(x *imednet.RecordRevision) imednet.Timestamp { return x.DateCreated },
+	scoped(queriesService, "annotationId", queryTables, emitQuery),
+	changing(revisionsService, "recordRevisionId", "dateCreated", func(x *imednet.RecordRevision) imednet.Timestamp { return x.DateCreated },
 		recordRevisionTables, emitRecordRevision),
-	changing("codings", "codingId", "dateCoded", func(x *imednet.Coding) imednet.Timestamp { return x.DateCoded }, codingTables, emitCoding),
-	scoped("users", "userId", url.Values{"includeInactive": {"true"}}, userTables, emitUser),
+	changing(codingsService, "codingId", "dateCoded", func(x *imednet.Coding) imednet.Timestamp { return x.DateCoded }, codingTables, emitCoding),
+	scoped(usersService, "userId", userTables, emitUser),
 }

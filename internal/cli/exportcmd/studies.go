@@ -157,7 +157,7 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s to %s, %d at a time\n", map[bool]string{false: "Exporting", true: "Syncing"}[o.Sync],
 		cmdutil.Plural(len(runs), "study", "studies"), base, studiesAtOnce(o.Concurrency, len(runs)))
-	slots := export.NewSlots(o.Concurrency)
+	gate := imednet.NewGate(o.Concurrency, imednet.Rate{})
 	var outMu sync.Mutex
 	work := make([]func(), 0, len(runs))
 	for _, r := range runs {
@@ -167,7 +167,7 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 			case ctx.Err() != nil:
 				r.err, r.notStarted = ctx.Err(), true
 			default:
-				r.run(ctx, o, rs, c, slots)
+				r.run(ctx, o, rs, c, gate)
 			}
 			r.requests = counter.of(r.key)
 			if r.sum != nil {
@@ -250,7 +250,7 @@ func eachAtOnce(n int, fns []func()) {
 }
 
 // run exports (or syncs) the study into its target.
-func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imednet.Client, slots *export.Slots) {
+func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imednet.Client, gate *imednet.Gate) {
 	r.started = time.Now()
 	defer func() { r.ended = time.Now() }()
 	if r.entry.location == "FILE" && r.target.Location != "" {
@@ -270,7 +270,7 @@ func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imedn
 			r.target, lt.TookOver())
 	}
 	opts, _ := o.exportOptions(rs, r.dict)
-	opts.Slots = slots
+	opts.Gate = gate
 	sum, runErr := export.Run(ctx, c, r.key, sink, opts)
 	closeErr := sink.Close()
 	r.sum = sum

@@ -14,15 +14,15 @@ import (
 	"github.com/imednet/imednet-go/imednettest"
 )
 
-// Runs of several studies at once that share Slots keep together to its number of requests
-// in flight; runs with slots of their own each have their Concurrency.
-func TestSharedSlots(t *testing.T) {
+// Runs of several studies at once that share a Gate keep together to its number of requests
+// in flight; runs with gates of their own each have their Concurrency.
+func TestSharedGate(t *testing.T) {
 	srv, err := imednettest.New(imednettest.WithPortfolio(3, imednettest.StudyConfig{Sites: 2, Subjects: 6, RecordsPerSubject: 10}),
 		imednettest.WithLatency(2*time.Millisecond, 2*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	peak := func(shared *export.Slots) int64 {
+	peak := func(shared *imednet.Gate) int64 {
 		var inFlight, most atomic.Int64
 		client, err := srv.Client(imednet.WithMiddleware(func(next http.RoundTripper) http.RoundTripper {
 			return roundTrip(func(r *http.Request) (*http.Response, error) {
@@ -40,7 +40,7 @@ func TestSharedSlots(t *testing.T) {
 		for _, key := range srv.StudyKeys() {
 			wg.Go(func() {
 				sum, err := export.Run(context.Background(), client, key, &exporttest.Recorder{},
-					export.Options{Concurrency: 4, Slots: shared})
+					export.Options{Concurrency: 4, Gate: shared})
 				if err != nil || sum.Records != int64(srv.Study(key).Counts().Records) {
 					t.Errorf("%s: %v", key, err)
 				}
@@ -49,11 +49,11 @@ func TestSharedSlots(t *testing.T) {
 		wg.Wait()
 		return most.Load()
 	}
-	if got := peak(export.NewSlots(2)); got > 2 {
-		t.Errorf("three runs sharing 2 slots had %d requests in flight at once", got)
+	if got := peak(imednet.NewGate(2, imednet.Rate{})); got > 2 {
+		t.Errorf("three runs sharing a gate of 2 had %d requests in flight at once", got)
 	}
 	if got := peak(nil); got <= 2 {
-		t.Errorf("three runs of concurrency 4 with slots of their own had at most %d requests in flight", got)
+		t.Errorf("three runs of concurrency 4 with gates of their own had at most %d requests in flight", got)
 	}
 }
 
