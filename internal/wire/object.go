@@ -65,6 +65,34 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 	return end, err
 }
 
+// DecodeObjectAtOwn is [DecodeObjectAt], except that the member called own (its name written
+// without escapes) is handed to read instead of member, before its value is looked at: read
+// gets the Field (Key set, Value nil) and the offset of the value (after spaces), reads the
+// value in the same pass that finds its end, and returns the offset just past it. read may
+// set f.Value and call the Field's setters, [Field.Keep] included. A member that would
+// otherwise be scanned twice, once to find its end and once to read it, is thus read once.
+func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), own string,
+	read func(f *Field, at int) (int, error)) (int, error) {
+	f := fields.Get().(*Field)
+	f.extra = extra
+	end, err := WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
+		if string(key[1:len(key)-1]) == own {
+			f.Key, f.Value = own, nil
+			return read(f, at)
+		}
+		end, err := skipValueDepth(data, at, 1)
+		if err != nil {
+			return 0, err
+		}
+		f.Key, f.Value = memberName(key), Value(data[at:end])
+		member(f)
+		return end, nil
+	})
+	*f = Field{}
+	fields.Put(f)
+	return end, err
+}
+
 // fields holds the Fields of DecodeObjectAt between calls.
 var fields = sync.Pool{New: func() any { return new(Field) }}
 

@@ -249,8 +249,16 @@ func TestPlanRefuses(t *testing.T) {
 			`Site: Decode: "blob" is not a field of Site`},
 		{"After that is not a method", func(d []Model) []Model { d[0].After = "finish"; return d },
 			"Site: After: finish is not a method of *Site"},
-		{"Shared without InPlace", func(d []Model) []Model { d[0].Shared = true; return d },
-			"Site: Shared is for a model decoded in place (InPlace)"},
+		{"ReadAt without InPlace", func(d []Model) []Model { d[0].ReadAt = map[string]string{"data": "derive"}; return d },
+			"Site: ReadAt is for a model decoded in place (InPlace)"},
+		{"ReadAt without a Decode hook", func(d []Model) []Model {
+			d[0].InPlace, d[0].ReadAt = true, map[string]string{"raw": "derive"}
+			return d
+		}, "Site: ReadAt: raw has no Decode hook, with which UnmarshalJSON decodes it"},
+		{"ReadAt that is not a method", func(d []Model) []Model {
+			d[0].InPlace, d[0].ReadAt = true, map[string]string{"data": "readData"}
+			return d
+		}, "Site: the ReadAt method of data, readData, is not a method of *Site"},
 		{"no json tag", func(d []Model) []Model { return append(d, Model{Type: "Untagged"}) },
 			`Untagged.Name: no json tag: name the field's JSON member, or json:"-"`},
 		{"embedded field", func(d []Model) []Model { return append(d, Model{Type: "Embeds"}) },
