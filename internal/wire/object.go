@@ -18,6 +18,33 @@ type Field struct {
 	Key   string // the member name
 	Value Value  // the member's raw JSON (valid for the duration of the callback only)
 	extra *Extra
+	// names are the member names of the last object decoded with this Field (which comes
+	// from a pool), by position, where the name's text is the inside of its JSON string as
+	// written: the next object's name at the same position is most likely the same, and is
+	// then known by comparing bytes, without reading the name or hashing it for the cache of
+	// names (see memberName).
+	names []string
+}
+
+// maxGuessedNames is how many names a Field remembers (see Field.names).
+const maxGuessedNames = 32
+
+// name returns the text of the k-th member name of an object, key as WalkObjectKeys hands it
+// over, remembering it for the next object.
+func (f *Field) name(key []byte, k int) string {
+	inner := key[1 : len(key)-1]
+	if k < len(f.names) && string(inner) == f.names[k] {
+		return f.names[k] // the inside equals a text without escapes: it is that text
+	}
+	s := memberName(key)
+	if k < maxGuessedNames && s == string(inner) {
+		if k < len(f.names) {
+			f.names[k] = s
+		} else if k == len(f.names) {
+			f.names = append(f.names, s)
+		}
+	}
+	return s
 }
 
 // DecodeObject walks the members of the JSON object in data and calls member for each one,
@@ -51,17 +78,18 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 	// would otherwise allocate one per record.
 	f := fields.Get().(*Field)
 	f.extra = extra
-	end, err := WalkObject(data, i, func(key string, at int) (int, error) {
+	k := 0
+	end, err := WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
 		end, err := skipValueDepth(data, at, 1)
 		if err != nil {
 			return 0, err
 		}
-		f.Key, f.Value = key, Value(data[at:end])
+		f.Key, f.Value = f.name(key, k), Value(data[at:end])
+		k++
 		member(f)
 		return end, nil
 	})
-	*f = Field{} // hold on to nothing of data or extra
-	fields.Put(f)
+	f.release()
 	return end, err
 }
 
@@ -75,8 +103,10 @@ func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), 
 	read func(f *Field, at int) (int, error)) (int, error) {
 	f := fields.Get().(*Field)
 	f.extra = extra
+	k := 0
 	end, err := WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
 		if string(key[1:len(key)-1]) == own {
+			k++
 			f.Key, f.Value = own, nil
 			return read(f, at)
 		}
@@ -84,13 +114,19 @@ func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), 
 		if err != nil {
 			return 0, err
 		}
-		f.Key, f.Value = memberName(key), Value(data[at:end])
+		f.Key, f.Value = f.name(key, k), Value(data[at:end])
+		k++
 		member(f)
 		return end, nil
 	})
-	*f = Field{}
-	fields.Put(f)
+	f.release()
 	return end, err
+}
+
+// release returns f to the pool, holding on to nothing of the object it read but the names.
+func (f *Field) release() {
+	*f = Field{names: f.names}
+	fields.Put(f)
 }
 
 // fields holds the Fields of DecodeObjectAt between calls.
