@@ -223,13 +223,17 @@ func (d *RecordData) decodeAt(data []byte, i int) (int, error) {
 	// cache of names) only when it differs.
 	guess := lastOrder.Load()
 	same := guess != nil
-	end, err := wire.WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
+	var names []string
+	if same {
+		names = guess.names
+	}
+	end, err := wire.WalkObjectGuess(data, i, names, func(k int, key []byte, known bool, at int) (int, error) {
 		end, err := wire.SkipValue(data, at)
 		if err != nil {
 			return 0, err
 		}
 		var name string
-		if k := len(spans); same && k < len(guess.names) && string(key[1:len(key)-1]) == guess.names[k] {
+		if known && same {
 			name = guess.names[k]
 		} else {
 			same = false
@@ -319,7 +323,9 @@ func sortedOrder(members []dataSpan) *dataOrder {
 		sorted[i] = members[k].name
 	}
 	o.sorted = &dataNames{sorted}
-	o.plain = !slices.ContainsFunc(o.names, func(name string) bool { return strings.Contains(name, `\`) })
+	o.plain = !slices.ContainsFunc(o.names, func(name string) bool {
+		return strings.ContainsFunc(name, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 })
+	})
 	slot.Store(o)
 	if o.plain {
 		lastOrder.Store(o)
@@ -327,10 +333,11 @@ func sortedOrder(members []dataSpan) *dataOrder {
 	return o
 }
 
-// lastOrder is the dataOrder of the names last sorted that hold no backslash, the guess of
-// decode. (The inside of a JSON string that equals a name without a backslash has no
-// escapes: it is that name. A name with one could be the text of another string, such as
-// a\b of "a\\b" and "a\b".)
+// lastOrder is the dataOrder of the names last sorted that are plain, the guess of decodeAt:
+// names without a quote, a backslash or a control character, each the inside of its own JSON
+// string, which wire.WalkObjectGuess may then find by comparing bytes. (A name with one of
+// them could be the text of another string, such as a\b of "a\\b", or not be a string at
+// all, such as a" of "a\"".)
 var lastOrder atomic.Pointer[dataOrder]
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
@@ -340,7 +347,7 @@ type dataOrder struct {
 	names  []string   // in document order
 	order  []int32    // the indexes of names in the order of the names, the last of a repeated name only
 	sorted *dataNames // the names in that order
-	plain  bool       // no name holds a backslash: the order may be lastOrder
+	plain  bool       // no name holds a quote, a backslash or a control character: the order may be lastOrder
 }
 
 // dataOrders caches the sorted orders of the name sequences seen last, one per slot chosen by

@@ -29,13 +29,13 @@ type Field struct {
 // maxGuessedNames is how many names a Field remembers (see Field.names).
 const maxGuessedNames = 32
 
-// name returns the text of the k-th member name of an object, key as WalkObjectKeys hands it
-// over, remembering it for the next object.
-func (f *Field) name(key []byte, k int) string {
-	inner := key[1 : len(key)-1]
-	if k < len(f.names) && string(inner) == f.names[k] {
-		return f.names[k] // the inside equals a text without escapes: it is that text
+// name returns the text of the k-th member name of an object, key as WalkObjectGuess hands
+// it over (known: it is f.names[k]), remembering it for the next object.
+func (f *Field) name(key []byte, k int, known bool) string {
+	if known {
+		return f.names[k]
 	}
+	inner := key[1 : len(key)-1]
 	s := memberName(key)
 	if k < maxGuessedNames && s == string(inner) {
 		if k < len(f.names) {
@@ -78,14 +78,12 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 	// would otherwise allocate one per record.
 	f := fields.Get().(*Field)
 	f.extra = extra
-	k := 0
-	end, err := WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
+	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
 		end, err := skipValueDepth(data, at, 1)
 		if err != nil {
 			return 0, err
 		}
-		f.Key, f.Value = f.name(key, k), Value(data[at:end])
-		k++
+		f.Key, f.Value = f.name(key, k, known), Value(data[at:end])
 		member(f)
 		return end, nil
 	})
@@ -103,19 +101,16 @@ func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), 
 	read func(f *Field, at int) (int, error)) (int, error) {
 	f := fields.Get().(*Field)
 	f.extra = extra
-	k := 0
-	end, err := WalkObjectKeys(data, i, func(key []byte, at int) (int, error) {
+	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
 		if string(key[1:len(key)-1]) == own {
-			k++
-			f.Key, f.Value = own, nil
+			f.Key, f.Value = f.name(key, k, known), nil
 			return read(f, at)
 		}
 		end, err := skipValueDepth(data, at, 1)
 		if err != nil {
 			return 0, err
 		}
-		f.Key, f.Value = f.name(key, k), Value(data[at:end])
-		k++
+		f.Key, f.Value = f.name(key, k, known), Value(data[at:end])
 		member(f)
 		return end, nil
 	})
@@ -151,6 +146,16 @@ func WalkObject(data []byte, i int, member func(key string, at int) (int, error)
 // names may compare their text with the inside of key when it holds no backslash (and skip
 // reading it).
 func WalkObjectKeys(data []byte, i int, member func(key []byte, at int) (int, error)) (int, error) {
+	return WalkObjectGuess(data, i, nil, func(_ int, key []byte, _ bool, at int) (int, error) { return member(key, at) })
+}
+
+// WalkObjectGuess is [WalkObjectKeys] for an object whose member names are most likely
+// guess, in that order (those of the last such object). Each name is first compared with the
+// guess at its place: member gets the member's position k and known true when the name is
+// guess[k] (written without escapes), found without scanning it as a string. Every name of
+// guess must be a text that is its own JSON string's inside (no quote, backslash or control
+// character), such as a name that [MemberName] returned as the inside of its key.
+func WalkObjectGuess(data []byte, i int, guess []string, member func(k int, key []byte, known bool, at int) (int, error)) (int, error) {
 	i = skipSpace(data, i)
 	if i < len(data) && data[i] == 'n' {
 		return skipLiteral(data, i, "null")
@@ -162,21 +167,31 @@ func WalkObjectKeys(data []byte, i int, member func(key []byte, at int) (int, er
 	if i < len(data) && data[i] == '}' {
 		return i + 1, nil
 	}
-	for {
+	for k := 0; ; k++ {
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] != '"' {
 			return 0, syntaxErr(i, "expected a member name")
 		}
-		keyEnd, err := skipString(data, i)
-		if err != nil {
-			return 0, err
+		var keyEnd int
+		known := false
+		if k < len(guess) {
+			g := guess[k]
+			if e := i + 1 + len(g); e < len(data) && data[e] == '"' && string(data[i+1:e]) == g {
+				keyEnd, known = e+1, true
+			}
+		}
+		if !known {
+			var err error
+			if keyEnd, err = skipString(data, i); err != nil {
+				return 0, err
+			}
 		}
 		key := data[i:keyEnd]
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
 			return 0, syntaxErr(i, "expected ':' after member name %q", memberName(key))
 		}
-		end, err := member(key, skipSpace(data, i+1))
+		end, err := member(k, key, known, skipSpace(data, i+1))
 		if err != nil {
 			return 0, err
 		}
