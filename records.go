@@ -103,9 +103,21 @@ type RecordData struct {
 	buf   []byte     // the values, one after another, then their ends (4 bytes each, little-endian)
 }
 
-// dataNames are the names of a RecordData, sorted, one per name.
+// dataNames are the names of a RecordData, sorted, one per name, with the JSON that begins
+// each member (the name as a JSON string, then ':'), written once for the records that share
+// them.
 type dataNames struct {
 	sorted []string
+	keys   []string
+}
+
+// newDataNames returns the dataNames of sorted.
+func newDataNames(sorted []string) *dataNames {
+	keys := make([]string, len(sorted))
+	for i, name := range sorted {
+		keys[i] = string(append(wire.AppendString(nil, name), ':'))
+	}
+	return &dataNames{sorted, keys}
 }
 
 // NewRecordData returns a RecordData of the members of m (with copies of its values), for
@@ -130,7 +142,7 @@ func NewRecordData(m map[string]json.RawMessage) RecordData {
 		end += len(m[k])
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(end))
 	}
-	return RecordData{&dataNames{names}, buf}
+	return RecordData{newDataNames(names), buf}
 }
 
 // UnmarshalJSON reads a JSON object into d, with copies of its values. null is an empty
@@ -158,15 +170,14 @@ func (d RecordData) MarshalJSON() ([]byte, error) {
 func (d RecordData) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
 	if d.names != nil {
-		names := d.names.sorted
-		ends := d.buf[len(d.buf)-4*len(names):]
+		keys := d.names.keys
+		ends := d.buf[len(d.buf)-4*len(keys):]
 		start := 0
-		for i, name := range names {
+		for i, key := range keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = wire.AppendString(b, name)
-			b = append(b, ':')
+			b = append(b, key...)
 			end := int(binary.LittleEndian.Uint32(ends[4*i:]))
 			b = appendCompact(b, d.buf[start:end:end])
 			start = end
@@ -182,6 +193,9 @@ func (d RecordData) AppendJSON(b []byte) []byte {
 func appendCompact(b []byte, v []byte) []byte {
 	if len(v) == 0 {
 		return append(b, "null"...)
+	}
+	if v[0] == '"' && v[len(v)-1] == '"' {
+		return append(b, v...) // the most common value, a string as decoded
 	}
 	switch wire.Value(v).Kind() {
 	case wire.String, wire.Number, wire.Bool, wire.Null:
@@ -322,7 +336,7 @@ func sortedOrder(members []dataSpan) *dataOrder {
 	for i, k := range kept {
 		sorted[i] = members[k].name
 	}
-	o.sorted = &dataNames{sorted}
+	o.sorted = newDataNames(sorted)
 	o.plain = !slices.ContainsFunc(o.names, func(name string) bool {
 		return strings.ContainsFunc(name, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 })
 	})

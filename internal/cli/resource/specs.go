@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"strconv"
+	"time"
 
 	imednet "github.com/imednet/imednet-go"
 )
@@ -19,6 +20,17 @@ func btoa(b bool) string { return strconv.FormatBool(b) }
 
 // ts prints a timestamp in RFC 3339 UTC (a date-only value as 2006-01-02), "" when absent.
 func ts(t imednet.Timestamp) string { return t.String() }
+
+// appendTS appends ts(t) to b.
+func appendTS(b []byte, t imednet.Timestamp) []byte {
+	switch {
+	case t.Valid() && t.DateOnly:
+		return t.Time.AppendFormat(b, time.DateOnly)
+	case t.Valid():
+		return t.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	}
+	return append(b, t.Raw...)
+}
 
 // compact prints a nested value (a list, the record data) as compact JSON; "" when empty.
 func compact[V any](v V) string {

@@ -280,13 +280,14 @@ func writeColumns(plans []*modelPlan) *file {
 			if c.shown {
 				shown = " Table: true,"
 			}
-			value := c.text
+			value, appendFn := c.text, ""
 			if value == "" {
-				text := cliText(c.f)
-				usesStrconv = usesStrconv || strings.HasPrefix(text, "strconv.")
+				text, app := cliText(c.f), cliAppend(c.f)
+				usesStrconv = usesStrconv || strings.HasPrefix(text, "strconv.") || strings.HasPrefix(app, "strconv.")
 				value = fmt.Sprintf("func(x *imednet.%s) string { return %s }", p.Type, text)
+				appendFn = fmt.Sprintf(" Append: func(b []byte, x *imednet.%s) []byte { return %s },", p.Type, app)
 			}
-			f.printf("{Name: %q,%s Value: %s},\n", c.f.name, shown, value)
+			f.printf("{Name: %q,%s Value: %s,%s},\n", c.f.name, shown, value, appendFn)
 		}
 		f.printf("}\n\n")
 	}
@@ -312,6 +313,28 @@ func cliText(fl *field) string {
 		return "ts(" + v + ")"
 	}
 	return "compact(" + v + ")" // lists, raw JSON and the hooked types
+}
+
+// cliAppend is the expression that appends the text of a field of x (as cliText prints it)
+// to b.
+func cliAppend(fl *field) string {
+	v := "x." + fl.goName
+	switch fl.kind {
+	case kString:
+		return "append(b, " + v + "...)"
+	case kInt:
+		return "strconv.AppendInt(b, int64(" + v + "), 10)"
+	case kBool:
+		return "strconv.AppendBool(b, " + v + ")"
+	case kFloat:
+		return "strconv.AppendFloat(b, " + v + ", 'g', -1, 64)"
+	case kTime:
+		return "appendTS(b, " + v + ")"
+	}
+	if fl.typ == "RecordData" {
+		return "appendRecordDataText(b, " + v + ")"
+	}
+	return "append(b, compact(" + v + ")...)"
 }
 
 func quoteAll(names []string) string {
