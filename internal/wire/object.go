@@ -79,7 +79,7 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 	f := fields.Get().(*Field)
 	f.extra = extra
 	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
-		end, err := skipValueDepth(data, at, 1)
+		end, err := skipMember(data, at)
 		if err != nil {
 			return 0, err
 		}
@@ -106,7 +106,7 @@ func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), 
 			f.Key, f.Value = f.name(key, k, known), nil
 			return read(f, at)
 		}
-		end, err := skipValueDepth(data, at, 1)
+		end, err := skipMember(data, at)
 		if err != nil {
 			return 0, err
 		}
@@ -122,6 +122,15 @@ func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), 
 func (f *Field) release() {
 	*f = Field{names: f.names}
 	fields.Put(f)
+}
+
+// skipMember returns the offset just past the value of a member at data[at] (after spaces),
+// a string without the general path's calls.
+func skipMember(data []byte, at int) (int, error) {
+	if at < len(data) && data[at] == '"' {
+		return skipString(data, at)
+	}
+	return skipValueDepth(data, at, 1)
 }
 
 // fields holds the Fields of DecodeObjectAt between calls.
@@ -281,6 +290,9 @@ func CheckEnd(data []byte, end int) error {
 // SkipValue returns the offset just past the JSON value that starts at data[i] (after
 // spaces), checking it as [Valid] does; it returns a *[SyntaxError] for malformed JSON.
 func SkipValue(data []byte, i int) (int, error) {
+	if i < len(data) && data[i] == '"' {
+		return skipString(data, i) // the most common value, without the general path's calls
+	}
 	return skipValue(data, i)
 }
 
