@@ -199,11 +199,7 @@ var Records = &Spec[imednet.Record]{
 	Columns:          recordColumns,
 	AppendJSON:       appendRecordJSON,
 	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Record, error] {
-		lo := q.ListOptions
-		// Each record is written out as it comes and then dropped: its data may share the
-		// response's memory rather than be copied.
-		lo.KeepRaw = true
-		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: lo, RecordDataFilter: q.RecordDataFilter})
+		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: q.ListOptions, RecordDataFilter: q.RecordDataFilter})
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Record, error) {
 		n, err := IntID("recordId", id)
