@@ -173,10 +173,11 @@ func TestPlanGenerates(t *testing.T) {
 			"var siteTables = []Table{sitesTable, siteTagsTable}",
 		}},
 		{"columns", string(cols), []string{
-			"{Name: \"siteId\", Table: true, Value: func(x *imednet.Site) string { return itoa(x.SiteID) }},\n\t{Name: \"siteName\", Table: true,",
-			"{Name: \"score\", Value: func(x *imednet.Site) string { return strconv.FormatFloat(x.Score, 'g', -1, 64) }}",
-			"{Name: \"opened\", Value: func(x *imednet.Site) string { return ts(x.Opened) }}",
-			"{Name: \"tags\", Value: func(x *imednet.Site) string { return compact(x.Tags) }}",
+			"{Name: \"siteId\", Table: true, Value: func(x *imednet.Site) string { return itoa(x.SiteID) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendInt(b, int64(x.SiteID), 10) }},\n\t{Name: \"siteName\", Table: true,",
+			"{Name: \"score\", Value: func(x *imednet.Site) string { return strconv.FormatFloat(x.Score, 'g', -1, 64) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendFloat(b, x.Score, 'g', -1, 64) }}",
+			"{Name: \"opened\", Value: func(x *imednet.Site) string { return ts(x.Opened) }, Append: func(b []byte, x *imednet.Site) []byte { return appendTS(b, x.Opened) }}",
+			"{Name: \"tags\", Value: func(x *imednet.Site) string { return compact(x.Tags) }, Append: func(b []byte, x *imednet.Site) []byte { return append(b, compact(x.Tags)...) }}",
+			"{Name: \"open\", Value: func(x *imednet.Site) string { return btoa(x.Open) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendBool(b, x.Open) }}",
 			"\"strconv\"",
 		}},
 	} {
