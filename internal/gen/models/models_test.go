@@ -55,6 +55,7 @@ type Site struct {
 
 func (x *Site) decodeData(f *wire.Field) {}
 func (x *Site) derive()                  {}
+func (x *Site) readDataAt(f *wire.Field, data []byte, at int) (int, error) { return 0, nil }
 
 type Tag struct {
 	TagID int    ` + "`json:\"tagId\"`" + `
@@ -129,6 +130,29 @@ func TestReadStruct(t *testing.T) {
 	}
 	if methods := src.methods["Site"]; !methods["decodeData"] || !methods["derive"] {
 		t.Errorf("Site's methods %v", methods)
+	}
+}
+
+// TestPlanGeneratesReadAt: a model decoded in place with a ReadAt field hands that member to
+// its method in decodeAt, and still decodes it with its Decode hook in member.
+func TestPlanGeneratesReadAt(t *testing.T) {
+	models := validSite()
+	models[0].InPlace, models[0].ReadAt = true, map[string]string{"data": "readDataAt"}
+	plans, err := plan(parseTestSource(t), models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := writeDecoders(plans).bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"func (x *Site) decodeAt(data []byte, i int) (int, error) {\n\t*x = Site{}\n\tend, err := wire.DecodeObjectAtOwn(data, i, &x.Extra, x.member(), \"data\", func(f *wire.Field, at int) (int, error) {\n\t\treturn x.readDataAt(f, data, at)\n\t})\n\tx.derive()\n\treturn end, err",
+		"case \"data\":\n\t\tx.decodeData(f)",
+	} {
+		if !strings.Contains(squash(string(dec)), squash(w)) {
+			t.Errorf("the generated decoder lacks\n%s\n--- it is:\n%s", w, dec)
+		}
 	}
 }
 
