@@ -106,7 +106,7 @@ func BenchmarkDecode(b *testing.B) {
 		run         func(*testing.B, []byte)
 	}{
 		{"Record", "ExampleRecordsList.json", func(b *testing.B, a []byte) {
-			benchDecodeAt(b, a, n, func(x *Record, d []byte, i int) (int, error) { return x.decodeAt(d, i, true) })
+			benchDecodeAt(b, a, n, (*Record).decodeAt)
 		}},
 		{"RecordRevision", "ExampleRecordRevisionsList.json", func(b *testing.B, a []byte) { benchDecodeAt(b, a, n, (*RecordRevision).decodeAt) }},
 		{"Visit", "ExampleVisitsList.json", func(b *testing.B, a []byte) { benchDecodeAt(b, a, n, (*Visit).decodeAt) }},

@@ -663,24 +663,26 @@ func (x *Role) member() func(f *wire.Field) {
 // members x does not know, or cannot read as its field's type, are kept in x.Extra.
 func (x *Record) UnmarshalJSON(data []byte) error {
 	*x = Record{}
-	err := wire.DecodeObject(data, &x.Extra, x.member(false))
+	err := wire.DecodeObject(data, &x.Extra, x.member())
 	x.ensureRecordData()
 	return err
 }
 
 // decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) and
-// returns the offset just past it. With shared, its raw values are slices of data, which must not
-// change afterwards; otherwise they are copies.
-func (x *Record) decodeAt(data []byte, i int, shared bool) (int, error) {
+// returns the offset just past it. The member recordData is read in the pass that finds its end, by
+// readRecordDataAt.
+func (x *Record) decodeAt(data []byte, i int) (int, error) {
 	*x = Record{}
-	end, err := wire.DecodeObjectAt(data, i, &x.Extra, x.member(shared))
+	end, err := wire.DecodeObjectAtOwn(data, i, &x.Extra, x.member(), "recordData", func(f *wire.Field, at int) (int, error) {
+		return x.readRecordDataAt(f, data, at)
+	})
 	x.ensureRecordData()
 	return end, err
 }
 
 // member returns the function that stores one member of a JSON object in x: a field by the setter
 // of its type, any other member in x.Extra.
-func (x *Record) member(shared bool) func(f *wire.Field) {
+func (x *Record) member() func(f *wire.Field) {
 	return func(f *wire.Field) {
 		switch f.Key {
 		case "studyKey":
@@ -720,7 +722,7 @@ func (x *Record) member(shared bool) func(f *wire.Field) {
 		case "keywords":
 			wire.List(f, &x.Keywords)
 		case "recordData":
-			x.decodeRecordData(f, shared)
+			x.decodeRecordData(f)
 		default:
 			f.Keep()
 		}

@@ -486,36 +486,36 @@ func FuzzDecodeAt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, item []byte) {
 		doc := append(append([]byte("["), item...), ']')
 		wantEnd := 1 + len(bytes.TrimRight(item, " \t\r\n"))
-		checkDecodeAt(t, item, doc, wantEnd, func(r *Record, data []byte, i int, shared bool) (int, error) {
-			return r.decodeAt(data, i, shared)
-		})
-		checkDecodeAt(t, item, doc, wantEnd, func(r *RecordRevision, data []byte, i int, _ bool) (int, error) {
-			return r.decodeAt(data, i)
-		})
-		checkDecodeAt(t, item, doc, wantEnd, func(v *Visit, data []byte, i int, _ bool) (int, error) { return v.decodeAt(data, i) })
-		checkDecodeAt(t, item, doc, wantEnd, func(c *Coding, data []byte, i int, _ bool) (int, error) { return c.decodeAt(data, i) })
-		checkDecodeAt(t, item, doc, wantEnd, func(q *Query, data []byte, i int, _ bool) (int, error) { return q.decodeAt(data, i) })
-		checkDecodeAt(t, item, doc, wantEnd, func(s *Subject, data []byte, i int, _ bool) (int, error) { return s.decodeAt(data, i) })
+		checkDecodeAt(t, item, doc, wantEnd, (*Record).decodeAt)
+		checkDecodeAt(t, item, doc, wantEnd, (*RecordRevision).decodeAt)
+		checkDecodeAt(t, item, doc, wantEnd, (*Visit).decodeAt)
+		checkDecodeAt(t, item, doc, wantEnd, (*Coding).decodeAt)
+		checkDecodeAt(t, item, doc, wantEnd, (*Query).decodeAt)
+		checkDecodeAt(t, item, doc, wantEnd, (*Subject).decodeAt)
 	})
 }
 
-// checkDecodeAt compares decodeAt on item within doc (at offset 1) with UnmarshalJSON(item).
-func checkDecodeAt[T any, P decoder[T]](t *testing.T, item, doc []byte, wantEnd int, decodeAt func(P, []byte, int, bool) (int, error)) {
+// checkDecodeAt compares decodeAt on item within doc (at offset 1) with UnmarshalJSON(item),
+// after overwriting the bytes decodeAt read: what it decodes must keep nothing of them, as
+// the pager reuses a page's buffer.
+func checkDecodeAt[T any, P decoder[T]](t *testing.T, item, doc []byte, wantEnd int, decodeAt func(P, []byte, int) (int, error)) {
 	t.Helper()
 	var whole T
 	wholeErr := P(&whole).UnmarshalJSON(item)
-	for _, shared := range []bool{false, true} {
-		var v T
-		end, err := decodeAt(P(&v), slices.Clone(doc), 1, shared)
-		if wholeErr != nil {
-			continue // item is not one object: decodeAt may still read an object that starts it
-		}
-		if err != nil || end != wantEnd {
-			t.Fatalf("%T.decodeAt(%q, 1, %v) = %d, %v; UnmarshalJSON of the item succeeds, want end %d", &v, doc, shared, end, err, wantEnd)
-		}
-		if !reflect.DeepEqual(v, whole) {
-			t.Fatalf("%T.decodeAt(%q, 1, %v) = %+v; UnmarshalJSON gives %+v", &v, doc, shared, v, whole)
-		}
+	var v T
+	data := slices.Clone(doc)
+	end, err := decodeAt(P(&v), data, 1)
+	if wholeErr != nil {
+		return // item is not one object: decodeAt may still read an object that starts it
+	}
+	if err != nil || end != wantEnd {
+		t.Fatalf("%T.decodeAt(%q, 1) = %d, %v; UnmarshalJSON of the item succeeds, want end %d", &v, doc, end, err, wantEnd)
+	}
+	for i := range data {
+		data[i] = '#'
+	}
+	if !reflect.DeepEqual(v, whole) {
+		t.Fatalf("%T.decodeAt(%q, 1) = %+v (after its input was overwritten); UnmarshalJSON gives %+v", &v, doc, v, whole)
 	}
 }
 
@@ -524,7 +524,7 @@ func checkDecodeAt[T any, P decoder[T]](t *testing.T, item, doc []byte, wantEnd 
 // same names and, for each, the same raw value (the last of a repeated name), so that every
 // reader (Raw, Has, Names, All, Len, Text, Number, Bool, Date) answers as it answered over the
 // map; and it encodes to the same bytes, with and without HTML escaping. The in-place decoding
-// the pager uses, shared or not, gives the same RecordData.
+// the pager uses gives the same RecordData, which keeps nothing of the bytes it read.
 func FuzzRecordData(f *testing.F) {
 	for _, s := range []string{
 		`{}`, `null`, `{"a":"1","b":2}`, `{"b":1,"a":2,"b":3}`, `{"A":"x","a":"y"}`, `{"x":{"k" : [1, "<&>"]}}`,
@@ -547,16 +547,18 @@ func FuzzRecordData(f *testing.F) {
 		}
 		checkDataLikeMap(t, d, m)
 
-		// In place within an item, copied and shared.
+		// In place within an item, the item's bytes overwritten afterwards.
 		doc := append(append([]byte(`[{"recordData":`), data...), "}]"...)
-		for _, shared := range []bool{false, true} {
-			var r Record
-			if _, err := r.decodeAt(slices.Clone(doc), 1, shared); err != nil {
-				t.Fatalf("decodeAt(%q, shared %v): %v", doc, shared, err)
-			}
-			if !reflect.DeepEqual(r.RecordData, d) {
-				t.Fatalf("decodeAt(%q, shared %v) = %+v; UnmarshalJSON gives %+v", doc, shared, r.RecordData, d)
-			}
+		var r Record
+		in := slices.Clone(doc)
+		if _, err := r.decodeAt(in, 1); err != nil {
+			t.Fatalf("decodeAt(%q): %v", doc, err)
+		}
+		for i := range in {
+			in[i] = '#'
+		}
+		if !reflect.DeepEqual(r.RecordData, d) {
+			t.Fatalf("decodeAt(%q) = %+v; UnmarshalJSON gives %+v", doc, r.RecordData, d)
 		}
 	})
 }

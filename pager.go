@@ -73,8 +73,8 @@ type SortOrder struct {
 type Page[T any] struct {
 	Items []T
 	// Raw holds, with ListOptions.KeepRaw, each item's JSON exactly as the API sent it,
-	// Raw[i] for Items[i]. The slices share the response body's memory (as may the raw values
-	// inside the items, such as a Record's RecordData): read them, do not modify them.
+	// Raw[i] for Items[i]. The slices share the response body's memory: read them, do not
+	// modify them. (The items themselves copy what they keep, such as a Record's RecordData.)
 	Raw        []json.RawMessage
 	Number     int         // the 0-based page that was requested
 	Pagination *Pagination // nil when the response had no pagination object (a final page)
@@ -113,8 +113,7 @@ type ListOptions struct {
 	// error.
 	Gate func(ctx context.Context) (done func(), err error)
 	// KeepRaw fills each page's Raw with the items' JSON as the API sent it, without copying
-	// it (see Page.Raw). The items' raw values (a Record's RecordData) then share the body's
-	// memory too instead of being copied: holding any of them holds the whole page.
+	// it (see Page.Raw): holding any of them holds the whole page.
 	KeepRaw bool
 }
 
@@ -422,7 +421,7 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 		var zero T
 		items = append(items, zero)
 		item := &items[len(items)-1]
-		end, err := decodeItemAt(body, at, item, d.keepRaw)
+		end, err := decodeItemAt(body, at, item)
 		if err != nil {
 			var se *wire.SyntaxError
 			if errors.As(err, &se) {
@@ -449,19 +448,13 @@ func (d *pageDecoder[T]) decodeItems(body []byte, at int) (int, error) {
 
 // decodeItemAt decodes the list item at data[at] into item and returns the offset just past
 // it. The models listed in bulk (records, revisions, visits, codings, queries, subjects)
-// decode in place, and with shared
-// their raw values are slices of data rather than a copy; any other type is found whole
-// first, then decoded by its UnmarshalJSON, or encoding/json. The switch names the exact
-// types, so that a caller's type that embeds a model and decodes itself is decoded its own
-// way.
-//
-// Sharing is for callers that keep the page's raw bytes anyway (ListOptions.KeepRaw): a
-// record that shared the body would otherwise keep the whole page in memory for as long as
-// it is kept.
-func decodeItemAt[T any](data []byte, at int, item *T, shared bool) (int, error) {
+// decode in place, copying what they keep of data; any other type is found whole first, then
+// decoded by its UnmarshalJSON, or encoding/json. The switch names the exact types, so that a
+// caller's type that embeds a model and decodes itself is decoded its own way.
+func decodeItemAt[T any](data []byte, at int, item *T) (int, error) {
 	switch x := any(item).(type) {
 	case *Record:
-		return x.decodeAt(data, at, shared)
+		return x.decodeAt(data, at)
 	case *RecordRevision:
 		return x.decodeAt(data, at)
 	case *Visit:

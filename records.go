@@ -3,10 +3,12 @@ package imednet
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"net/url"
 	"slices"
 	"strings"
@@ -40,21 +42,38 @@ type Record struct {
 	Extra          Extra      `json:"-"`          // members this version does not know
 }
 
-// decodeRecordData decodes recordData: an object into a RecordData whose values, with shared,
-// are slices of the decoded bytes (which must not change afterwards) instead of a copy. A
-// null, blank or absent recordData is an empty RecordData; one that is not an object is kept
-// in Extra.
-func (r *Record) decodeRecordData(f *wire.Field, shared bool) {
+// decodeRecordData decodes recordData as UnmarshalJSON finds it, whole: an object into a
+// RecordData (of copies of its values), a null, blank or absent recordData as an empty one;
+// one that is not an object is kept in Extra.
+func (r *Record) decodeRecordData(f *wire.Field) {
 	r.RecordData = RecordData{}
 	switch {
 	case f.Value.IsAbsent():
 	case f.Value.Kind() == wire.Object:
-		if err := r.RecordData.decode(f.Value, shared); err != nil {
+		if _, err := r.RecordData.decodeAt(f.Value, 0); err != nil {
 			f.Keep()
 		}
 	default:
 		f.Keep()
 	}
+}
+
+// readRecordDataAt is decodeRecordData for decodeAt: it reads the value at data[at] in the
+// pass that finds where it ends, rather than finding its end first and reading it again, and
+// returns the offset just past it.
+func (r *Record) readRecordDataAt(f *wire.Field, data []byte, at int) (int, error) {
+	r.RecordData = RecordData{}
+	if at < len(data) && data[at] == '{' {
+		return r.RecordData.decodeAt(data, at)
+	}
+	end, err := wire.SkipValue(data, at)
+	if err != nil {
+		return 0, err
+	}
+	if f.Value = wire.Value(data[at:end]); !f.Value.IsAbsent() {
+		f.Keep()
+	}
+	return end, nil
 }
 
 // ensureRecordData is called once a record is decoded. A RecordData needs nothing more: its
@@ -68,21 +87,37 @@ func (r *Record) ensureRecordData() {}
 // "dateCreated" and "dateModified".
 //
 // A RecordData is read-only once made: decoding (or [NewRecordData]) makes it, its methods
-// read it, and copies of it share their values. Its zero value has no members. It encodes to
-// JSON as an object of the raw values, members sorted by name, as encoding/json encodes a map
-// of them; [RecordData.Map] returns such a map.
+// read it, and copies of it share their values, so that it may be read from several
+// goroutines at once. Its zero value has no members. It encodes to JSON as an object of the
+// raw values, members sorted by name, as encoding/json encodes a map of them;
+// [RecordData.Map] returns such a map. Two RecordData with the same members are equal by
+// reflect.DeepEqual, however their JSON was laid out.
 //
 // It is not a map because building a map for every record was the largest cost of listing
-// records: a RecordData is one sorted slice of (name, value) pairs, the values slices of one
-// buffer (or of the response itself, see ListOptions.KeepRaw).
+// records. It is the sorted names, shared by the records whose data has the same names in the
+// same order (the records of one form), and one buffer of its own: the values in the order of
+// their names, then where each ends. A decoded record's data thus takes one allocation, which
+// holds no pointers for the garbage collector to follow.
 type RecordData struct {
-	members []dataMember // sorted by name, one per name; nil when there are none
+	names *dataNames // nil when there are no members
+	buf   []byte     // the values, one after another, then their ends (4 bytes each, little-endian)
 }
 
-// dataMember is one member of a RecordData.
-type dataMember struct {
-	name  string
-	value json.RawMessage
+// dataNames are the names of a RecordData, sorted, one per name, with the JSON that begins
+// each member (the name as a JSON string, then ':'), written once for the records that share
+// them.
+type dataNames struct {
+	sorted []string
+	keys   []string
+}
+
+// newDataNames returns the dataNames of sorted.
+func newDataNames(sorted []string) *dataNames {
+	keys := make([]string, len(sorted))
+	for i, name := range sorted {
+		keys[i] = string(append(wire.AppendString(nil, name), ':'))
+	}
+	return &dataNames{sorted, keys}
 }
 
 // NewRecordData returns a RecordData of the members of m (with copies of its values), for
@@ -91,26 +126,37 @@ func NewRecordData(m map[string]json.RawMessage) RecordData {
 	if len(m) == 0 {
 		return RecordData{}
 	}
-	size := 0
-	for _, v := range m {
+	names := make([]string, 0, len(m))
+	size := 4 * len(m)
+	for k, v := range m {
+		names = append(names, k)
 		size += len(v)
 	}
+	slices.Sort(names)
 	buf := make([]byte, 0, size)
-	members := make([]dataMember, 0, len(m))
-	for k, v := range m {
-		start := len(buf)
-		buf = append(buf, v...)
-		members = append(members, dataMember{k, json.RawMessage(buf[start:len(buf):len(buf)])})
+	for _, k := range names {
+		buf = append(buf, m[k]...)
 	}
-	slices.SortFunc(members, func(a, b dataMember) int { return strings.Compare(a.name, b.name) })
-	return RecordData{members}
+	end := 0
+	for _, k := range names {
+		end += len(m[k])
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(end))
+	}
+	return RecordData{newDataNames(names), buf}
 }
 
 // UnmarshalJSON reads a JSON object into d, with copies of its values. null is an empty
 // RecordData. A name that occurs more than once keeps its last value, as in a map.
 func (d *RecordData) UnmarshalJSON(data []byte) error {
 	*d = RecordData{}
-	return d.decode(data, false)
+	end, err := d.decodeAt(data, 0)
+	if err == nil {
+		err = wire.CheckEnd(data, end)
+	}
+	if err != nil {
+		*d = RecordData{}
+	}
+	return err
 }
 
 // MarshalJSON encodes d as an object of its raw values, members sorted by name.
@@ -123,13 +169,19 @@ func (d RecordData) MarshalJSON() ([]byte, error) {
 // <, > and & in strings; [json.HTMLEscape] does the same to this output.
 func (d RecordData) AppendJSON(b []byte) []byte {
 	b = append(b, '{')
-	for i, m := range d.members {
-		if i > 0 {
-			b = append(b, ',')
+	if d.names != nil {
+		keys := d.names.keys
+		ends := d.buf[len(d.buf)-4*len(keys):]
+		start := 0
+		for i, key := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, key...)
+			end := int(binary.LittleEndian.Uint32(ends[4*i:]))
+			b = appendCompact(b, d.buf[start:end:end])
+			start = end
 		}
-		b = wire.AppendString(b, m.name)
-		b = append(b, ':')
-		b = appendCompact(b, m.value)
 	}
 	return append(b, '}')
 }
@@ -138,9 +190,12 @@ func (d RecordData) AppendJSON(b []byte) []byte {
 // writes a raw value; an empty value is null. A value that is not valid JSON (only a
 // caller's, through NewRecordData) is appended as it is: encoding/json reports it when it
 // checks a Marshaler's output.
-func appendCompact(b []byte, v json.RawMessage) []byte {
+func appendCompact(b []byte, v []byte) []byte {
 	if len(v) == 0 {
 		return append(b, "null"...)
+	}
+	if v[0] == '"' && v[len(v)-1] == '"' {
+		return append(b, v...) // the most common value, a string as decoded
 	}
 	switch wire.Value(v).Kind() {
 	case wire.String, wire.Number, wire.Bool, wire.Null:
@@ -157,23 +212,24 @@ func appendCompact(b []byte, v json.RawMessage) []byte {
 
 // jsonSize returns about how many bytes d's JSON takes.
 func (d RecordData) jsonSize() int {
-	n := 2
-	for _, m := range d.members {
-		n += len(m.name) + len(m.value) + 4
+	n := 2 + len(d.buf)
+	if d.names != nil {
+		for _, name := range d.names.sorted {
+			n += len(name) + 4
+		}
 	}
 	return n
 }
 
-// decode reads the object in data into d (which holds no members): its values are slices of
-// data when shared, else of one copy of the bytes that hold them.
+// decodeAt reads the object (or null) at data[i] into d, which holds no members, and returns
+// the offset just past it.
 //
 // The members are first collected where they lie (on the stack for a record of up to
-// dataMembers members), then stored sorted by name in a slice made for their number: one
-// allocation besides the copy, where a map took four and a fifth of the time of listing
-// records of 20 variables. The records of a form list their members in the same order, so
-// the order that sorts one record's names is looked up in a cache (dataOrders) rather than
-// worked out again.
-func (d *RecordData) decode(data []byte, shared bool) error {
+// dataMembers members), then their values copied, in the order of their names, into one
+// buffer made for them. The records of a form list their members in the same order, so the
+// order that sorts one record's names is looked up in a cache (dataOrders) rather than worked
+// out again.
+func (d *RecordData) decodeAt(data []byte, i int) (int, error) {
 	var stack [dataMembers]dataSpan
 	spans := stack[:0]
 	// The names are most likely those of the last record decoded, in the same order: each
@@ -181,13 +237,17 @@ func (d *RecordData) decode(data []byte, shared bool) error {
 	// cache of names) only when it differs.
 	guess := lastOrder.Load()
 	same := guess != nil
-	end, err := wire.WalkObjectKeys(data, 0, func(key []byte, at int) (int, error) {
+	var names []string
+	if same {
+		names = guess.names
+	}
+	end, err := wire.WalkObjectGuess(data, i, names, func(k int, key []byte, known bool, at int) (int, error) {
 		end, err := wire.SkipValue(data, at)
 		if err != nil {
 			return 0, err
 		}
 		var name string
-		if k := len(spans); same && k < len(guess.names) && string(key[1:len(key)-1]) == guess.names[k] {
+		if known && same {
 			name = guess.names[k]
 		} else {
 			same = false
@@ -196,33 +256,30 @@ func (d *RecordData) decode(data []byte, shared bool) error {
 		spans = append(spans, dataSpan{name, at, end})
 		return end, nil
 	})
-	if err == nil {
-		err = wire.CheckEnd(data, end)
-	}
 	if err != nil || len(spans) == 0 {
-		return err
+		return end, err
 	}
-	src, base := data, 0
-	if !shared {
-		// The values share one copy, each capped at its own end so that appending to one
-		// cannot overwrite the next: one allocation per record instead of one per value.
-		base = spans[0].start
-		src = append([]byte(nil), data[base:spans[len(spans)-1].end]...)
+	o := guess
+	if !same || len(spans) != len(guess.names) {
+		o = sortedOrder(spans)
 	}
-	var order []int32
-	if same && len(spans) == len(guess.names) {
-		order = guess.order
-	} else {
-		order = sortedOrder(spans)
+	size := 4 * len(o.order)
+	for _, k := range o.order {
+		size += spans[k].end - spans[k].start
 	}
-	members := make([]dataMember, len(order))
-	for i, k := range order {
+	if size > math.MaxUint32 {
+		return 0, errors.New("recordData: larger than 4 GiB")
+	}
+	buf := make([]byte, size)
+	ends := buf[size-4*len(o.order):]
+	at := 0
+	for j, k := range o.order {
 		sp := &spans[k]
-		start, end := sp.start-base, sp.end-base
-		members[i] = dataMember{sp.name, json.RawMessage(src[start:end:end])}
+		at += copy(buf[at:], data[sp.start:sp.end])
+		binary.LittleEndian.PutUint32(ends[4*j:], uint32(at))
 	}
-	d.members = members
-	return nil
+	d.names, d.buf = o.sorted, buf
+	return end, nil
 }
 
 // dataSpan is a member of an object being decoded: its name and where its value lies.
@@ -234,9 +291,9 @@ type dataSpan struct {
 // dataMembers is how many members of a record's data decode collects without allocating.
 const dataMembers = 64
 
-// sortedOrder returns the indexes of members in the order of their names, with only the last
-// of the members that share a name. The result is shared: it must not be modified.
-func sortedOrder(members []dataSpan) []int32 {
+// sortedOrder returns the order of members' names (see dataOrder). The result is shared: it
+// must not be modified.
+func sortedOrder(members []dataSpan) *dataOrder {
 	h := uint64(len(members))
 	for _, m := range members {
 		h = h*31 + uint64(len(m.name))
@@ -257,7 +314,7 @@ func sortedOrder(members []dataSpan) []int32 {
 			if o.plain && lastOrder.Load() != o {
 				lastOrder.Store(o)
 			}
-			return o.order
+			return o
 		}
 	}
 	o := &dataOrder{names: make([]string, len(members)), order: make([]int32, len(members))}
@@ -275,27 +332,36 @@ func sortedOrder(members []dataSpan) []int32 {
 		kept = append(kept, k)
 	}
 	o.order = kept
-	o.plain = !slices.ContainsFunc(o.names, func(name string) bool { return strings.Contains(name, `\`) })
+	sorted := make([]string, len(kept))
+	for i, k := range kept {
+		sorted[i] = members[k].name
+	}
+	o.sorted = newDataNames(sorted)
+	o.plain = !slices.ContainsFunc(o.names, func(name string) bool {
+		return strings.ContainsFunc(name, func(r rune) bool { return r == '"' || r == '\\' || r < 0x20 })
+	})
 	slot.Store(o)
 	if o.plain {
 		lastOrder.Store(o)
 	}
-	return o.order
+	return o
 }
 
-// lastOrder is the dataOrder of the names last sorted that hold no backslash, the guess of
-// decode. (The inside of a JSON string that equals a name without a backslash has no
-// escapes: it is that name. A name with one could be the text of another string, such as
-// a\b of "a\\b" and "a\b".)
+// lastOrder is the dataOrder of the names last sorted that are plain, the guess of decodeAt:
+// names without a quote, a backslash or a control character, each the inside of its own JSON
+// string, which wire.WalkObjectGuess may then find by comparing bytes. (A name with one of
+// them could be the text of another string, such as a\b of "a\\b", or not be a string at
+// all, such as a" of "a\"".)
 var lastOrder atomic.Pointer[dataOrder]
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 // dataOrder is the sorted order of one sequence of names.
 type dataOrder struct {
-	names []string // in document order
-	order []int32  // see sortedOrder
-	plain bool     // no name holds a backslash: the order may be lastOrder
+	names  []string   // in document order
+	order  []int32    // the indexes of names in the order of the names, the last of a repeated name only
+	sorted *dataNames // the names in that order
+	plain  bool       // no name holds a quote, a backslash or a control character: the order may be lastOrder
 }
 
 // dataOrders caches the sorted orders of the name sequences seen last, one per slot chosen by
@@ -303,12 +369,15 @@ type dataOrder struct {
 // slot holds an immutable dataOrder: reading takes no lock, and a collision only costs a sort.
 var dataOrders [256]atomic.Pointer[dataOrder]
 
-// find returns the index of name in d.members, and whether it is there.
+// find returns the index of name among d's names, and whether it is there.
 func (d RecordData) find(name string) (int, bool) {
-	m := d.members
+	if d.names == nil {
+		return 0, false
+	}
+	m := d.names.sorted
 	if len(m) <= 8 {
 		for i := range m {
-			if m[i].name == name {
+			if m[i] == name {
 				return i, true
 			}
 		}
@@ -317,13 +386,24 @@ func (d RecordData) find(name string) (int, bool) {
 	lo, hi := 0, len(m)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if m[mid].name < name {
+		if m[mid] < name {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
-	return lo, lo < len(m) && m[lo].name == name
+	return lo, lo < len(m) && m[lo] == name
+}
+
+// at returns the raw value of the i-th member (of d's names, sorted), capped at its end.
+func (d RecordData) at(i int) json.RawMessage {
+	ends := len(d.buf) - 4*len(d.names.sorted)
+	start := 0
+	if i > 0 {
+		start = int(binary.LittleEndian.Uint32(d.buf[ends+4*(i-1):]))
+	}
+	end := int(binary.LittleEndian.Uint32(d.buf[ends+4*i:]))
+	return json.RawMessage(d.buf[start:end:end])
 }
 
 // value returns the raw value of name, and whether it is present.
@@ -332,7 +412,7 @@ func (d RecordData) value(name string) (wire.Value, bool) {
 	if !ok {
 		return nil, false
 	}
-	return wire.Value(d.members[i].value), true
+	return wire.Value(d.at(i)), true
 }
 
 // Raw returns the raw JSON value of name as the API sent it, and whether name is present. The
@@ -342,18 +422,23 @@ func (d RecordData) Raw(name string) (json.RawMessage, bool) {
 	if !ok {
 		return nil, false
 	}
-	return d.members[i].value, true
+	return d.at(i), true
 }
 
 // Len returns the number of members.
-func (d RecordData) Len() int { return len(d.members) }
+func (d RecordData) Len() int {
+	if d.names == nil {
+		return 0
+	}
+	return len(d.names.sorted)
+}
 
 // All returns an iterator over the members, sorted by name, with their raw values (shared
 // with d, as Raw's).
 func (d RecordData) All() iter.Seq2[string, json.RawMessage] {
 	return func(yield func(string, json.RawMessage) bool) {
-		for _, m := range d.members {
-			if !yield(m.name, m.value) {
+		for i := range d.Len() {
+			if !yield(d.names.sorted[i], d.at(i)) {
 				return
 			}
 		}
@@ -362,9 +447,9 @@ func (d RecordData) All() iter.Seq2[string, json.RawMessage] {
 
 // Map returns the members as a new map (sharing the values with d).
 func (d RecordData) Map() map[string]json.RawMessage {
-	m := make(map[string]json.RawMessage, len(d.members))
-	for _, x := range d.members {
-		m[x.name] = x.value
+	m := make(map[string]json.RawMessage, d.Len())
+	for i := range d.Len() {
+		m[d.names.sorted[i]] = d.at(i)
 	}
 	return m
 }
@@ -379,11 +464,10 @@ func (d RecordData) Has(name string) bool {
 // Names returns the member names, sorted; the system keys dateCreated and dateModified are
 // included when the API sent them.
 func (d RecordData) Names() []string {
-	names := make([]string, len(d.members))
-	for i, m := range d.members {
-		names[i] = m.name
+	if d.names == nil {
+		return []string{}
 	}
-	return names
+	return slices.Clone(d.names.sorted)
 }
 
 // Text returns the value of name as text: a string unquoted, a number or boolean as written,

@@ -435,3 +435,41 @@ func TestRecordDataNamesGuessedFromTheLastRecord(t *testing.T) {
 		t.Run(doc, func(t *testing.T) { checkDataLikeMap(t, d, m) })
 	}
 }
+
+// TestRecordDataGuessStaysStrict: a record's data is decoded against the names of the last
+// one, compared as bytes. Names that are not their own JSON text (a quote, a backslash, a
+// control character, written escaped) must never be such a guess, or the next record could
+// pass malformed JSON off as that name, or read another name as it.
+func TestRecordDataGuessStaysStrict(t *testing.T) {
+	for _, tc := range []struct{ first, next string }{
+		{`{"\"":1}`, `{""":1}`},
+		{`{"\u0001":1}`, "{\"\x01\":1}"},
+		{`{"a\\b":1}`, `{"a\b":1}`},
+		{`{"a":1,"b":2}`, `{"a":3,"b":4}`},
+		{`{"a":1,"b":2}`, `{"a":5,"bb":6}`},
+		{`{"a":1,"b":2}`, `{"a":7}`},
+		{`{"a":1,"b":2}`, `{"a":8,"b":9,"c":10}`},
+		{`{"a":1,"b":2}`, `{"a":8,"b`},
+	} {
+		var d RecordData
+		if err := d.UnmarshalJSON([]byte(tc.first)); err != nil {
+			t.Fatalf("%s: %v", tc.first, err)
+		}
+		var want map[string]json.RawMessage
+		wantErr := json.Unmarshal([]byte(tc.next), &want)
+		err := d.UnmarshalJSON([]byte(tc.next))
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("%s after %s: error %v; encoding/json: %v", tc.next, tc.first, err, wantErr)
+		}
+		if err == nil && !reflect.DeepEqual(d.Map(), want) {
+			t.Errorf("%s after %s: %s", tc.next, tc.first, d.Map())
+		}
+		doc := []byte(`[{"recordData":` + tc.next + `}]`)
+		var r Record
+		if _, err := r.decodeAt(doc, 1); (err == nil) != (wantErr == nil) {
+			t.Errorf("record of %s after %s: error %v; encoding/json: %v", tc.next, tc.first, err, wantErr)
+		} else if err == nil && !reflect.DeepEqual(r.RecordData.Map(), want) {
+			t.Errorf("record of %s after %s: %s", tc.next, tc.first, r.RecordData.Map())
+		}
+	}
+}

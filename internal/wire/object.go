@@ -18,6 +18,33 @@ type Field struct {
 	Key   string // the member name
 	Value Value  // the member's raw JSON (valid for the duration of the callback only)
 	extra *Extra
+	// names are the member names of the last object decoded with this Field (which comes
+	// from a pool), by position, where the name's text is the inside of its JSON string as
+	// written: the next object's name at the same position is most likely the same, and is
+	// then known by comparing bytes, without reading the name or hashing it for the cache of
+	// names (see memberName).
+	names []string
+}
+
+// maxGuessedNames is how many names a Field remembers (see Field.names).
+const maxGuessedNames = 32
+
+// name returns the text of the k-th member name of an object, key as WalkObjectGuess hands
+// it over (known: it is f.names[k]), remembering it for the next object.
+func (f *Field) name(key []byte, k int, known bool) string {
+	if known {
+		return f.names[k]
+	}
+	inner := key[1 : len(key)-1]
+	s := memberName(key)
+	if k < maxGuessedNames && s == string(inner) {
+		if k < len(f.names) {
+			f.names[k] = s
+		} else if k == len(f.names) {
+			f.names = append(f.names, s)
+		}
+	}
+	return s
 }
 
 // DecodeObject walks the members of the JSON object in data and calls member for each one,
@@ -51,18 +78,59 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 	// would otherwise allocate one per record.
 	f := fields.Get().(*Field)
 	f.extra = extra
-	end, err := WalkObject(data, i, func(key string, at int) (int, error) {
-		end, err := skipValueDepth(data, at, 1)
+	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
+		end, err := skipMember(data, at)
 		if err != nil {
 			return 0, err
 		}
-		f.Key, f.Value = key, Value(data[at:end])
+		f.Key, f.Value = f.name(key, k, known), Value(data[at:end])
 		member(f)
 		return end, nil
 	})
-	*f = Field{} // hold on to nothing of data or extra
-	fields.Put(f)
+	f.release()
 	return end, err
+}
+
+// DecodeObjectAtOwn is [DecodeObjectAt], except that the member called own (its name written
+// without escapes) is handed to read instead of member, before its value is looked at: read
+// gets the Field (Key set, Value nil) and the offset of the value (after spaces), reads the
+// value in the same pass that finds its end, and returns the offset just past it. read may
+// set f.Value and call the Field's setters, [Field.Keep] included. A member that would
+// otherwise be scanned twice, once to find its end and once to read it, is thus read once.
+func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), own string,
+	read func(f *Field, at int) (int, error)) (int, error) {
+	f := fields.Get().(*Field)
+	f.extra = extra
+	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
+		if string(key[1:len(key)-1]) == own {
+			f.Key, f.Value = f.name(key, k, known), nil
+			return read(f, at)
+		}
+		end, err := skipMember(data, at)
+		if err != nil {
+			return 0, err
+		}
+		f.Key, f.Value = f.name(key, k, known), Value(data[at:end])
+		member(f)
+		return end, nil
+	})
+	f.release()
+	return end, err
+}
+
+// release returns f to the pool, holding on to nothing of the object it read but the names.
+func (f *Field) release() {
+	*f = Field{names: f.names}
+	fields.Put(f)
+}
+
+// skipMember returns the offset just past the value of a member at data[at] (after spaces),
+// a string without the general path's calls.
+func skipMember(data []byte, at int) (int, error) {
+	if at < len(data) && data[at] == '"' {
+		return skipString(data, at)
+	}
+	return skipValueDepth(data, at, 1)
 }
 
 // fields holds the Fields of DecodeObjectAt between calls.
@@ -87,6 +155,16 @@ func WalkObject(data []byte, i int, member func(key string, at int) (int, error)
 // names may compare their text with the inside of key when it holds no backslash (and skip
 // reading it).
 func WalkObjectKeys(data []byte, i int, member func(key []byte, at int) (int, error)) (int, error) {
+	return WalkObjectGuess(data, i, nil, func(_ int, key []byte, _ bool, at int) (int, error) { return member(key, at) })
+}
+
+// WalkObjectGuess is [WalkObjectKeys] for an object whose member names are most likely
+// guess, in that order (those of the last such object). Each name is first compared with the
+// guess at its place: member gets the member's position k and known true when the name is
+// guess[k] (written without escapes), found without scanning it as a string. Every name of
+// guess must be a text that is its own JSON string's inside (no quote, backslash or control
+// character), such as a name that [MemberName] returned as the inside of its key.
+func WalkObjectGuess(data []byte, i int, guess []string, member func(k int, key []byte, known bool, at int) (int, error)) (int, error) {
 	i = skipSpace(data, i)
 	if i < len(data) && data[i] == 'n' {
 		return skipLiteral(data, i, "null")
@@ -98,21 +176,31 @@ func WalkObjectKeys(data []byte, i int, member func(key []byte, at int) (int, er
 	if i < len(data) && data[i] == '}' {
 		return i + 1, nil
 	}
-	for {
+	for k := 0; ; k++ {
 		i = skipSpace(data, i)
 		if i >= len(data) || data[i] != '"' {
 			return 0, syntaxErr(i, "expected a member name")
 		}
-		keyEnd, err := skipString(data, i)
-		if err != nil {
-			return 0, err
+		var keyEnd int
+		known := false
+		if k < len(guess) {
+			g := guess[k]
+			if e := i + 1 + len(g); e < len(data) && data[e] == '"' && string(data[i+1:e]) == g {
+				keyEnd, known = e+1, true
+			}
+		}
+		if !known {
+			var err error
+			if keyEnd, err = skipString(data, i); err != nil {
+				return 0, err
+			}
 		}
 		key := data[i:keyEnd]
 		i = skipSpace(data, keyEnd)
 		if i >= len(data) || data[i] != ':' {
 			return 0, syntaxErr(i, "expected ':' after member name %q", memberName(key))
 		}
-		end, err := member(key, skipSpace(data, i+1))
+		end, err := member(k, key, known, skipSpace(data, i+1))
 		if err != nil {
 			return 0, err
 		}
@@ -202,6 +290,9 @@ func CheckEnd(data []byte, end int) error {
 // SkipValue returns the offset just past the JSON value that starts at data[i] (after
 // spaces), checking it as [Valid] does; it returns a *[SyntaxError] for malformed JSON.
 func SkipValue(data []byte, i int) (int, error) {
+	if i < len(data) && data[i] == '"' {
+		return skipString(data, i) // the most common value, without the general path's calls
+	}
 	return skipValue(data, i)
 }
 

@@ -593,3 +593,56 @@ func TestWalkInPlace(t *testing.T) {
 		t.Errorf("WalkArray with a failing callback: %v after %d calls", err, calls)
 	}
 }
+
+// TestWalkObjectGuess checks that a name is taken from the guess only when the whole JSON
+// string is that name (a longer or shorter name, or one cut off, is scanned as usual), and
+// that a name read after a guess that failed is the right one.
+func TestWalkObjectGuess(t *testing.T) {
+	type member struct {
+		k     int
+		key   string
+		known bool
+	}
+	walk := func(doc string, guess []string) ([]member, error) {
+		var got []member
+		_, err := WalkObjectGuess([]byte(doc), 0, guess, func(k int, key []byte, known bool, at int) (int, error) {
+			got = append(got, member{k, MemberName(key), known})
+			return SkipValue([]byte(doc), at)
+		})
+		return got, err
+	}
+	got, err := walk(`{"a":1, "bc":2,"b":3,"c":{}}`, []string{"a", "b", "b"})
+	want := []member{{0, "a", true}, {1, "bc", false}, {2, "b", true}, {3, "c", false}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("walk = %v, %v; want %v", got, err, want)
+	}
+	got, err = walk(`{"ab":1,"a\u0062":2}`, []string{"a", "ab"})
+	want = []member{{0, "ab", false}, {1, "ab", false}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("walk with escapes = %v, %v; want %v", got, err, want)
+	}
+	for _, doc := range []string{`{"ab`, `{"ab"`, `{"ab":`, "{\"a\x01\":1}"} {
+		if _, err := walk(doc, []string{"ab"}); err == nil {
+			t.Errorf("walk(%q) succeeds", doc)
+		}
+	}
+}
+
+// TestDecodeObjectNamesRemembered checks the names a pooled Field remembers: objects of the
+// same names, of other names, and of names written with escapes decode alike.
+func TestDecodeObjectNamesRemembered(t *testing.T) {
+	for _, doc := range []string{`{"a":1,"b":2}`, `{"a":1,"b":2}`, `{"b":1,"a":2}`, `{"\u0061":1,"b\"":2}`,
+		`{"a":1,"b\"":2}`, `{"a":1,"b":2,"c":3}`} {
+		var want map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(doc), &want); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]json.RawMessage{}
+		if err := DecodeObject([]byte(doc), nil, func(f *Field) { got[f.Key] = json.RawMessage(f.Value) }); err != nil {
+			t.Fatalf("DecodeObject(%s): %v", doc, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("DecodeObject(%s) = %s; encoding/json reads %s", doc, got, want)
+		}
+	}
+}

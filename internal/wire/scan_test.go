@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -278,20 +279,21 @@ func TestValidDepth(t *testing.T) {
 	}
 }
 
-// TestStopInWord checks the word-at-a-time test of skipString against the byte table: every
+// TestStopInWord checks the word-at-a-time test of skipString against the byte table (whether
+// a word holds a byte that stops the scan, and which is the first): every
 // byte value at every position of a word, among neighbours of every kind (plain text, bytes
 // of UTF-8 sequences, and stops themselves, whose borrows could hide or invent a match), and
 // random words.
 func TestStopInWord(t *testing.T) {
-	want := func(w [8]byte) bool {
-		for _, c := range w {
+	want := func(w [8]byte) int { // the position of the first stop, 8 for none
+		for k, c := range w {
 			if stopsString[c] {
-				return true
+				return k
 			}
 		}
-		return false
+		return 8
 	}
-	word := func(w [8]byte) uint64 { return binary.LittleEndian.Uint64(w[:]) }
+	first := func(w [8]byte) int { return bits.TrailingZeros64(stopInWord(binary.LittleEndian.Uint64(w[:]))) >> 3 }
 	for _, fill := range []byte{'a', ' ', '!', '#', '[', ']', 0x21, 0x7f, 0x80, 0xff, 0x1f, 0x00, '"', '\\', 0x20, 0x5b} {
 		for pos := range 8 {
 			for c := range 256 {
@@ -300,8 +302,8 @@ func TestStopInWord(t *testing.T) {
 					w[k] = fill
 				}
 				w[pos] = byte(c)
-				if got := stopInWord(word(w)); got != want(w) {
-					t.Fatalf("stopInWord(%q) = %v, want %v", w[:], got, want(w))
+				if got := first(w); got != want(w) {
+					t.Fatalf("stopInWord(%q): first stop at %d, want %d", w[:], got, want(w))
 				}
 			}
 		}
@@ -317,8 +319,8 @@ func TestStopInWord(t *testing.T) {
 				w[k] = byte(0x20 + rng.IntN(0x60))
 			}
 		}
-		if got := stopInWord(word(w)); got != want(w) {
-			t.Fatalf("stopInWord(%q) = %v, want %v", w[:], got, want(w))
+		if got := first(w); got != want(w) {
+			t.Fatalf("stopInWord(%q): first stop at %d, want %d", w[:], got, want(w))
 		}
 	}
 }

@@ -51,3 +51,43 @@ func FuzzAppendCSVRecord(f *testing.F) {
 		}
 	})
 }
+
+// appendCSVCellCases adds cells that EscapeCSV guards (or leaves, as numbers) to csvCases.
+var appendCSVCellCases = []string{"=a,b", `="x"`, "+1.5", "-", "- 1", "-1e3", "\tx", "\rx", "@", "= space", "+\u00a0"}
+
+// TestAppendCSVCell: a cell appended as the CSV list writes it is EscapeCSV's text written by
+// appendCSVRecord, from a string and from bytes alike.
+func TestAppendCSVCell(t *testing.T) {
+	cells := appendCSVCellCases
+	for _, rec := range csvCases {
+		cells = append(cells, rec...)
+	}
+	for _, v := range cells {
+		checkCSVCell(t, v)
+	}
+}
+
+func checkCSVCell(t *testing.T, v string) {
+	t.Helper()
+	want := string(appendCSVRecord([]byte("x,"), []string{EscapeCSV(v)}))
+	want = want[:len(want)-1] // the record's newline
+	if got := string(appendCSVCell([]byte("x,"), v)); got != want {
+		t.Errorf("string %q: got %q, want %q", v, got, want)
+	}
+	if got := string(appendCSVCell([]byte("x,"), []byte(v))); got != want {
+		t.Errorf("bytes %q: got %q, want %q", v, got, want)
+	}
+}
+
+// FuzzAppendCSVCell checks appendCSVCell against EscapeCSV and appendCSVRecord.
+func FuzzAppendCSVCell(f *testing.F) {
+	for _, v := range appendCSVCellCases {
+		f.Add(v)
+	}
+	for _, rec := range csvCases {
+		for _, v := range rec {
+			f.Add(v)
+		}
+	}
+	f.Fuzz(checkCSVCell)
+}

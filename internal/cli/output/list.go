@@ -35,7 +35,7 @@ type List[T any] struct {
 	cols      []Column[T]
 	one, many string
 	n         int
-	row       []string // the CSV row, reused
+	cell      []byte // a CSV cell that a column appends, reused
 	enc       *json.Encoder
 	buf       bytes.Buffer
 	appendFn  func([]byte, *T) []byte
@@ -96,14 +96,40 @@ func (l *List[T]) Add(item *T) error {
 				return err
 			}
 		}
-		if l.row == nil {
-			l.row = make([]string, len(l.cols))
-		}
+		// The cells go straight into the output's free space (EscapeCSV, then quoted as
+		// appendCSVRecord quotes them), each through a reused buffer when its column appends.
+		b := l.out.AvailableBuffer()
 		for i, c := range l.cols {
-			l.row[i] = EscapeCSV(c.Value(item))
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if c.Append != nil {
+				l.cell = c.Append(l.cell[:0], item)
+				b = appendCSVCell(b, l.cell)
+			} else {
+				b = appendCSVCell(b, c.Value(item))
+			}
 		}
-		return l.writeCSV(l.row)
+		_, err := l.out.Write(append(b, '\n'))
+		return err
 	case JSON, JSONL:
+		if l.appendFn != nil {
+			// Appended in the output's free space, which Write then takes as it is.
+			b := l.out.AvailableBuffer()
+			if l.format == JSON {
+				if l.n == 1 {
+					b = append(b, "[\n"...)
+				} else {
+					b = append(b, ",\n"...)
+				}
+			}
+			b = l.appendFn(b, item)
+			if l.format == JSONL {
+				b = append(b, '\n')
+			}
+			_, err := l.out.Write(b)
+			return err
+		}
 		l.buf.Reset()
 		if l.format == JSON {
 			if l.n == 1 {
@@ -112,19 +138,11 @@ func (l *List[T]) Add(item *T) error {
 				l.buf.WriteString(",\n")
 			}
 		}
-		if l.appendFn != nil {
-			b := l.appendFn(l.buf.AvailableBuffer(), item)
-			l.buf.Write(b)
-			if l.format == JSONL {
-				l.buf.WriteByte('\n')
-			}
-		} else {
-			if err := l.enc.Encode(item); err != nil {
-				return err
-			}
-			if l.format == JSON {
-				l.buf.Truncate(l.buf.Len() - 1) // the encoder's newline: the separator follows
-			}
+		if err := l.enc.Encode(item); err != nil {
+			return err
+		}
+		if l.format == JSON {
+			l.buf.Truncate(l.buf.Len() - 1) // the encoder's newline: the separator follows
 		}
 		_, err := l.out.Write(l.buf.Bytes())
 		return err

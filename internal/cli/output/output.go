@@ -53,6 +53,9 @@ type Column[T any] struct {
 	Name string
 	// Value prints the field as text: timestamps in RFC 3339 UTC, lists as compact JSON.
 	Value func(*T) string
+	// Append, when set, appends to b the same text as Value, so that CSV writes the cell
+	// without a string of its own.
+	Append func(b []byte, x *T) []byte
 	// Table includes the column in the table format. CSV prints every column.
 	Table bool
 }

@@ -89,6 +89,21 @@ func recordDataText(d imednet.RecordData) string {
 	return string(b)
 }
 
+// appendRecordDataText appends recordDataText(d) to b.
+func appendRecordDataText(b []byte, d imednet.RecordData) []byte {
+	if d.Len() == 0 {
+		return b
+	}
+	start := len(b)
+	b = d.AppendJSON(b)
+	if needsHTMLEscape(b[start:]) {
+		var esc bytes.Buffer
+		json.HTMLEscape(&esc, b[start:])
+		b = append(b[:start], esc.Bytes()...)
+	}
+	return b
+}
+
 // needsHTMLEscape reports whether json.HTMLEscape would change b: it holds <, > or &, or
 // U+2028 or U+2029 (E2 80 A8, E2 80 A9 in UTF-8). Each byte is looked for with IndexByte,
 // which scans many bytes at a time: faster, on a record's data, than one loop over its bytes.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"iter"
 	"strconv"
+	"time"
 
 	imednet "github.com/imednet/imednet-go"
 )
@@ -19,6 +20,17 @@ func btoa(b bool) string { return strconv.FormatBool(b) }
 
 // ts prints a timestamp in RFC 3339 UTC (a date-only value as 2006-01-02), "" when absent.
 func ts(t imednet.Timestamp) string { return t.String() }
+
+// appendTS appends ts(t) to b.
+func appendTS(b []byte, t imednet.Timestamp) []byte {
+	switch {
+	case t.Valid() && t.DateOnly:
+		return t.Time.AppendFormat(b, time.DateOnly)
+	case t.Valid():
+		return t.Time.UTC().AppendFormat(b, time.RFC3339Nano)
+	}
+	return append(b, t.Raw...)
+}
 
 // compact prints a nested value (a list, the record data) as compact JSON; "" when empty.
 func compact[V any](v V) string {
@@ -187,11 +199,7 @@ var Records = &Spec[imednet.Record]{
 	Columns:          recordColumns,
 	AppendJSON:       appendRecordJSON,
 	List: func(ctx context.Context, c *imednet.Client, study string, q *ListParams) iter.Seq2[imednet.Record, error] {
-		lo := q.ListOptions
-		// Each record is written out as it comes and then dropped: its data may share the
-		// response's memory rather than be copied.
-		lo.KeepRaw = true
-		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: lo, RecordDataFilter: q.RecordDataFilter})
+		return c.Records.All(ctx, study, &imednet.RecordListOptions{ListOptions: q.ListOptions, RecordDataFilter: q.RecordDataFilter})
 	},
 	Get: func(ctx context.Context, c *imednet.Client, study, id string) (*imednet.Record, error) {
 		n, err := IntID("recordId", id)

@@ -128,9 +128,6 @@ func (c *checker) checkDecoding(p *modelPlan, src *source, described map[string]
 	if !p.st.hasExtra {
 		c.errorf(where, "no field Extra of type Extra, where the decoder keeps the members it does not know")
 	}
-	if p.Shared && !p.InPlace {
-		c.errorf(where, "Shared is for a model decoded in place (InPlace)")
-	}
 	methods := src.methods[p.Type]
 	hooked := map[string]bool{}
 	for _, f := range c.fields(where+": Decode", p.st, sortedKeys(p.Decode)) {
@@ -138,6 +135,20 @@ func (c *checker) checkDecoding(p *modelPlan, src *source, described map[string]
 		if m := p.Decode[f.name]; !methods[m] {
 			c.errorf(where, "the decode hook of %s, %s, is not a method of *%s", f.name, m, p.Type)
 		}
+	}
+	for _, f := range c.fields(where+": ReadAt", p.st, sortedKeys(p.ReadAt)) {
+		if m := p.ReadAt[f.name]; !methods[m] {
+			c.errorf(where, "the ReadAt method of %s, %s, is not a method of *%s", f.name, m, p.Type)
+		}
+		if !hooked[f.name] {
+			c.errorf(where, "ReadAt: %s has no Decode hook, with which UnmarshalJSON decodes it", f.name)
+		}
+	}
+	if len(p.ReadAt) > 1 {
+		c.errorf(where, "ReadAt: %d fields; decodeAt reads at most one in place", len(p.ReadAt))
+	}
+	if len(p.ReadAt) > 0 && !p.InPlace {
+		c.errorf(where, "ReadAt is for a model decoded in place (InPlace)")
 	}
 	if p.After != "" && !methods[p.After] {
 		c.errorf(where, "After: %s is not a method of *%s", p.After, p.Type)

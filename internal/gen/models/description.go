@@ -14,13 +14,16 @@ type Model struct {
 	// the page's body: decodeAt(data []byte, i int) (int, error). The pager's decodeItemAt
 	// (pager.go) names each such type.
 	InPlace bool
-	// Shared adds a shared flag to decodeAt, member and the Decode hooks: with it, raw values
-	// may be slices of the page's body instead of copies.
-	Shared bool
 	// Decode maps a field (its JSON name) to the method of *Type that decodes it instead of the
-	// setter of its kind: func (x *Type) name(f *wire.Field), or (f *wire.Field, shared bool)
-	// with Shared. A field of a type the generator does not know must have one.
+	// setter of its kind: func (x *Type) name(f *wire.Field). A field of a type the generator
+	// does not know must have one.
 	Decode map[string]string
+	// ReadAt maps a field that has a Decode hook to the method of *Type with which decodeAt
+	// reads it in place, in the pass that finds where its value ends (see
+	// wire.DecodeObjectAtOwn): func (x *Type) name(f *wire.Field, data []byte, at int) (int,
+	// error). At most one field, of an InPlace model. (UnmarshalJSON still decodes the field
+	// with its Decode hook.)
+	ReadAt map[string]string
 	// After names a method of *Type, func (x *Type) name(), called after every decoding (an
 	// error included), e.g. to derive a field from others.
 	After string

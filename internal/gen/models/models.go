@@ -147,8 +147,9 @@ var models = []Model{
 	{Type: "Role"},
 	{
 		// Records go to the per-form tables (package export's flatten), not to a reference table.
-		Type: "Record", InPlace: true, Shared: true,
+		Type: "Record", InPlace: true,
 		Decode: map[string]string{"recordData": "decodeRecordData"},
+		ReadAt: map[string]string{"recordData": "readRecordDataAt"},
 		After:  "ensureRecordData",
 		CLI: &CLI{
 			Shown: []string{"recordId", "formKey", "intervalId", "subjectKey", "recordStatus", "deleted", "dateModified"},

@@ -55,6 +55,7 @@ type Site struct {
 
 func (x *Site) decodeData(f *wire.Field) {}
 func (x *Site) derive()                  {}
+func (x *Site) readDataAt(f *wire.Field, data []byte, at int) (int, error) { return 0, nil }
 
 type Tag struct {
 	TagID int    ` + "`json:\"tagId\"`" + `
@@ -132,6 +133,29 @@ func TestReadStruct(t *testing.T) {
 	}
 }
 
+// TestPlanGeneratesReadAt: a model decoded in place with a ReadAt field hands that member to
+// its method in decodeAt, and still decodes it with its Decode hook in member.
+func TestPlanGeneratesReadAt(t *testing.T) {
+	models := validSite()
+	models[0].InPlace, models[0].ReadAt = true, map[string]string{"data": "readDataAt"}
+	plans, err := plan(parseTestSource(t), models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := writeDecoders(plans).bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"func (x *Site) decodeAt(data []byte, i int) (int, error) {\n\t*x = Site{}\n\tend, err := wire.DecodeObjectAtOwn(data, i, &x.Extra, x.member(), \"data\", func(f *wire.Field, at int) (int, error) {\n\t\treturn x.readDataAt(f, data, at)\n\t})\n\tx.derive()\n\treturn end, err",
+		"case \"data\":\n\t\tx.decodeData(f)",
+	} {
+		if !strings.Contains(squash(string(dec)), squash(w)) {
+			t.Errorf("the generated decoder lacks\n%s\n--- it is:\n%s", w, dec)
+		}
+	}
+}
+
 func TestPlanGenerates(t *testing.T) {
 	plans, err := plan(parseTestSource(t), validSite())
 	if err != nil {
@@ -173,10 +197,11 @@ func TestPlanGenerates(t *testing.T) {
 			"var siteTables = []Table{sitesTable, siteTagsTable}",
 		}},
 		{"columns", string(cols), []string{
-			"{Name: \"siteId\", Table: true, Value: func(x *imednet.Site) string { return itoa(x.SiteID) }},\n\t{Name: \"siteName\", Table: true,",
-			"{Name: \"score\", Value: func(x *imednet.Site) string { return strconv.FormatFloat(x.Score, 'g', -1, 64) }}",
-			"{Name: \"opened\", Value: func(x *imednet.Site) string { return ts(x.Opened) }}",
-			"{Name: \"tags\", Value: func(x *imednet.Site) string { return compact(x.Tags) }}",
+			"{Name: \"siteId\", Table: true, Value: func(x *imednet.Site) string { return itoa(x.SiteID) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendInt(b, int64(x.SiteID), 10) }},\n\t{Name: \"siteName\", Table: true,",
+			"{Name: \"score\", Value: func(x *imednet.Site) string { return strconv.FormatFloat(x.Score, 'g', -1, 64) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendFloat(b, x.Score, 'g', -1, 64) }}",
+			"{Name: \"opened\", Value: func(x *imednet.Site) string { return ts(x.Opened) }, Append: func(b []byte, x *imednet.Site) []byte { return appendTS(b, x.Opened) }}",
+			"{Name: \"tags\", Value: func(x *imednet.Site) string { return compact(x.Tags) }, Append: func(b []byte, x *imednet.Site) []byte { return append(b, compact(x.Tags)...) }}",
+			"{Name: \"open\", Value: func(x *imednet.Site) string { return btoa(x.Open) }, Append: func(b []byte, x *imednet.Site) []byte { return strconv.AppendBool(b, x.Open) }}",
 			"\"strconv\"",
 		}},
 	} {
@@ -249,8 +274,16 @@ func TestPlanRefuses(t *testing.T) {
 			`Site: Decode: "blob" is not a field of Site`},
 		{"After that is not a method", func(d []Model) []Model { d[0].After = "finish"; return d },
 			"Site: After: finish is not a method of *Site"},
-		{"Shared without InPlace", func(d []Model) []Model { d[0].Shared = true; return d },
-			"Site: Shared is for a model decoded in place (InPlace)"},
+		{"ReadAt without InPlace", func(d []Model) []Model { d[0].ReadAt = map[string]string{"data": "derive"}; return d },
+			"Site: ReadAt is for a model decoded in place (InPlace)"},
+		{"ReadAt without a Decode hook", func(d []Model) []Model {
+			d[0].InPlace, d[0].ReadAt = true, map[string]string{"raw": "derive"}
+			return d
+		}, "Site: ReadAt: raw has no Decode hook, with which UnmarshalJSON decodes it"},
+		{"ReadAt that is not a method", func(d []Model) []Model {
+			d[0].InPlace, d[0].ReadAt = true, map[string]string{"data": "readData"}
+			return d
+		}, "Site: the ReadAt method of data, readData, is not a method of *Site"},
 		{"no json tag", func(d []Model) []Model { return append(d, Model{Type: "Untagged"}) },
 			`Untagged.Name: no json tag: name the field's JSON member, or json:"-"`},
 		{"embedded field", func(d []Model) []Model { return append(d, Model{Type: "Embeds"}) },

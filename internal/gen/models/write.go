@@ -83,33 +83,25 @@ func writeDecoder(f *file, p *modelPlan) {
 	f.comment("UnmarshalJSON decodes a JSON object (or null) into x tolerantly, as package wire reads " +
 		"values: members x does not know, or cannot read as its field's type, are kept in x.Extra.")
 	f.printf("func (x *%s) UnmarshalJSON(data []byte) error {\n*x = %[1]s{}\n", p.Type)
-	member := "x.member()"
-	if p.Shared {
-		member = "x.member(false)"
-	}
-	writeDecodeCall(f, p, "DecodeObject(data, &x.Extra, "+member+")", "err", "err")
+	writeDecodeCall(f, p, "DecodeObject(data, &x.Extra, x.member())", "err", "err")
 
 	if p.InPlace {
 		doc := "decodeAt decodes the object at data[i] into x where it lies (see the pager's decodeItemAt) " +
 			"and returns the offset just past it."
-		params, member := "data []byte, i int", "x.member()"
-		if p.Shared {
-			doc += " With shared, its raw values are slices of data, which must not change afterwards; " +
-				"otherwise they are copies."
-			params, member = "data []byte, i int, shared bool", "x.member(shared)"
+		call := "DecodeObjectAt(data, i, &x.Extra, x.member())"
+		for _, name := range sortedKeys(p.ReadAt) { // at most one (checked)
+			call = fmt.Sprintf("DecodeObjectAtOwn(data, i, &x.Extra, x.member(), %q, func(f *wire.Field, at int) (int, error) {\n"+
+				"return x.%s(f, data, at)\n})", name, p.ReadAt[name])
+			doc += fmt.Sprintf(" The member %s is read in the pass that finds its end, by %s.", name, p.ReadAt[name])
 		}
 		f.comment("%s", doc)
-		f.printf("func (x *%s) decodeAt(%s) (int, error) {\n*x = %[1]s{}\n", p.Type, params)
-		writeDecodeCall(f, p, "DecodeObjectAt(data, i, &x.Extra, "+member+")", "end, err", "end, err")
+		f.printf("func (x *%s) decodeAt(data []byte, i int) (int, error) {\n*x = %[1]s{}\n", p.Type)
+		writeDecodeCall(f, p, call, "end, err", "end, err")
 	}
 
 	f.comment("member returns the function that stores one member of a JSON object in x: a field by " +
 		"the setter of its type, any other member in x.Extra.")
-	param := ""
-	if p.Shared {
-		param = "shared bool"
-	}
-	f.printf("func (x *%s) member(%s) func(f *wire.Field) {\nreturn func(f *wire.Field) {\nswitch f.Key {\n", p.Type, param)
+	f.printf("func (x *%s) member() func(f *wire.Field) {\nreturn func(f *wire.Field) {\nswitch f.Key {\n", p.Type)
 	for i := range p.st.fields {
 		fl := &p.st.fields[i]
 		f.printf("case %q:\n%s\n", fl.name, setter(p, fl))
@@ -130,9 +122,6 @@ func writeDecodeCall(f *file, p *modelPlan, call, results, returns string) {
 // setter is the statement that decodes a field.
 func setter(p *modelPlan, fl *field) string {
 	if hook := p.Decode[fl.name]; hook != "" {
-		if p.Shared {
-			return "x." + hook + "(f, shared)"
-		}
 		return "x." + hook + "(f)"
 	}
 	dst := "&x." + fl.goName
@@ -291,13 +280,14 @@ func writeColumns(plans []*modelPlan) *file {
 			if c.shown {
 				shown = " Table: true,"
 			}
-			value := c.text
+			value, appendFn := c.text, ""
 			if value == "" {
-				text := cliText(c.f)
-				usesStrconv = usesStrconv || strings.HasPrefix(text, "strconv.")
+				text, app := cliText(c.f), cliAppend(c.f)
+				usesStrconv = usesStrconv || strings.HasPrefix(text, "strconv.") || strings.HasPrefix(app, "strconv.")
 				value = fmt.Sprintf("func(x *imednet.%s) string { return %s }", p.Type, text)
+				appendFn = fmt.Sprintf(" Append: func(b []byte, x *imednet.%s) []byte { return %s },", p.Type, app)
 			}
-			f.printf("{Name: %q,%s Value: %s},\n", c.f.name, shown, value)
+			f.printf("{Name: %q,%s Value: %s,%s},\n", c.f.name, shown, value, appendFn)
 		}
 		f.printf("}\n\n")
 	}
@@ -323,6 +313,28 @@ func cliText(fl *field) string {
 		return "ts(" + v + ")"
 	}
 	return "compact(" + v + ")" // lists, raw JSON and the hooked types
+}
+
+// cliAppend is the expression that appends the text of a field of x (as cliText prints it)
+// to b.
+func cliAppend(fl *field) string {
+	v := "x." + fl.goName
+	switch fl.kind {
+	case kString:
+		return "append(b, " + v + "...)"
+	case kInt:
+		return "strconv.AppendInt(b, int64(" + v + "), 10)"
+	case kBool:
+		return "strconv.AppendBool(b, " + v + ")"
+	case kFloat:
+		return "strconv.AppendFloat(b, " + v + ", 'g', -1, 64)"
+	case kTime:
+		return "appendTS(b, " + v + ")"
+	}
+	if fl.typ == "RecordData" {
+		return "appendRecordDataText(b, " + v + ")"
+	}
+	return "append(b, compact(" + v + ")...)"
 }
 
 func quoteAll(names []string) string {
