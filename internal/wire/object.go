@@ -74,21 +74,7 @@ func DecodeObject(data []byte, extra *Extra, member func(f *Field)) error {
 // a larger document: it returns the offset just past the value and leaves what follows
 // unread. The Field values are slices of data.
 func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (int, error) {
-	// The Field escapes (member is any function), so it comes from a pool: a page of records
-	// would otherwise allocate one per record.
-	f := fields.Get().(*Field)
-	f.extra = extra
-	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
-		end, err := skipMember(data, at)
-		if err != nil {
-			return 0, err
-		}
-		f.Key, f.Value = f.name(key, k, known), Value(data[at:end])
-		member(f)
-		return end, nil
-	})
-	f.release()
-	return end, err
+	return DecodeObjectAtOwn(data, i, extra, member, "", nil)
 }
 
 // DecodeObjectAtOwn is [DecodeObjectAt], except that the member called own (its name written
@@ -97,12 +83,15 @@ func DecodeObjectAt(data []byte, i int, extra *Extra, member func(f *Field)) (in
 // value in the same pass that finds its end, and returns the offset just past it. read may
 // set f.Value and call the Field's setters, [Field.Keep] included. A member that would
 // otherwise be scanned twice, once to find its end and once to read it, is thus read once.
+// With read nil every member goes to member, as in DecodeObjectAt.
 func DecodeObjectAtOwn(data []byte, i int, extra *Extra, member func(f *Field), own string,
 	read func(f *Field, at int) (int, error)) (int, error) {
+	// The Field escapes (member is any function), so it comes from a pool: a page of records
+	// would otherwise allocate one per record.
 	f := fields.Get().(*Field)
 	f.extra = extra
 	end, err := WalkObjectGuess(data, i, f.names, func(k int, key []byte, known bool, at int) (int, error) {
-		if string(key[1:len(key)-1]) == own {
+		if read != nil && string(key[1:len(key)-1]) == own {
 			f.Key, f.Value = f.name(key, k, known), nil
 			return read(f, at)
 		}
