@@ -1360,17 +1360,18 @@ func TestPrefetchBreakCancelsInFlightRequests(t *testing.T) {
 	if n := rt.active.Load(); n != 0 {
 		t.Errorf("%d round trips still running after All returned", n)
 	}
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
+	// A worker has called wg.Done (which released All) but may not have left its function
+	// yet; it must be gone shortly after, never blocked or still fetching.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		stacks := allGoroutines()
+		if !strings.Contains(stacks, "prefetchFrom") {
 			break
 		}
-		buf = make([]byte, 2*len(buf))
-	}
-	if strings.Contains(string(buf), "prefetchFrom") {
-		t.Errorf("prefetch goroutines outlived the iteration:\n%s", buf)
+		if time.Now().After(deadline) {
+			t.Errorf("prefetch goroutines outlived the iteration:\n%s", stacks)
+			break
+		}
+		time.Sleep(time.Millisecond)
 	}
 
 	// Every request the server received ends (its connection was cancelled) and, after a
@@ -1992,5 +1993,17 @@ func TestReadBodyPooled(t *testing.T) {
 	// Not pooled: as before, and the limit still holds.
 	if data, err := readBody(strings.NewReader(body), -1, 10, nil); err != nil || len(data) != 11 {
 		t.Errorf("over the limit: %d bytes, %v; want the limit plus one", len(data), err)
+	}
+}
+
+// allGoroutines returns the stacks of every goroutine of the test binary.
+func allGoroutines() string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return string(buf[:n])
+		}
+		buf = make([]byte, 2*len(buf))
 	}
 }
