@@ -9,6 +9,9 @@
 //	raw-all         the same for every page an export reads: the records and every reference
 //	                listing (studies, forms, variables, sites, subjects, ..., users)
 //	raw-par         net/http, the records' pages -concurrency at once, bodies discarded
+//	raw-scan        raw, each body read into a buffer and checked with the SDK's own JSON
+//	                scanner, decoding nothing: the floor of any listing that checks its JSON
+//	raw-scan-par    the same, -concurrency pages at once
 //	list            the SDK's typed record iterator, one page after another
 //	prefetch        the same iterator fetching -concurrency pages ahead
 //	sqlite          export to a SQLite file (wide layout, raw JSON, reference tables)
@@ -23,8 +26,8 @@
 //
 // With -profile wide the server is not the test server but one of wide records (20
 // recordData variables, about 880 bytes a record: text, numbers sent as strings, dates), which
-// serves the records' pages only; the stages are then raw, raw-par, list, prefetch and the
-// cli stages (default: raw, list, prefetch, cli-jsonl, cli-json, cli-csv).
+// serves the records' pages only; the stages are then raw, raw-par, raw-scan, raw-scan-par,
+// list, prefetch and the cli stages (default: all but raw-par).
 //
 // and prints a markdown table: records per second, the ratio to the raw baseline, the ratio
 // to the raw stage that reads the same pages (raw-all for the exports that read the reference
@@ -46,6 +49,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -71,6 +75,7 @@ import (
 	"github.com/imednet/imednet-go/export/postgres"
 	"github.com/imednet/imednet-go/export/sqlite"
 	"github.com/imednet/imednet-go/imednettest"
+	"github.com/imednet/imednet-go/internal/wire"
 )
 
 const studyKey = "BENCH"
@@ -94,7 +99,7 @@ type config struct {
 const (
 	catalogueStages = "raw,raw-all,raw-par,list,prefetch,sqlite,sqlite-records,sqlite-long,parquet,postgres,sync-nochange,sync-100"
 	cliStages       = "cli-jsonl,cli-json,cli-csv"
-	wideStages      = "raw,list,prefetch," + cliStages
+	wideStages      = "raw,raw-scan,list,prefetch,raw-scan-par," + cliStages
 )
 
 // childEnv, set in the environment of the child process that -separate starts, makes this
@@ -162,7 +167,7 @@ func run(cfg config, out io.Writer) error {
 		if cfg.stages == "" {
 			cfg.stages = wideStages
 		}
-		known = "raw,raw-par,list,prefetch," + cliStages
+		known = "raw,raw-par,raw-scan,raw-scan-par,list,prefetch," + cliStages
 	default:
 		return fmt.Errorf("-profile %q: use catalogue or wide", cfg.profile)
 	}
@@ -217,6 +222,10 @@ func run(cfg config, out io.Writer) error {
 		switch stage {
 		case "raw":
 			r, err = measure(stage, func() (int64, error) { return rawFetch(ctx, srv, cfg.pageSize, 1) })
+		case "raw-scan":
+			r, err = measure(stage, func() (int64, error) { return rawScan(ctx, srv, cfg.pageSize, 1) })
+		case "raw-scan-par":
+			r, err = measure(stage, func() (int64, error) { return rawScan(ctx, srv, cfg.pageSize, cfg.concurrency) })
 		case "raw-all":
 			r, err = measure(stage, func() (int64, error) { return rawFetchAll(ctx, srv, cfg.pageSize, 1) })
 		case "raw-par":
@@ -443,7 +452,21 @@ func heapBytes() uint64 {
 // rawFetch reads every page of the study's records with plain net/http, workers at a time,
 // and discards the bodies; it returns the total the first page announced.
 func rawFetch(ctx context.Context, srv server, size, workers int) (int64, error) {
-	return rawFetchPath(ctx, srv, "/studies/"+studyKey+"/records", size, workers)
+	return rawFetchPath(ctx, srv, "/studies/"+studyKey+"/records", size, workers, nil)
+}
+
+// rawScan is rawFetch that also checks each body with the SDK's own JSON scanner, as every
+// decoder that checks what it reads must: it reads the body into a buffer (reused by each
+// worker) and skips over it, valid JSON or an error, decoding nothing. It is the floor of the
+// SDK's listing and of the CLI's output: what they cost beyond it is decoding and writing.
+func rawScan(ctx context.Context, srv server, size, workers int) (int64, error) {
+	return rawFetchPath(ctx, srv, "/studies/"+studyKey+"/records", size, workers, func(body []byte) error {
+		end, err := wire.SkipValue(body, 0)
+		if err == nil {
+			err = wire.CheckEnd(body, end)
+		}
+		return err
+	})
 }
 
 // exportPaths are the list endpoints an export reads: the dictionary, the records and every
@@ -458,7 +481,7 @@ var exportPaths = []string{"/studies", "/studies/" + studyKey + "/forms", "/stud
 func rawFetchAll(ctx context.Context, srv server, size, workers int) (int64, error) {
 	var records int64
 	for _, p := range exportPaths {
-		n, err := rawFetchPath(ctx, srv, p, size, workers)
+		n, err := rawFetchPath(ctx, srv, p, size, workers, nil)
 		if err != nil {
 			return 0, fmt.Errorf("%s: %w", p, err)
 		}
@@ -470,9 +493,10 @@ func rawFetchAll(ctx context.Context, srv server, size, workers int) (int64, err
 }
 
 // rawFetchPath reads every page of one listing with plain net/http, workers at a time, and
-// discards the bodies; it returns the total the first page announced.
-func rawFetchPath(ctx context.Context, srv server, path string, size, workers int) (int64, error) {
-	get := func(page int, v any) error {
+// discards the bodies; it returns the total the first page announced. With check, it reads
+// each body after the first into a buffer of its worker and passes it to check instead.
+func rawFetchPath(ctx context.Context, srv server, path string, size, workers int, check func([]byte) error) (int64, error) {
+	get := func(page int, v any, buf *bytes.Buffer) error {
 		u := fmt.Sprintf("%s/api/v1/edc%s?page=%d&size=%d", srv.URL, path, page, size)
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
@@ -492,6 +516,16 @@ func rawFetchPath(ctx context.Context, srv server, path string, size, workers in
 		if v != nil {
 			return json.NewDecoder(resp.Body).Decode(v)
 		}
+		if check != nil {
+			buf.Reset()
+			if _, err := buf.ReadFrom(resp.Body); err != nil {
+				return err
+			}
+			if err := check(buf.Bytes()); err != nil {
+				return fmt.Errorf("page %d: %w", page, err)
+			}
+			return nil
+		}
 		_, err = io.Copy(io.Discard, resp.Body)
 		return err
 	}
@@ -501,7 +535,7 @@ func rawFetchPath(ctx context.Context, srv server, path string, size, workers in
 			TotalElements int64 `json:"totalElements"`
 		} `json:"pagination"`
 	}
-	if err := get(0, &first); err != nil {
+	if err := get(0, &first, nil); err != nil {
 		return 0, err
 	}
 	next := atomic.Int64{}
@@ -512,12 +546,13 @@ func rawFetchPath(ctx context.Context, srv server, path string, size, workers in
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf bytes.Buffer
 			for {
 				p := int(next.Add(1) - 1)
 				if p >= first.Pagination.TotalPages {
 					return
 				}
-				if err := get(p, nil); err != nil {
+				if err := get(p, nil, &buf); err != nil {
 					errs <- err
 					return
 				}
