@@ -3,6 +3,7 @@ package imednet_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -121,6 +122,19 @@ func BenchmarkRecordsPage500Wide(b *testing.B) {
 		}
 		if len(page.Items) != 500 || page.Items[499].RecordData.Len() != 22 {
 			b.Fatalf("%d records, want 500 of 22 data members", len(page.Items))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/500, "ns/record")
+}
+
+// BenchmarkRecordsPage500WideValid checks the page of BenchmarkRecordsPage500Wide with
+// encoding/json's json.Valid, decoding nothing: a yardstick for the decoding beside it.
+func BenchmarkRecordsPage500WideValid(b *testing.B) {
+	body := widePage(500)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if !json.Valid(body) {
+			b.Fatal("the wide page is not valid JSON")
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/500, "ns/record")
