@@ -114,8 +114,8 @@
 // fails at once with a *[LockedError] naming the holder's process, host and start time.
 //
 // A target records the [Shape] of its first run (layout, labels, names, whether it is
-// decoded, [LayoutVersion]). A sync whose Layout is empty, Labels false and Names empty takes
-// the target's; a run asking for another shape is refused with a *[ShapeError] (errors.Is
+// decoded, [LayoutVersion]). A sync whose Layout is empty, Labels false (and NoLabels too) and Names
+// empty takes the target's; a run asking for another shape is refused with a *[ShapeError] (errors.Is
 // [ErrShape]) before it writes anything, unless Options.Full, which rebuilds the target
 // ([Rebuilder]) first. A sync without Options.Dictionary into a decoded target is refused
 // with [ErrNeedDictionary]: it could not decode the records it fetches.

@@ -143,7 +143,7 @@ func Run(ctx context.Context, client *imednet.Client, study string, sink Sink, o
 	}
 	// A sync takes the target's shape for the shape options it leaves at their zero value.
 	syncing := opts.Mode == ModeSync
-	adopt := shapeAdoption{layout: syncing && opts.Layout == "", labels: syncing && !opts.Labels, names: syncing && opts.Names == "",
+	adopt := shapeAdoption{layout: syncing && opts.Layout == "", labels: syncing && !opts.Labels && !opts.NoLabels, names: syncing && opts.Names == "",
 		decoded: syncing && opts.Dictionary == nil}
 	if err := opts.normalize(); err != nil {
 		return nil, err

@@ -164,6 +164,7 @@ func TestOptions(t *testing.T) {
 	for _, o := range []Options{
 		{Mode: "copy"}, {Layout: "tall"}, {Concurrency: -1}, {Concurrency: 65}, {RateLimit: -1},
 		{BatchSize: -1}, {PageSize: 501}, {Overlap: -time.Second}, {Forms: []string{"A", "A"}}, {Forms: []string{" "}},
+		{Labels: true, NoLabels: true},
 	} {
 		if err := o.normalize(); err == nil {
 			t.Errorf("%+v: no error", o)

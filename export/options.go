@@ -82,10 +82,14 @@ type Options struct {
 	RateLimit float64
 	// Labels names the variables' columns of the wide tables after the variables' labels
 	// (made unique and safe) instead of their names. The wide_columns table maps both ways.
-	// It is part of the target's [Shape]: a sync with Labels false takes the target's (so a
-	// sync cannot ask for code-named columns in a target that has label-named ones; an
-	// export without Labels can, and is refused).
+	// It is part of the target's [Shape]: a sync with Labels false takes the target's, unless
+	// NoLabels.
 	Labels bool
+	// NoLabels, in a sync, asks for columns named after the variables' names even where the
+	// target's are named after their labels: such a sync is refused with a *ShapeError, or
+	// with Full rebuilds the target. (An export without Labels asks for this already.) It
+	// cannot go with Labels.
+	NoLabels bool
 	// Names is how tables and columns are named in the target: NamesAPI (the default when
 	// empty: form_AE, recordId) or NamesSnake (form_ae, record_id). It is part of the
 	// target's [Shape]: a sync with Names empty takes the target's.
@@ -154,6 +158,9 @@ func (o *Options) normalize() error {
 		o.Concurrency = DefaultConcurrency
 	case o.Concurrency < 0 || o.Concurrency > 64:
 		return fmt.Errorf("export: concurrency %d is outside 1..64", o.Concurrency)
+	}
+	if o.Labels && o.NoLabels {
+		return errors.New("export: Options.Labels and Options.NoLabels both set")
 	}
 	switch {
 	case o.RateLimit < 0:

@@ -38,8 +38,9 @@ type Options struct {
 	Concurrency int
 	RateLimit   string // a request budget, as imednet.ParseRate reads it; "" or "0" for none
 	Labels      bool
+	NoLabels    bool   // sync --labels=false: columns named after the variables, whatever the target's
 	RecordsOnly bool   // leave the reference listings out
-	Full        bool   // export only: fetch every form even after an interrupted run
+	Full        bool   // fetch everything again; rebuild a target of another shape
 	Dictionary  string // the vendor's dictionary files, whose choice lists decode coded values
 }
 
@@ -142,6 +143,7 @@ func NewSyncCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			if !cmd.Flags().Changed("names") {
 				o.Names = "" // the target's
 			}
+			o.NoLabels = cmd.Flags().Changed("labels") && !o.Labels // --labels=false: not the target's
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -330,7 +332,7 @@ func Run(ctx context.Context, o *Options) error {
 // exportOptions returns the engine's options of the flags and the study's dictionary files
 // (nil for none), and the verb of the closing line.
 func (o *Options) exportOptions(rs runSettings, dict *dictionary.Dictionary) (export.Options, string) {
-	opts := export.Options{Layout: rs.layout, Names: rs.names, Forms: rs.forms, Concurrency: o.Concurrency, Labels: o.Labels,
+	opts := export.Options{Layout: rs.layout, Names: rs.names, Forms: rs.forms, Concurrency: o.Concurrency, Labels: o.Labels, NoLabels: o.NoLabels,
 		Full: o.Full, RecordsOnly: o.RecordsOnly, Dictionary: dict}
 	if o.Sync {
 		opts.Mode = export.ModeSync

@@ -51,6 +51,7 @@ func TestShapeChangeIsRefused(t *testing.T) {
 	}{
 		{"codes then labels", []string{"export"}, []string{"sync", "--labels"}, "labels", ""},
 		{"labels then codes", []string{"export", "--labels"}, []string{"export"}, "labels", ""},
+		{"labels then codes by sync", []string{"export", "--labels"}, []string{"sync", "--labels=false"}, "labels", ""},
 		{"wide then long", []string{"export"}, []string{"export", "--layout", "long"}, "layout", ""},
 		{"long then wide by sync", []string{"export", "--layout", "long"}, []string{"sync", "--layout", "wide"}, "layout", ""},
 		{"codes then decoded", []string{"export"}, []string{"sync", "--dictionary", "sandbox"}, "dictionary", ""},
@@ -83,7 +84,8 @@ func TestShapeChangeIsRefused(t *testing.T) {
 }
 
 // A sync without --layout or --labels takes the target's; --full rebuilds the target in a new
-// shape, as a fresh export of that shape.
+// shape, as a fresh export of that shape, and a sync --full keeps of the target's shape what
+// it does not ask to change.
 func TestShapeAdoptedAndRebuilt(t *testing.T) {
 	srv := newSandbox(t)
 	dir := t.TempDir()
@@ -111,7 +113,18 @@ func TestShapeAdoptedAndRebuilt(t *testing.T) {
 		t.Error("the sync dropped the long layout")
 	}
 
-	r := run(t, srv, false, "--sandbox", "export", "--full", "--to", "sqlite:"+labelled)
+	r := run(t, srv, false, "--sandbox", "sync", "--full", "--labels=false", "--to", "sqlite:"+labelled)
+	if r.code != 0 {
+		t.Fatalf("sync --full --labels=false into a target with labels: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if cols, runs := columns(t, labelled, "form_AE"); !slices.Equal(cols, codes) || runs != 1 {
+		t.Errorf("after sync --full --labels=false: columns %q, %d runs; want %q and 1", cols, runs, codes)
+	}
+	if long, _ := columns(t, labelled, "record_values"); len(long) == 0 {
+		t.Error("sync --full --labels=false dropped the long layout, which it did not ask to change")
+	}
+
+	r = run(t, srv, false, "--sandbox", "export", "--full", "--to", "sqlite:"+labelled)
 	if r.code != 0 {
 		t.Fatalf("export --full into a target of another shape: exit %d, stderr %q", r.code, r.errOut)
 	}
