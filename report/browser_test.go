@@ -124,8 +124,8 @@ type chartSize struct {
 }
 
 // check loads url and checks it: no problem recorded while it loads, a heading of the study,
-// as many charts as figures (at least min), each of a non-zero size; and takes a screenshot
-// into dir.
+// as many charts as figures (at least min), each of a non-zero size with its labels inside it
+// and clear of each other; and takes a screenshot into dir.
 func (b *browser) check(t *testing.T, url, dir, shot string, minCharts int) {
 	t.Helper()
 	b.mu.Lock()
@@ -150,6 +150,46 @@ func (b *browser) check(t *testing.T, url, dir, shot string, minCharts int) {
 		}))`))
 	if err != nil {
 		t.Fatalf("%s: %v", url, err)
+	}
+	// Every label of a chart lies inside it and clear of the others: a long site name cut
+	// short, not drawn over its neighbour or off the edge.
+	clashes, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("figure > svg")).flatMap((s, i) => {
+		const box = s.getBoundingClientRect();
+		const texts = Array.from(s.querySelectorAll("text")).map(t => ({t: t.textContent, r: t.getBoundingClientRect()}));
+		const out = [];
+		texts.forEach((a, j) => {
+			if (a.r.left < box.left - 1 || a.r.right > box.right + 1 || a.r.top < box.top - 1 || a.r.bottom > box.bottom + 1) {
+				out.push("chart " + i + ": " + JSON.stringify(a.t) + " reaches outside the chart");
+			}
+			texts.slice(j + 1).forEach(b => {
+				const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+				const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+				if (w > 1 && h > 1) {
+					out.push("chart " + i + ": " + JSON.stringify(a.t) + " and " + JSON.stringify(b.t) + " overlap");
+				}
+			});
+		});
+		const fig = s.parentElement.getBoundingClientRect();
+		const items = Array.from(s.parentElement.querySelectorAll(".legend li")).map(l => ({t: l.textContent, r: l.getBoundingClientRect()}));
+		items.forEach((a, j) => {
+			if (a.r.width <= 0 || a.r.left < fig.left - 1 || a.r.right > fig.right + 1) {
+				out.push("chart " + i + ": legend entry " + JSON.stringify(a.t) + " is not laid out within its figure");
+			}
+			items.slice(j + 1).forEach(b => {
+				const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+				const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+				if (w > 1 && h > 1) {
+					out.push("chart " + i + ": legend entries " + JSON.stringify(a.t) + " and " + JSON.stringify(b.t) + " overlap");
+				}
+			});
+		});
+		return out;
+	})`))
+	if err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	for _, c := range clashes {
+		t.Errorf("%s: %s", url, c)
 	}
 	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -59,6 +59,42 @@ func bars(title string, labels []string, values []float64, format func(float64) 
 	return render(barTmpl, c)
 }
 
+// xLabels returns the labels of the x axis: about six of x, evenly spread, the first and
+// the last always, none running into another or off the chart's width.
+func xLabels(x []string, xAt func(int) float64, y, width float64) []axisLabel {
+	var labels []axisLabel
+	var ends []float64 // where each label kept ends
+	step := max(1, len(x)/6)
+	for i := 0; i < len(x); i += step {
+		if i+step >= len(x) {
+			i = len(x) - 1 // the last week is always labelled
+		}
+		l := axisLabel{Text: x[i], X: xAt(i), Y: y, Anchor: "middle"}
+		half := float64(len([]rune(l.Text))) * tickHalfRune
+		left, end := l.X-half, l.X+half
+		if end > width {
+			l.Anchor = "end" // centred, it would run off the right edge
+			left, end = l.X-2*half, l.X
+		}
+		if len(labels) > 0 && left < ends[len(ends)-1]+tickGap && i < len(x)-1 {
+			continue
+		}
+		for len(labels) > 0 && left < ends[len(ends)-1]+tickGap {
+			labels, ends = labels[:len(labels)-1], ends[:len(ends)-1] // the last week's label displaces those it would cover
+		}
+		labels, ends = append(labels, l), append(ends, end)
+	}
+	return labels
+}
+
+// tickGap is the least space between two labels of an axis.
+const tickGap = 8
+
+// tickHalfRune is about half the width of a character of an axis label (11px digits and
+// dashes), to tell whether a centred label would run off the chart.
+const tickHalfRune = 3.5
+
+// cutLabel returns s, or its first n-1 characters and an ellipsis when it is longer.
 func cutLabel(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
@@ -91,22 +127,30 @@ type series struct {
 type point struct{ X, Y float64 }
 
 type axisLabel struct {
-	Text string
-	X, Y float64
+	Text   string
+	X, Y   float64
+	Anchor string // text-anchor: middle, or end for a label at the right edge
 }
 
+// legendItem is a series' entry in the legend under its chart: a sample of its line and
+// marker, and its name (Full, when the name was cut, for the tooltip).
 type legendItem struct {
-	Name   string
-	X, Y   float64
-	Dash   string
-	Class  string
-	Square bool
+	Name, Full string
+	Dash       string
+	Class      string
+	Square     bool
 }
+
+// legendName is how long a name in a legend may be before it is cut: the legend is HTML,
+// which wraps its entries, so this only keeps one entry to a line.
+const legendName = 48
 
 var dashes = []string{"", "6 3", "2 3", "10 3 2 3", "1 1"}
 
 // lines draws series of values over the same x labels (weeks), each with its own dash,
-// marker and shade; at most five series are drawn.
+// marker and shade, and under it a legend of their names; at most five series are drawn.
+// The legend is HTML rather than SVG text so that the browser lays it out: names of any
+// length wrap onto lines of their own instead of running into each other.
 func lines(title string, x []string, names []string, values [][]float64) template.HTML {
 	if len(names) > len(dashes) {
 		names, values = names[:len(dashes)], values[:len(dashes)]
@@ -139,13 +183,13 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 		}
 		sr.Points = pts.String()
 		c.Series = append(c.Series, sr)
-		c.Legend = append(c.Legend, legendItem{Name: cutLabel(names[k], 22), X: float64(c.Left + 10 + (k%3)*150), Y: float64(12 + (k/3)*14),
-			Dash: sr.Dash, Class: sr.Class, Square: sr.Square})
+		item := legendItem{Name: cutLabel(names[k], legendName), Dash: sr.Dash, Class: sr.Class, Square: sr.Square}
+		if item.Name != names[k] {
+			item.Full = names[k]
+		}
+		c.Legend = append(c.Legend, item)
 	}
-	step := max(1, len(x)/6)
-	for i := 0; i < len(x); i += step {
-		c.XLabels = append(c.XLabels, axisLabel{Text: x[i], X: xAt(i), Y: float64(c.Bottom + 16)})
-	}
+	c.XLabels = xLabels(x, xAt, float64(c.Bottom+16), float64(c.Width))
 	for _, f := range []float64{0, 0.5, 1} {
 		c.YLabels = append(c.YLabels, axisLabel{Text: strconv.FormatFloat(math.Round(maxV*f), 'f', 0, 64), X: float64(c.Left - 4), Y: yAt(maxV*f) + 4})
 	}
@@ -155,9 +199,9 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 var lineTmpl = template.Must(template.New("lines").Parse(`<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
 <line x1="{{.Left}}" y1="{{.Bottom}}" x2="{{.Width}}" y2="{{.Bottom}}" class="axis"/><line x1="{{.Left}}" y1="30" x2="{{.Left}}" y2="{{.Bottom}}" class="axis"/>
 {{- range .YLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="end" class="tick">{{.Text}}</text>{{end}}
-{{- range .XLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="middle" class="tick">{{.Text}}</text>{{end}}
-{{- range .Series}}<polyline points="{{.Points}}" class="line {{.Class}}" stroke-dasharray="{{.Dash}}"/>{{$sq := .Square}}{{$cl := .Class}}{{range .Marks}}{{if $sq}}<rect x="{{.X}}" y="{{.Y}}" width="5" height="5" transform="translate(-2.5,-2.5)" class="mark {{$cl}}"/>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.6" class="mark {{$cl}}"/>{{end}}{{end}}{{end}}
-{{- range .Legend}}<polyline points="0,0 24,0" transform="translate({{.X}},{{.Y}}) translate(0,-4)" class="line {{.Class}}" stroke-dasharray="{{.Dash}}"/><text x="{{.X}}" y="{{.Y}}" dx="28" class="tick">{{.Name}}</text>{{end}}</svg>`))
+{{- range .XLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}" class="tick">{{.Text}}</text>{{end}}
+{{- range .Series}}<polyline points="{{.Points}}" class="line {{.Class}}" stroke-dasharray="{{.Dash}}"/>{{$sq := .Square}}{{$cl := .Class}}{{range .Marks}}{{if $sq}}<rect x="{{.X}}" y="{{.Y}}" width="5" height="5" transform="translate(-2.5,-2.5)" class="mark {{$cl}}"/>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.6" class="mark {{$cl}}"/>{{end}}{{end}}{{end}}</svg>
+{{- if .Legend}}<ul class="legend">{{range .Legend}}<li{{if .Full}} title="{{.Full}}"{{end}}><svg class="chart" width="30" height="10" viewBox="0 0 30 10" aria-hidden="true"><polyline points="2,5 28,5" class="line {{.Class}}" stroke-dasharray="{{.Dash}}"/>{{if .Square}}<rect x="12.5" y="2.5" width="5" height="5" class="mark {{.Class}}"/>{{else}}<circle cx="15" cy="5" r="2.6" class="mark {{.Class}}"/>{{end}}</svg>{{.Name}}</li>{{end}}</ul>{{end}}`))
 
 func render(t *template.Template, data any) template.HTML {
 	var b bytes.Buffer

@@ -149,7 +149,9 @@ func (r *Report) enrollmentLines(title string) template.HTML {
 	for _, c := range e.Cumulative {
 		s := idx[c.SiteID]
 		if s == nil {
-			s = &site{name: c.SiteName, byWk: map[string]int64{}}
+			// The site's id first, as in the tables: a name cut short in the legend (long
+			// names often share their start) still tells the sites apart.
+			s = &site{name: strings.TrimSpace(strconv.FormatInt(c.SiteID, 10) + " " + c.SiteName), byWk: map[string]int64{}}
 			idx[c.SiteID] = s
 			sites = append(sites, s)
 		}
@@ -226,6 +228,9 @@ td.n{text-align:right}
 .chart .s1{stroke:#555;fill:#555}
 .chart .s2{stroke:#888;fill:#888}
 .chart polyline.s0,.chart polyline.s1,.chart polyline.s2{fill:none}
+.legend{display:flex;flex-wrap:wrap;gap:2px 16px;list-style:none;margin:2px 0 0;padding:0 0 0 44px;max-width:476px;font-size:12px}
+.legend li{display:flex;align-items:center;gap:4px;min-width:0;overflow-wrap:anywhere}
+.legend svg{flex:none}
 .csv{font-size:12px}
 @media print{nav,.csv{display:none}body{max-width:none;padding:0}h2{break-after:avoid}}
 `
