@@ -124,7 +124,7 @@ func (s *Sink) SaveTable(ctx context.Context, t export.TableState) error {
 	if t.Table == "" {
 		return fmt.Errorf("postgres: saving a table's state: the table is empty")
 	}
-	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(tablesTable)+
+	err := s.exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(tablesTable)+
 		" (table_name, mark, refused, run_id, finished) VALUES ($1, $2, $3, $4, $5)"+
 		" ON CONFLICT (table_name) DO UPDATE SET mark = EXCLUDED.mark, refused = EXCLUDED.refused,"+
 		" run_id = EXCLUDED.run_id, finished = EXCLUDED.finished",
@@ -140,7 +140,7 @@ func (s *Sink) SaveForm(ctx context.Context, f export.FormState) error {
 	if f.FormKey == "" {
 		return fmt.Errorf("postgres: saving a form's state: the form key is empty")
 	}
-	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(formsTable)+
+	err := s.exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(formsTable)+
 		" (form_key, status, records, error, started, finished, watermark, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"+
 		" ON CONFLICT (form_key) DO UPDATE SET status = EXCLUDED.status, records = EXCLUDED.records, error = EXCLUDED.error,"+
 		" started = EXCLUDED.started, finished = EXCLUDED.finished, watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id",
@@ -157,7 +157,7 @@ func (s *Sink) SaveRun(ctx context.Context, r export.RunState) error {
 	if r.ID == "" {
 		return fmt.Errorf("postgres: saving a run: the run ID is empty")
 	}
-	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(runsTable)+
+	err := s.exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(runsTable)+
 		" (id, study, mode, started, finished, forms, failed_forms, records, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"+
 		" ON CONFLICT (id) DO UPDATE SET study = EXCLUDED.study, mode = EXCLUDED.mode, started = EXCLUDED.started,"+
 		" finished = EXCLUDED.finished, forms = EXCLUDED.forms, failed_forms = EXCLUDED.failed_forms,"+
@@ -189,7 +189,7 @@ func fromDB(t *time.Time) time.Time {
 // SaveDictionaryVersion records a version of the study's dictionary in the schema's
 // _imednet_dictionary_versions.
 func (s *Sink) SaveDictionaryVersion(ctx context.Context, v export.DictionaryVersion) error {
-	_, err := s.pool.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(dictionariesTable)+
+	err := s.exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(dictionariesTable)+
 		" (version, first_seen, run_id, fingerprint, dictionary) VALUES ($1, $2, $3, $4, $5::jsonb)",
 		v.Version, toDB(v.FirstSeen), v.RunID, v.Fingerprint, string(v.Dictionary))
 	if err != nil {
@@ -215,7 +215,7 @@ func (s *Sink) loadShape(ctx context.Context) (*export.Shape, error) {
 // SaveShape records the target's shape in the schema's _imednet_meta, where readers such as
 // the report find its layout version.
 func (s *Sink) SaveShape(ctx context.Context, sh export.Shape) error {
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		for name, value := range sh.Meta() {
 			if _, err := tx.Exec(ctx, "INSERT INTO "+quoteIdent(s.schema)+"."+quoteIdent(metaTable)+
 				" (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value", name, value); err != nil {
@@ -237,7 +237,7 @@ func (s *Sink) Rebuild(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.tables)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", s.schema)
 		if err != nil {
 			return err

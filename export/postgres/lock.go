@@ -31,7 +31,9 @@ func (s *Sink) lock(ctx context.Context, cfg *pgx.ConnConfig) error {
 		return fmt.Errorf("postgres: %w", err)
 	}
 	var got bool
-	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(hashtextextended($1, 0))", lockKey(s.schema)).Scan(&got); err != nil {
+	var key int64
+	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock(k), k FROM (SELECT hashtextextended($1, 0) AS k) AS lock",
+		lockKey(s.schema)).Scan(&got, &key); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return fmt.Errorf("postgres: locking %s: %w", s.target, err)
 	}
@@ -41,7 +43,45 @@ func (s *Sink) lock(ctx context.Context, cfg *pgx.ConnConfig) error {
 		return &export.LockedError{Target: s.target, Holder: h}
 	}
 	s.lockConn = conn
+	s.lockPID = conn.PgConn().PID()
+	// pg_locks shows a bigint advisory key as its high and low halves, objsubid 1.
+	s.lockClass, s.lockObj = uint32(uint64(key)>>32), uint32(key)
 	return nil
+}
+
+// ErrLockLost is returned (wrapped) by a write made after the session holding the schema's
+// lock ended behind the sink's back: the server restarted, a network failure cut the
+// connection, or an administrator ended the session. PostgreSQL released the lock then, and
+// another run may have taken it, so the sink writes nothing more: what it wrote is as an
+// interrupted run leaves it, and the next run (on a new sink) resumes or syncs from there.
+var ErrLockLost = errors.New("the schema's lock was lost: the connection holding it ended")
+
+// inTx runs fn in a transaction of the pool, after checking in that transaction that the
+// sink's session still holds the schema's lock; fn's writes and the check commit together
+// or not at all. Every write of the sink goes through it.
+func (s *Sink) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if s.lockPID == 0 {
+			return fn(tx) // a test's sink that shares its schema, without the lock
+		}
+		var held bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"+
+			" AND pid = $1 AND classid = $2 AND objid = $3 AND objsubid = 1)", s.lockPID, s.lockClass, s.lockObj).Scan(&held); err != nil {
+			return err
+		}
+		if !held {
+			return fmt.Errorf("%s: %w", s.target, ErrLockLost)
+		}
+		return fn(tx)
+	})
+}
+
+// exec runs one statement through inTx.
+func (s *Sink) exec(ctx context.Context, sql string, args ...any) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
 }
 
 // readHolder reads the holder of the schema's lock from _imednet_meta, waiting briefly for a

@@ -113,10 +113,12 @@ type Sink struct {
 	schema  string
 	copyMin int
 
-	lockConn *pgx.Conn          // holds the schema's session advisory lock until Close
-	target   string             // the schema and database, for messages
-	holder   export.LockHolder  // this sink, as the lock records it
-	tookOver *export.LockHolder // the holder of a lock left behind, taken over by Open
+	lockConn           *pgx.Conn          // holds the schema's session advisory lock until Close
+	lockPID            uint32             // the backend process of lockConn's session; 0 only in tests that share a schema between sinks
+	lockClass, lockObj uint32             // the lock's key as pg_locks shows it
+	target             string             // the schema and database, for messages
+	holder             export.LockHolder  // this sink, as the lock records it
+	tookOver           *export.LockHolder // the holder of a lock left behind, taken over by Open
 
 	mu     sync.RWMutex
 	tables map[string]*table // prepared tables by their export name
@@ -181,7 +183,10 @@ func WithCopyThreshold(rows int) Option {
 // the error names that sink's process, host and start time, which the schema's
 // _imednet_meta table records while it is held. PostgreSQL releases the lock of a session
 // that ends, however it ends; a holder left recorded by a process that was killed is taken
-// over ([Sink.TookOver]). Readers do not take the lock. A pooler in transaction mode (such
+// over ([Sink.TookOver]). Every write checks, in its own transaction, that the sink's session
+// still holds the lock: if that session ended behind the sink's back (a server restart, a
+// cut connection), writes fail with [ErrLockLost] rather than race a run that took the
+// schema since. Readers do not take the lock. A pooler in transaction mode (such
 // as PgBouncer's pool_mode=transaction) does not keep a session's advisory lock: connect
 // such targets directly, or through session pooling.
 func Open(ctx context.Context, connString, study string, opts ...Option) (*Sink, error) {
@@ -322,7 +327,7 @@ func (s *Sink) Close() error {
 // sink's study.
 func (s *Sink) setUp(ctx context.Context) error {
 	sch := quoteIdent(s.schema)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockSchema(ctx, tx, s.schema); err != nil {
 			return err
 		}

@@ -221,7 +221,7 @@ func (s *Sink) Prepare(ctx context.Context, tables []export.Table) error {
 	}
 
 	retyped := false
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if err := lockSchema(ctx, tx, s.schema); err != nil {
 			return err
 		}

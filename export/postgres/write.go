@@ -39,7 +39,7 @@ func (s *Sink) Write(ctx context.Context, name string, rows []export.Row) error 
 	if err != nil {
 		return fmt.Errorf("postgres: table %q: %w", name, err)
 	}
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		if len(vals) >= s.copyMin {
 			return tb.copyIn(ctx, tx, vals)
 		}
