@@ -154,35 +154,25 @@ func (b *browser) check(t *testing.T, url, dir, shot string, minCharts int) {
 	// Every label of a chart lies inside it and clear of the others: a long site name cut
 	// short, not drawn over its neighbour or off the edge.
 	clashes, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("figure > svg")).flatMap((s, i) => {
-		const box = s.getBoundingClientRect();
-		const texts = Array.from(s.querySelectorAll("text")).map(t => ({t: t.textContent, r: t.getBoundingClientRect()}));
 		const out = [];
-		texts.forEach((a, j) => {
-			if (a.r.left < box.left - 1 || a.r.right > box.right + 1 || a.r.top < box.top - 1 || a.r.bottom > box.bottom + 1) {
-				out.push("chart " + i + ": " + JSON.stringify(a.t) + " reaches outside the chart");
-			}
-			texts.slice(j + 1).forEach(b => {
-				const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
-				const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-				if (w > 1 && h > 1) {
-					out.push("chart " + i + ": " + JSON.stringify(a.t) + " and " + JSON.stringify(b.t) + " overlap");
+		// check reports the elements that reach outside box or overlap one another.
+		const check = (elements, box, what) => {
+			const items = Array.from(elements).map(e => ({t: JSON.stringify(e.textContent), r: e.getBoundingClientRect()}));
+			items.forEach((a, j) => {
+				if (a.r.width <= 0 || a.r.left < box.left - 1 || a.r.right > box.right + 1 || a.r.top < box.top - 1 || a.r.bottom > box.bottom + 1) {
+					out.push("chart " + i + ": " + what + " " + a.t + " is not laid out within its box");
 				}
+				items.slice(j + 1).forEach(b => {
+					const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+					const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+					if (w > 1 && h > 1) {
+						out.push("chart " + i + ": " + what + " " + a.t + " overlaps " + b.t);
+					}
+				});
 			});
-		});
-		const fig = s.parentElement.getBoundingClientRect();
-		const items = Array.from(s.parentElement.querySelectorAll(".legend li")).map(l => ({t: l.textContent, r: l.getBoundingClientRect()}));
-		items.forEach((a, j) => {
-			if (a.r.width <= 0 || a.r.left < fig.left - 1 || a.r.right > fig.right + 1) {
-				out.push("chart " + i + ": legend entry " + JSON.stringify(a.t) + " is not laid out within its figure");
-			}
-			items.slice(j + 1).forEach(b => {
-				const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
-				const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-				if (w > 1 && h > 1) {
-					out.push("chart " + i + ": legend entries " + JSON.stringify(a.t) + " and " + JSON.stringify(b.t) + " overlap");
-				}
-			});
-		});
+		};
+		check(s.querySelectorAll("text"), s.getBoundingClientRect(), "label");
+		check(s.parentElement.querySelectorAll(".legend li"), s.parentElement.getBoundingClientRect(), "legend entry");
 		return out;
 	})`))
 	if err != nil {
