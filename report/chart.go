@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // The charts are SVG drawn here, without scripts or outside resources: horizontal bars (one
@@ -21,7 +22,7 @@ type barChart struct {
 }
 
 type bar struct {
-	Label        string
+	Label, Full  string // Full: the whole label, for the tooltip, when Label is cut
 	Value        string
 	Y, W         float64
 	LabelY       float64
@@ -53,8 +54,12 @@ func bars(title string, labels []string, values []float64, format func(float64) 
 			w = values[i] / maxV * span
 		}
 		y := float64(5 + i*(barHeight+barGap))
-		c.Bars = append(c.Bars, bar{Label: cutLabel(l, 26), Value: format(values[i]), Y: y, W: w, LabelY: y + barHeight*0.72,
-			ValueX: labelWidth + w + 4, BarH: barHeight, LabelW: labelWidth - 6})
+		b := bar{Label: cutLabel(l, 26), Value: format(values[i]), Y: y, W: w, LabelY: y + barHeight*0.72,
+			ValueX: labelWidth + w + 4, BarH: barHeight, LabelW: labelWidth - 6}
+		if b.Label != l {
+			b.Full = l
+		}
+		c.Bars = append(c.Bars, b)
 	}
 	return render(barTmpl, c)
 }
@@ -94,17 +99,21 @@ const tickGap = 8
 // dashes), to tell whether a centred label would run off the chart.
 const tickHalfRune = 3.5
 
-// cutLabel returns s, or its first n-1 characters and an ellipsis when it is longer.
+// cutLabel returns s, or when it is longer than n characters its start and its end with an
+// ellipsis between them, n characters in all: names of sites and forms often share a long
+// start ("University Hospital ... 101", "... 102") and differ at the end.
 func cutLabel(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
-	return string(r[:n-1]) + "…"
+	head := (n - 1) * 3 / 5
+	tail := n - 1 - head
+	return strings.TrimRight(string(r[:head]), " ") + "…" + strings.TrimLeft(string(r[len(r)-tail:]), " ")
 }
 
 var barTmpl = template.Must(template.New("bars").Parse(`<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
-{{- range .Bars}}<text x="{{.LabelW}}" y="{{.LabelY}}" text-anchor="end" class="lbl">{{.Label}}</text><rect x="170" y="{{.Y}}" width="{{.W}}" height="{{.BarH}}" class="bar"/><text x="{{.ValueX}}" y="{{.LabelY}}" class="val">{{.Value}}</text>{{end}}</svg>`))
+{{- range .Bars}}<text x="{{.LabelW}}" y="{{.LabelY}}" text-anchor="end" class="lbl">{{if .Full}}<title>{{.Full}}</title>{{end}}{{.Label}}</text><rect x="170" y="{{.Y}}" width="{{.W}}" height="{{.BarH}}" class="bar"/><text x="{{.ValueX}}" y="{{.LabelY}}" class="val">{{.Value}}</text>{{end}}</svg>`))
 
 type lineChart struct {
 	Title         string

@@ -56,3 +56,23 @@ func TestLegendNames(t *testing.T) {
 		t.Errorf("the short name is not kept as it is:\n%s", svg)
 	}
 }
+
+// Long labels that share their start stay apart once cut, and no cut label is longer than
+// asked.
+func TestCutLabel(t *testing.T) {
+	seen := map[string]string{}
+	for _, id := range []string{"101", "102", "103", "1040"} {
+		name := "Universitätsklinikum Hamburg-Eppendorf, Department of Cardiology " + id
+		got := cutLabel(name, 26)
+		if n := len([]rune(got)); n > 26 || !strings.Contains(got, "…") {
+			t.Errorf("cutLabel(%q, 26) = %q (%d characters)", name, got, n)
+		}
+		if other, dup := seen[got]; dup {
+			t.Errorf("%q and %q are both cut to %q", other, name, got)
+		}
+		seen[got] = name
+	}
+	if got := cutLabel("Short name", 26); got != "Short name" {
+		t.Errorf("a short label was changed to %q", got)
+	}
+}
