@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -445,6 +446,29 @@ func TestExampleTargetsAreRelative(t *testing.T) {
 	}
 	if checked < 3 {
 		t.Errorf("only %d lines with --to sqlite: seen; is the walk reading the help?", checked)
+	}
+}
+
+// Every command's long help reads in a terminal of 100 columns: no line of prose runs past
+// it. (Example command lines may: a shell command is not wrapped.)
+func TestHelpFitsATerminal(t *testing.T) {
+	const width = 100
+	lines := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		for _, line := range strings.Split(c.Long, "\n") {
+			lines++
+			if n := utf8.RuneCountInString(line); n > width && !strings.HasPrefix(strings.TrimSpace(line), "imednet ") {
+				t.Errorf("%s --help: a line of %d characters (at most %d): %q", c.CommandPath(), n, width, line)
+			}
+		}
+	}
+	walk(NewRootCmd(&cmdutil.Factory{IO: &cmdutil.IOStreams{}}))
+	if lines < 500 {
+		t.Errorf("only %d lines of help seen; is the walk reading it?", lines)
 	}
 }
 

@@ -126,9 +126,10 @@ Without credentials, add --sandbox to any command: it then runs against an in-pr
 API with generated studies: DEMO (the default --study), CARDIO and ONCO.
 
 Output (--output): "table" on a terminal (aligned columns fitted to its width, or to
-$COLUMNS, long values cut, a count line), "jsonl" when piped (one JSON object per line, streamed); "json" gives one array, "csv" a
-header and rows (cells that could start a spreadsheet formula are prefixed with ').
-JSON uses the API's field names; timestamps are RFC 3339 in UTC.
+$COLUMNS, long values cut, a count line), "jsonl" when piped (one JSON object per line,
+streamed); "json" gives one array, "csv" a header and rows (cells that could start a
+spreadsheet formula are prefixed with '). JSON uses the API's field names; timestamps are
+RFC 3339 in UTC.
 
 Exit status:
 %s`

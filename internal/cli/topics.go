@@ -95,9 +95,9 @@ Examples:
   imednet --sandbox records list --filter 'recordId<=10;dateCreated<2100-01-01' -o csv
   imednet --sandbox records list --filter 'formKey==AE' --record-data-filter 'AETERM=~head'`
 
-var environmentTopic = `imednet reads these environment variables. A flag given on the command line wins over its
-variable. With --sandbox a command reads none of the IMEDNET_ ones; "sandbox serve" accepts the keys of
-` + imednet.EnvAPIKey + ` and ` + imednet.EnvSecurityKey + ` when both are set.
+var environmentTopic = `imednet reads these environment variables. A flag given on the command line wins
+over its variable. With --sandbox a command reads none of the IMEDNET_ ones; "sandbox serve"
+accepts the keys of ` + imednet.EnvAPIKey + ` and ` + imednet.EnvSecurityKey + ` when both are set.
 
   ` + imednet.EnvAPIKey + `       the API key (or --api-key, which shows in the process list)
   ` + imednet.EnvSecurityKey + `  the security key (or --security-key)

@@ -148,8 +148,8 @@ func listLong[T any](spec *Spec[T]) string {
 		"(see --output). Field names are the API's; --filter and --sort take the same names.\n")
 	if !spec.NoFilter {
 		b.WriteString("\nThe filter grammar: attribute, operator, value; operators == != < <= > >= =~ (contains);\n" +
-			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\". Quote values with spaces: name==\"Site A\".\n" +
-			"The whole grammar: 'imednet help filter'.\n")
+			"';' is AND, ',' is OR, e.g. \"" + spec.FilterExample + "\".\n" +
+			"Quote values with spaces: name==\"Site A\". The whole grammar: 'imednet help filter'.\n")
 	}
 	if spec.RecordDataFilter {
 		b.WriteString("--record-data-filter uses the same grammar on the record's data, by variable name\n" +
@@ -308,7 +308,8 @@ func NewGetCmd[T any](f *cmdutil.Factory, spec *Spec[T], runF func(context.Conte
 		Use:   "get <" + spec.IDName + ">",
 		Short: "Show one of " + spec.What,
 		Long: fmt.Sprintf("Show one %s by its %s%s.\n\n"+
-			"On a terminal every field is shown, one a line; -o json prints the object as the API names its fields.\n\n%s\n",
+			"On a terminal every field is shown, one a line; -o json prints the object as the API\n"+
+			"names its fields.\n\n%s\n",
 			spec.One, spec.IDName, spec.IDHelp, cmdutil.SelectHelp),
 		Example: fmt.Sprintf("  imednet --sandbox %s get%s %s\n  imednet --sandbox %s get%s %s -o json",
 			spec.Name, study, spec.ExampleID, spec.Name, study, spec.ExampleID),
