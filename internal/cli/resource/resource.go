@@ -185,6 +185,7 @@ func listExample[T any](spec *Spec[T]) string {
 
 // ListRun runs "<noun> list": it streams every item the flags select to the output.
 func ListRun[T any](ctx context.Context, o *ListOptions[T]) error {
+	defer cmdutil.StreamingGC()()
 	f, spec := o.Factory, o.Spec
 	sel, format, err := o.Select.Selection(f, spec.Name, spec.Fields())
 	if err != nil {
