@@ -42,6 +42,7 @@ type LayoutError struct {
 	Reason string // what differs, such as "table queries has no column recordId"
 }
 
+// Error says which target holds which other layout, and what to do.
 func (e *LayoutError) Error() string {
 	return fmt.Sprintf("report: %s holds an export of another layout (%s); this version reads layout version %d: export the study again with this version of imednet",
 		e.Target, e.Reason, LayoutVersion)
@@ -56,6 +57,7 @@ const (
 	PostgreSQL
 )
 
+// String returns the dialect's name: SQLite or PostgreSQL.
 func (d Dialect) String() string {
 	switch d {
 	case SQLite:
