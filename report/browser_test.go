@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,4 +253,25 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("%d screenshots in %s, want %d", len(shots), dir, 2+len(report.AllSections))
 	}
 	t.Logf("screenshots in %s", dir)
+
+	// A dashboard served WithRefresh reloads itself in the browser, under its content
+	// security policy and without a script: each reload builds the report again.
+	var loads atomic.Int32
+	live := httptest.NewServer(report.Handler(func(ctx context.Context, s ...report.Section) (*report.Report, error) {
+		loads.Add(1)
+		return src.Build(ctx, report.Options{}, s...)
+	}, report.WithRefresh(time.Second)))
+	defer live.Close()
+	if err := chromedp.Do(b.ctx, chromedp.Navigate(live.URL+"/queries")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); loads.Load() < 3; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) { // a liveness bound, not a timing assertion
+			t.Errorf("the page loaded %d times in 20 s with a refresh every second", loads.Load())
+			break
+		}
+	}
+	if err := chromedp.Do(b.ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // pair is a table of the page with its chart (none for lists such as the missing forms).
@@ -31,6 +32,7 @@ type page struct {
 	Title    string
 	Sections []pageSection
 	Nav      []navItem // the dashboard's pages; none in a file
+	Refresh  int       // seconds after which the dashboard's page reloads itself; 0 never
 }
 
 type navItem struct {
@@ -245,6 +247,9 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+{{- if .Refresh}}
+<meta http-equiv="refresh" content="{{.Refresh}}">
+{{- end}}
 <title>{{.Title}}: data cut {{.DataCut}}</title>
 <style>` + css + `</style>
 </head>
@@ -285,10 +290,35 @@ var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 // Builder builds a report afresh: the dashboard calls it on each page load.
 type Builder func(ctx context.Context, sections ...Section) (*Report, error)
 
+// HandlerOption configures [Handler].
+type HandlerOption func(*handlerConfig)
+
+type handlerConfig struct {
+	refresh int // seconds
+}
+
+// WithRefresh has every page of the dashboard reload itself d after it was loaded (in whole
+// seconds, at least one), through its own refresh metadata, without a script: a dashboard
+// left open on a wall screen then follows the syncs. 0, the default, leaves pages as loaded.
+func WithRefresh(d time.Duration) HandlerOption {
+	return func(c *handlerConfig) {
+		c.refresh = 0
+		if d > 0 {
+			c.refresh = max(1, int(d.Round(time.Second)/time.Second))
+		}
+	}
+}
+
 // Handler serves the dashboard: an overview (each section's totals) at /, one page per
 // section at /SECTION, and each table as CSV at /csv/TABLE.csv. Each request builds the
 // report again, so that a page follows the syncs that update the target.
-func Handler(build Builder) http.Handler {
+func Handler(build Builder, opts ...HandlerOption) http.Handler {
+	var cfg handlerConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	mux := http.NewServeMux()
 	nav := func(cur string) []navItem {
 		items := []navItem{{Href: "/", Name: "Overview", Current: cur == ""}}
@@ -313,6 +343,7 @@ func Handler(build Builder) http.Handler {
 				return !strings.HasSuffix(x.Table.Name, "-totals") && x.Table.Name != "queries-ageing" && x.Table.Name != "sites-sites"
 			})
 		}
+		p.Refresh = cfg.refresh
 		writePage(w, p)
 	})
 	mux.HandleFunc("GET /{section}", func(w http.ResponseWriter, req *http.Request) {
@@ -328,6 +359,7 @@ func Handler(build Builder) http.Handler {
 		}
 		p := rep.page([]Section{s}, nav(string(s)), "/csv/")
 		p.Title = "Study " + rep.Study + ": " + sectionTitles[s]
+		p.Refresh = cfg.refresh
 		writePage(w, p)
 	})
 	// Browsers ask for a favicon: no content, rather than a failed request in their console.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imednet/imednet-go/report"
 )
@@ -160,5 +161,38 @@ func TestThresholds(t *testing.T) {
 	th, _ := report.ParseThreshold("queries.nosuch>1")
 	if _, _, err := th.Check(rep); err == nil {
 		t.Error("a member the report lacks: no error")
+	}
+}
+
+// WithRefresh puts the page's own refresh metadata on every dashboard page (whole seconds, at
+// least one); without it no page reloads itself.
+func TestDashboardRefresh(t *testing.T) {
+	src := injected(t)
+	build := func(ctx context.Context, s ...report.Section) (*report.Report, error) {
+		return src.Build(ctx, report.Options{}, s...)
+	}
+	for _, c := range []struct {
+		opts []report.HandlerOption
+		want string // the meta element, "" for none
+	}{
+		{nil, ""},
+		{[]report.HandlerOption{report.WithRefresh(0)}, ""},
+		{[]report.HandlerOption{report.WithRefresh(90 * time.Second)}, `<meta http-equiv="refresh" content="90">`},
+		{[]report.HandlerOption{report.WithRefresh(300 * time.Millisecond)}, `<meta http-equiv="refresh" content="1">`},
+	} {
+		srv := httptest.NewServer(report.Handler(build, c.opts...))
+		for _, p := range []string{"/", "/queries"} {
+			res, err := http.Get(srv.URL + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			head, _, _ := strings.Cut(string(b), "</head>")
+			if c.want == "" && strings.Contains(head, "refresh") || c.want != "" && !strings.Contains(head, c.want) {
+				t.Errorf("%s with %d options: head %q, want %q", p, len(c.opts), head[:min(len(head), 300)], c.want)
+			}
+		}
+		srv.Close()
 	}
 }

@@ -31,9 +31,11 @@ type Options struct {
 	Factory      *cmdutil.Factory
 	Study        string
 	From         string
-	Section      string // "" for every section
-	Out          string // an HTML file
-	Serve        string // an address for the dashboard
+	Section      string        // "" for every section
+	Out          string        // an HTML file
+	Serve        string        // an address for the dashboard
+	Refresh      time.Duration // how often the dashboard's pages reload themselves; 0 never
+	refreshSet   bool          // --refresh was given
 	FailIf       []string
 	MissingLimit int
 	Top          int
@@ -68,7 +70,8 @@ Output: -o table (the default on a terminal), json (one object whose members are
 totals first: queries.open, completeness.missing, ...; the default when piped) or csv. --out
 writes one self-contained HTML page (charts beside their tables, no script, printable),
 readable by its owner only; --serve serves the same pages as a dashboard that re-reads the
-target on each load, with a CSV download per table.
+target on each load, with a CSV download per table; its pages reload themselves every
+--refresh (a minute by default; 0 never), so that a dashboard left open follows the syncs.
 
 --fail-if PATH>N (also >=, <, <=, ==, !=; repeatable) exits 1 naming each breached threshold,
 PATH being a number of the JSON output: queries.openOver30Days, completeness.percentComplete,
@@ -92,6 +95,7 @@ exits 2.`,
 			if len(args) == 1 {
 				o.Section = args[0]
 			}
+			o.refreshSet = cmd.Flags().Changed("refresh")
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -103,6 +107,7 @@ exits 2.`,
 	fl.StringVar(&o.From, "from", "", "the export target to read: sqlite:FILE or postgres://... (default "+exportcmd.DefaultTarget("<study>")+"; with --sandbox, a fresh export of the sandbox)")
 	fl.StringVar(&o.Out, "out", "", "write the report as one HTML file (mode 0600)")
 	fl.StringVar(&o.Serve, "serve", "", "serve the dashboard on this address, such as 127.0.0.1:8080, until interrupted")
+	fl.DurationVar(&o.Refresh, "refresh", time.Minute, "with --serve: how often the dashboard's pages reload themselves, such as 30s or 5m (0: never)")
 	fl.StringArrayVar(&o.FailIf, "fail-if", nil, "exit 1 when this threshold is breached, such as 'queries.openOver30Days>0' (repeatable)")
 	fl.IntVar(&o.MissingLimit, "missing-limit", 500, "list at most this many missing forms one by one (the totals count them all)")
 	fl.IntVar(&o.Top, "top", 10, "the length of the top lists (queries by site, form and variable)")
@@ -133,6 +138,12 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if o.Serve != "" && o.Out != "" {
 		return cmdutil.UsageErrorf("--serve and --out: give one")
+	}
+	if o.refreshSet && o.Serve == "" {
+		return cmdutil.UsageErrorf("--refresh: only the dashboard (--serve) reloads its pages")
+	}
+	if o.Refresh < 0 {
+		return cmdutil.UsageErrorf("--refresh: %s is negative (0 turns reloading off)", o.Refresh)
 	}
 	study, err := f.Study(o.Study)
 	if err != nil {
@@ -385,7 +396,7 @@ func serve(ctx context.Context, o *Options, src *report.Source, opts report.Opti
 	srv := &http.Server{
 		Handler: report.Handler(func(ctx context.Context, s ...report.Section) (*report.Report, error) {
 			return src.Build(ctx, opts, s...)
-		}),
+		}, report.WithRefresh(o.Refresh)),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	url := "http://" + ln.Addr().String() + "/"

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -214,6 +216,61 @@ func TestSnakeNamesTargetExitsTwo(t *testing.T) {
 	for _, want := range []string{"snake_case", "--names api"} {
 		if !strings.Contains(r.errOut, want) {
 			t.Errorf("stderr %q lacks %q", r.errOut, want)
+		}
+	}
+}
+
+// The dashboard's pages reload themselves every --refresh (a minute by default, never with
+// 0); --refresh without --serve, or a negative one, is a usage error.
+func TestServeRefresh(t *testing.T) {
+	for _, c := range []struct {
+		flags []string
+		want  string // the page's refresh metadata, "" for none
+	}{
+		{nil, `<meta http-equiv="refresh" content="60">`},
+		{[]string{"--refresh", "45s"}, `<meta http-equiv="refresh" content="45">`},
+		{[]string{"--refresh", "0"}, ""},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		streams, _, _, _ := cmdutil.TestStreams()
+		errOut := &syncBuf{}
+		streams.ErrOut = errOut
+		srv, _ := imednettest.New()
+		f := &cmdutil.Factory{IO: streams, Version: "test", Getenv: func(string) string { return "" }}
+		f.NewSandbox = func() (*imednettest.Server, error) { return srv, nil }
+		done := make(chan int)
+		go func() {
+			done <- cli.Run(ctx, f, append([]string{"--sandbox", "report", "--serve", "127.0.0.1:0"}, c.flags...))
+		}()
+		var url string
+		for deadline := time.Now().Add(20 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, after, ok := strings.Cut(errOut.String(), " on http://"); ok {
+				url = "http://" + strings.Fields(after)[0]
+			}
+		}
+		if url == "" {
+			cancel()
+			t.Fatalf("%v: the dashboard did not start: %s", c.flags, errOut.String())
+		}
+		res, err := http.Get(url + "queries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		head, _, _ := strings.Cut(string(b), "</head>")
+		if c.want == "" && strings.Contains(head, "refresh") || c.want != "" && !strings.Contains(head, c.want) {
+			t.Errorf("%v: the page's head %q lacks %q", c.flags, head, c.want)
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("%v: exit %d: %s", c.flags, code, errOut.String())
+		}
+		srv.Close()
+	}
+	for _, args := range [][]string{{"--refresh", "30s"}, {"--serve", "127.0.0.1:0", "--refresh", "-1s"}} {
+		if r := run(t, append([]string{"--sandbox", "report"}, args...)...); r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "--refresh") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 naming --refresh", args, r.code, r.errOut)
 		}
 	}
 }
