@@ -135,7 +135,7 @@ func ExampleThreshold() {
 }
 
 // The live dashboard: each page load builds the report again from the target, so that it
-// follows the syncs that update it.
+// follows the syncs that update it, and each page reloads itself every five minutes.
 func ExampleHandler() {
 	src, err := report.OpenSQLite("DEMO.db")
 	if err != nil {
@@ -144,6 +144,6 @@ func ExampleHandler() {
 	defer src.Close()
 	h := report.Handler(func(ctx context.Context, sections ...report.Section) (*report.Report, error) {
 		return src.Build(ctx, report.Options{}, sections...)
-	})
+	}, report.WithRefresh(5*time.Minute))
 	log.Fatal(http.ListenAndServe("127.0.0.1:8080", h))
 }
