@@ -123,6 +123,7 @@ type lineChart struct {
 	YLabels       []axisLabel
 	Legend        []legendItem
 	Left, Bottom  int
+	Top           int // where the plot begins: room for the highest value's label above it
 }
 
 type series struct {
@@ -164,7 +165,7 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 	if len(names) > len(dashes) {
 		names, values = names[:len(dashes)], values[:len(dashes)]
 	}
-	c := lineChart{Title: title, Width: chartWidth, Height: 240, Left: 44, Bottom: 200}
+	c := lineChart{Title: title, Width: chartWidth, Height: 240, Left: 44, Top: 10, Bottom: 200}
 	maxV := 1.0
 	for _, s := range values {
 		for _, v := range s {
@@ -172,7 +173,7 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 		}
 	}
 	plotW := float64(c.Width - c.Left - 10)
-	plotH := float64(c.Bottom - 30)
+	plotH := float64(c.Bottom - c.Top)
 	xAt := func(i int) float64 {
 		if len(x) < 2 {
 			return float64(c.Left) + plotW/2
@@ -206,7 +207,7 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 }
 
 var lineTmpl = template.Must(template.New("lines").Parse(`<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
-<line x1="{{.Left}}" y1="{{.Bottom}}" x2="{{.Width}}" y2="{{.Bottom}}" class="axis"/><line x1="{{.Left}}" y1="30" x2="{{.Left}}" y2="{{.Bottom}}" class="axis"/>
+<line x1="{{.Left}}" y1="{{.Bottom}}" x2="{{.Width}}" y2="{{.Bottom}}" class="axis"/><line x1="{{.Left}}" y1="{{.Top}}" x2="{{.Left}}" y2="{{.Bottom}}" class="axis"/>
 {{- range .YLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="end" class="tick">{{.Text}}</text>{{end}}
 {{- range .XLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}" class="tick">{{.Text}}</text>{{end}}
 {{- range .Series}}<polyline points="{{.Points}}" class="line {{.Class}}" stroke-dasharray="{{.Dash}}"/>{{$sq := .Square}}{{$cl := .Class}}{{range .Marks}}{{if $sq}}<rect x="{{.X}}" y="{{.Y}}" width="5" height="5" transform="translate(-2.5,-2.5)" class="mark {{$cl}}"/>{{else}}<circle cx="{{.X}}" cy="{{.Y}}" r="2.6" class="mark {{$cl}}"/>{{end}}{{end}}{{end}}</svg>
