@@ -299,7 +299,8 @@ type handlerConfig struct {
 
 // WithRefresh has every page of the dashboard reload itself d after it was loaded (in whole
 // seconds, at least one), through its own refresh metadata, without a script: a dashboard
-// left open on a wall screen then follows the syncs. 0, the default, leaves pages as loaded.
+// left open on a wall screen then follows the syncs, and a page that failed to build (the
+// target busy or being rebuilt) tries again as often. 0, the default, leaves pages as loaded.
 func WithRefresh(d time.Duration) HandlerOption {
 	return func(c *handlerConfig) {
 		c.refresh = 0
@@ -328,6 +329,11 @@ func Handler(build Builder, opts ...HandlerOption) http.Handler {
 		return items
 	}
 	fail := func(w http.ResponseWriter, err error) {
+		if cfg.refresh > 0 {
+			// A page that failed (the target busy or being rebuilt) tries again as a page
+			// would reload, so that a dashboard left open recovers on its own.
+			w.Header().Set("Refresh", strconv.Itoa(cfg.refresh))
+		}
 		http.Error(w, "the report could not be built: "+err.Error(), http.StatusInternalServerError)
 	}
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, req *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -194,5 +195,19 @@ func TestDashboardRefresh(t *testing.T) {
 			}
 		}
 		srv.Close()
+	}
+
+	// A page whose build fails (the target busy, or being rebuilt) tries again as often.
+	failing := httptest.NewServer(report.Handler(func(ctx context.Context, s ...report.Section) (*report.Report, error) {
+		return nil, errors.New("database is locked")
+	}, report.WithRefresh(time.Minute)))
+	defer failing.Close()
+	res, err := http.Get(failing.URL + "/queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusInternalServerError || res.Header.Get("Refresh") != "60" {
+		t.Errorf("a failed build: %d, Refresh %q; want 500 and 60", res.StatusCode, res.Header.Get("Refresh"))
 	}
 }
