@@ -352,6 +352,20 @@ func resumeNote(o *Options) string {
 	return "run the export again to resume it: the forms this run completed are skipped"
 }
 
+// formKeys lists the keys of the study's forms, in the API's order, each once.
+func formKeys(ctx context.Context, c *imednet.Client, study string) ([]string, error) {
+	var keys []string
+	for f, err := range c.Forms.All(ctx, study, &imednet.ListOptions{PageSize: imednet.MaxPageSize}) {
+		if err != nil {
+			return nil, fmt.Errorf("list the forms of study %s: %w", study, err)
+		}
+		if f.FormKey != "" && !slices.Contains(keys, f.FormKey) {
+			keys = append(keys, f.FormKey)
+		}
+	}
+	return keys, nil
+}
+
 // maxListedForms is how many of the study's form keys an unknown --forms key lists.
 const maxListedForms = 20
 
@@ -359,20 +373,13 @@ const maxListedForms = 20
 // key twice) the study does not have, with the keys it has. The listing also tells, before
 // anything is written, whether the API accepts the credentials and the study.
 func checkForms(ctx context.Context, c *imednet.Client, study string, want []string) error {
-	var keys []string
-	have := map[string]bool{}
-	for f, err := range c.Forms.All(ctx, study, &imednet.ListOptions{PageSize: imednet.MaxPageSize}) {
-		if err != nil {
-			return fmt.Errorf("list the forms of study %s: %w", study, err)
-		}
-		if f.FormKey != "" && !have[f.FormKey] {
-			have[f.FormKey] = true
-			keys = append(keys, f.FormKey)
-		}
+	keys, err := formKeys(ctx, c, study)
+	if err != nil {
+		return err
 	}
 	var unknown []string
 	for _, k := range want {
-		if !have[k] {
+		if !slices.Contains(keys, k) {
 			unknown = append(unknown, k)
 		}
 	}

@@ -33,8 +33,9 @@ const manyHelp = `Many studies:
   own schema (named after the study, as for one study), and a Parquet directory is
   partitioned by study (DIR/study=KEY/<table>/...); a SQLite file or a CSV or JSON Lines
   directory cannot hold several studies, and is refused (exit 2). The default target is
-  sqlite:{study}.db. --forms applies to every study (each must have the forms named), and
-  --dictionary needs {study} too (dictionaries/{study}). A study that fails (or whose target
+  sqlite:{study}.db. --forms gives each study the forms named that it has (a study with none
+  of them is skipped; a key that no study has is refused), and --dictionary needs {study}
+  too (dictionaries/{study}). A study that fails (or whose target
   another run holds) is marked and the others go on; the summary has a line per study, and
   the exit status is 1 if any failed. Each study keeps its own ledger in its own target, so
   a rerun resumes, and a sync updates, each study as it would alone.`
@@ -99,6 +100,9 @@ type studyRun struct {
 	sum    *export.Summary
 	err    error                  // why the study failed (nil when it succeeded)
 	dict   *dictionary.Dictionary // the study's --dictionary files; nil for none
+	forms  []string               // the --forms the study has; nil without --forms
+	// skipped says why the study was left out (it has none of the --forms); "" otherwise.
+	skipped string
 	// notStarted: the run was interrupted before the study's turn came.
 	notStarted bool
 	started    time.Time
@@ -145,15 +149,10 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 	}
 	requestsBefore := c.Stats()
 	started := time.Now()
-	// The studies and the form keys are checked before any target is created: a mistyped
-	// --forms leaves nothing behind. A study the check cannot list is marked failed.
-	for _, r := range runs {
-		if err := checkForms(ctx, c, r.key, rs.forms); err != nil {
-			if cmdutil.ExitCode(err) == cmdutil.ExitUsage {
-				return err
-			}
-			r.err = err
-		}
+	// The studies and the form keys are checked before any target is created: a --forms key
+	// that no study has leaves nothing behind. A study the check cannot list is marked failed.
+	if err := planForms(ctx, c, runs, rs.forms); err != nil {
+		return err
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s to %s, %d at a time\n", map[bool]string{false: "Exporting", true: "Syncing"}[o.Sync],
 		cmdutil.Plural(len(runs), "study", "studies"), base, studiesAtOnce(o.Concurrency, len(runs)))
@@ -164,6 +163,7 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 		work = append(work, func() {
 			switch {
 			case r.err != nil: // the check failed
+			case r.skipped != "":
 			case ctx.Err() != nil:
 				r.err, r.notStarted = ctx.Err(), true
 			default:
@@ -186,10 +186,14 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 	}
 	var failed []string
 	var records int64
+	skipped := 0
 	for _, r := range runs {
-		if r.err != nil {
+		switch {
+		case r.err != nil:
 			failed = append(failed, r.key)
-		} else if r.sum != nil {
+		case r.skipped != "":
+			skipped++
+		case r.sum != nil:
 			records += r.sum.Records
 		}
 	}
@@ -197,11 +201,64 @@ func runStudies(ctx context.Context, o *Options, sel selection, rs runSettings) 
 		return cmdutil.WithNote(fmt.Errorf("%s: interrupted: %w", strings.Join(failed, ", "), ctx.Err()), resumeNote(o))
 	}
 	_, verb := o.exportOptions(rs, nil)
-	fmt.Fprintf(f.IO.ErrOut, "%s %s (%d failed), %s in %s; %s\n", verb, cmdutil.Plural(len(runs), "study", "studies"), len(failed),
+	outcome := fmt.Sprintf("%d failed", len(failed))
+	if skipped > 0 {
+		outcome += fmt.Sprintf(", %d skipped", skipped)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s %s (%s), %s in %s; %s\n", verb, cmdutil.Plural(len(runs), "study", "studies"), outcome,
 		cmdutil.Plural(int(records), "record", "records"), time.Since(started).Round(100*time.Millisecond), requestsText(total))
 	if len(failed) > 0 {
 		return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("%s of %d failed: %s",
 			cmdutil.Plural(len(failed), "study", "studies"), len(runs), strings.Join(failed, ", "))}
+	}
+	return nil
+}
+
+// statusSkipped is the summary's status of a study left out: it has none of the --forms.
+const statusSkipped = "skipped"
+
+// planForms lists each study's forms before anything is written. Without --forms (want
+// empty) this checks the credentials and each study; with it, each study gets the forms of
+// want it has (in want's order), and a study with none of them is skipped. A key of want that
+// no study has is a usage error (a typo would otherwise export nothing, silently), unless a
+// study could not be listed, and might have it: such a study is marked failed.
+func planForms(ctx context.Context, c *imednet.Client, runs []*studyRun, want []string) error {
+	found := map[string]bool{}
+	listed := 0
+	for _, r := range runs {
+		keys, err := formKeys(ctx, c, r.key)
+		if err != nil {
+			r.err = err
+			continue
+		}
+		listed++
+		if len(want) == 0 {
+			continue
+		}
+		r.forms = []string{}
+		for _, k := range want {
+			if slices.Contains(keys, k) {
+				r.forms = append(r.forms, k)
+				found[k] = true
+			}
+		}
+		if len(r.forms) == 0 {
+			r.skipped = "it has none of the forms " + strings.Join(want, ", ")
+		}
+	}
+	var unknown []string
+	for _, k := range want {
+		if !found[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 && listed == len(runs) {
+		keys := make([]string, len(runs))
+		for i, r := range runs {
+			keys[i] = r.key
+		}
+		return cmdutil.UsageErrorf("--forms: no study has form %s (studies %s; see 'imednet forms list --study KEY')",
+			strings.Join(unknown, ", "), strings.Join(keys, ", "))
 	}
 	return nil
 }
@@ -269,6 +326,9 @@ func (r *studyRun) run(ctx context.Context, o *Options, rs runSettings, c *imedn
 		fmt.Fprintf(o.Factory.IO.ErrOut, "Note: the lock of %s was left by a run that ended without releasing it (%s); this run took it over.\n",
 			r.target, lt.TookOver())
 	}
+	if r.forms != nil {
+		rs.forms = r.forms
+	}
 	opts, _ := o.exportOptions(rs, r.dict)
 	opts.Gate = gate
 	sum, runErr := export.Run(ctx, c, r.key, sink, opts)
@@ -298,6 +358,10 @@ func (r *studyRun) report(f *cmdutil.Factory, o *Options) {
 	w := f.IO.ErrOut
 	if r.err != nil {
 		fmt.Fprintf(w, "%s: failed: %s\n", r.key, r.errorMessage())
+		return
+	}
+	if r.skipped != "" {
+		fmt.Fprintf(w, "%s: skipped: %s\n", r.key, r.skipped)
 		return
 	}
 	if r.sum == nil { // cannot happen: a run without a summary returns an error
@@ -469,6 +533,8 @@ func writeStudies(w io.Writer, format output.Format, width int, runs []*studyRun
 		if r.err != nil {
 			l.Status, l.Error = string(export.Failed), r.errorMessage()
 			failed = append(failed, r.key)
+		} else if r.skipped != "" {
+			l.Status = statusSkipped
 		}
 		records += l.Records
 		if err := list.Add(&l); err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -392,5 +393,80 @@ func TestManyStudiesDictionaries(t *testing.T) {
 	}
 	if forms["DEMO"] == forms["ONCO"] {
 		t.Errorf("DEMO and ONCO have choices of the same %d forms: one study's files were read for both", forms["DEMO"])
+	}
+}
+
+// --forms across studies gives each study the forms named that it has, skips a study that
+// has none of them (exit 0, no target), and refuses a key that no study has before anything
+// is written.
+func TestManyStudiesForms(t *testing.T) {
+	srv := newPortfolio(t)
+	if err := srv.SetFaults(imednettest.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := map[string]map[string]bool{}
+	for _, key := range []string{"DEMO", "CARDIO", "ONCO"} {
+		has[key] = map[string]bool{}
+		for f, err := range c.Forms.All(context.Background(), key, nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			has[key][f.FormKey] = true
+		}
+	}
+	// The sandbox's studies share their first forms; ONCO has more than DEMO, which has more
+	// than CARDIO.
+	if !has["DEMO"]["EX"] || has["DEMO"]["FORM13"] || has["CARDIO"]["EX"] || has["CARDIO"]["FORM13"] || !has["ONCO"]["FORM13"] {
+		t.Fatalf("the portfolio's forms changed: %v", has)
+	}
+	dir := t.TempDir()
+	to := "sqlite:" + filepath.Join(dir, "{study}.db")
+
+	r := runFast(t, srv, "--sandbox", "export", "--study", "DEMO,CARDIO,ONCO", "--to", to, "--forms", "EX,NOPE", "-o", "jsonl")
+	if r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "no study has form NOPE") {
+		t.Errorf("a form no study has: exit %d, stderr %q; want 2 naming NOPE", r.code, r.errOut)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the refused run wrote %v", entries)
+	}
+
+	r = runFast(t, srv, "--sandbox", "export", "--study", "DEMO,CARDIO,ONCO", "--to", to, "--forms", "EX,FORM13", "-o", "jsonl")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %q", r.code, r.errOut)
+	}
+	by, _ := studyLines(t, r.out)
+	if by["CARDIO"].Status != "skipped" || by["DEMO"].Status != "succeeded" || by["ONCO"].Status != "succeeded" {
+		t.Errorf("statuses %+v; want CARDIO skipped, DEMO and ONCO succeeded", by)
+	}
+	if !strings.Contains(r.errOut, "CARDIO: skipped: it has none of the forms EX, FORM13") || !strings.Contains(r.errOut, "(0 failed, 1 skipped)") {
+		t.Errorf("stderr %q does not say that CARDIO was skipped", r.errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "CARDIO.db")); !os.IsNotExist(err) {
+		t.Errorf("a target was created for the skipped study: %v", err)
+	}
+	for key, want := range map[string][]string{"DEMO": {"form_EX"}, "ONCO": {"form_EX", "form_FORM13"}} {
+		db, err := sql.Open("sqlite", filepath.Join(dir, key+".db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'form\_%' ESCAPE '\' ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			got = append(got, n)
+		}
+		rows.Close()
+		db.Close()
+		if !slices.Equal(got, want) {
+			t.Errorf("%s's form tables %v, want %v", key, got, want)
+		}
 	}
 }
