@@ -373,7 +373,8 @@ func wroteOut(args []string) bool {
 
 func TestExamplesRun(t *testing.T) {
 	t.Chdir(t.TempDir()) // examples may write files, such as an export's demo.db
-	srv := newSandbox(t)
+	// The studies --sandbox serves: DEMO, CARDIO and ONCO.
+	srv := newSandbox(t, imednettest.WithPortfolio(cmdutil.SandboxStudies, imednettest.StudyConfig{}))
 	f := &cmdutil.Factory{IO: &cmdutil.IOStreams{}}
 	ran := 0
 	var walk func(c *cobra.Command)

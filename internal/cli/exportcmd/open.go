@@ -2,8 +2,10 @@ package exportcmd
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/imednet/imednet-go/export"
+	"github.com/imednet/imednet-go/internal/cli/cmdutil"
 )
 
 // ParseTarget reads a target as --to does, through the same table of targets (schemes,
@@ -29,6 +31,26 @@ func OpenTarget(ctx context.Context, to, study string) (export.Sink, export.Targ
 	}
 	s, err := e.open(ctx, t)
 	return s, t, err
+}
+
+// StudyTargets reads a target written for several studies as --to of a run of several
+// studies reads it ({study} where each key goes, a PostgreSQL schema per study, Parquet
+// partitions; empty for sqlite:{study}.db) and returns each study's target.
+func StudyTargets(to string, studies []string) ([]export.Target, error) {
+	base, e, err := manyTarget(to)
+	if err != nil {
+		return nil, err
+	}
+	if e.scheme != "postgres" { // as ParseTarget: a postgres URL keeps its own scheme
+		base.Scheme = e.scheme
+	}
+	targets := make([]export.Target, len(studies))
+	for i, key := range studies {
+		if targets[i], err = base.ForStudy(key); err != nil {
+			return nil, cmdutil.Usage(fmt.Errorf("--to: %w", err))
+		}
+	}
+	return targets, nil
 }
 
 // DefaultTarget is the target of --to when the flag is not given: sqlite:<study>.db.

@@ -76,14 +76,18 @@ target on each load, with a CSV download per table; its pages reload themselves 
 --fail-if PATH>N (also >=, <, <=, ==, !=; repeatable) exits 1 naming each breached threshold,
 PATH being a number of the JSON output: queries.openOver30Days, completeness.percentComplete,
 changes.queriesOpened, ... A target that holds no export, or an export of another layout,
-exits 2.`,
+exits 2.
+
+` + studiesHelp,
 		Example: `  imednet --sandbox report
   imednet --sandbox report queries -o json
   imednet --sandbox report --out demo.html
   imednet --sandbox report completeness --fail-if 'completeness.percentComplete<90'
   imednet report --study MYSTUDY --fail-if 'queries.openOver30Days>0' --fail-if 'completeness.missing>=50'
   imednet report --study MYSTUDY --from sqlite:MYSTUDY.db completeness -o csv
-  imednet report --study MYSTUDY --from postgres://user@localhost/clinical --serve 127.0.0.1:8080`,
+  imednet report --study MYSTUDY --from postgres://user@localhost/clinical --serve 127.0.0.1:8080
+  imednet --sandbox report --study DEMO,CARDIO,ONCO --fail-if 'completeness.percentComplete<90'
+  imednet report --study A,B,C --from 'sqlite:out/{study}.db' -o csv`,
 		GroupID: "extract", // the root command's group of the extraction commands
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
@@ -144,6 +148,9 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if o.Refresh < 0 {
 		return cmdutil.UsageErrorf("--refresh: %s is negative (0 turns reloading off)", o.Refresh)
+	}
+	if keys := studyKeys(o.Study); keys != nil {
+		return runStudies(ctx, o, keys, thresholds)
 	}
 	study, err := f.Study(o.Study)
 	if err != nil {

@@ -26,12 +26,18 @@ type result struct {
 // run runs imednet in-process with args; --sandbox uses a fresh test server.
 func run(t *testing.T, args ...string) result {
 	t.Helper()
-	io, _, out, errOut := cmdutil.TestStreams()
 	srv, err := imednettest.New(imednettest.WithJobDelay(10 * time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	return runOn(t, srv, args...)
+}
+
+// runOn runs imednet in-process with args; --sandbox uses srv.
+func runOn(t *testing.T, srv *imednettest.Server, args ...string) result {
+	t.Helper()
+	io, _, out, errOut := cmdutil.TestStreams()
 	f := &cmdutil.Factory{IO: io, Version: "test", Getenv: func(string) string { return "" }}
 	f.NewSandbox = func() (*imednettest.Server, error) { return srv, nil }
 	code := cli.Run(context.Background(), f, args)
@@ -272,5 +278,94 @@ func TestServeRefresh(t *testing.T) {
 		if r := run(t, append([]string{"--sandbox", "report"}, args...)...); r.code != cmdutil.ExitUsage || !strings.Contains(r.errOut, "--refresh") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming --refresh", args, r.code, r.errOut)
 		}
+	}
+}
+
+// reportLine is a line of the report of several studies, as its JSON has it.
+type reportLine struct {
+	Study                         string
+	DataCut                       *time.Time
+	Subjects, OpenQueries         int64
+	Missing, Records              int64
+	PercentComplete               float64
+	RecordsAdded, RecordsModified *int64
+	Breached                      []string
+	Error                         string
+}
+
+// The report of several studies gives a line of totals per study, each read from its own
+// target and equal to that study's own report; a study without an export is marked while the
+// others go on, and --fail-if is checked for each study.
+func TestReportOfSeveralStudies(t *testing.T) {
+	srv, err := imednettest.New(imednettest.WithPortfolio(cmdutil.SandboxStudies, imednettest.StudyConfig{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	run := func(t *testing.T, args ...string) result { return runOn(t, srv, args...) }
+	r := run(t, "--sandbox", "report", "--study", "DEMO,CARDIO,ONCO", "-o", "json", "--fail-if", "queries.open>10")
+	var lines []reportLine
+	if err := json.Unmarshal([]byte(r.out), &lines); err != nil {
+		t.Fatalf("%v\n%s", err, r.out)
+	}
+	if len(lines) != 3 || lines[0].Study != "DEMO" || lines[1].Study != "CARDIO" || lines[2].Study != "ONCO" {
+		t.Fatalf("lines %+v: want DEMO, CARDIO and ONCO in that order", lines)
+	}
+	for _, l := range lines {
+		one := run(t, "--sandbox", "report", "--study", l.Study, "-o", "json")
+		var rep struct {
+			Enrollment   struct{ Subjects int64 }
+			Queries      struct{ Open int64 }
+			Completeness struct {
+				Missing, Records int64
+				PercentComplete  float64
+			}
+		}
+		if err := json.Unmarshal([]byte(one.out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if l.Subjects != rep.Enrollment.Subjects || l.OpenQueries != rep.Queries.Open || l.Missing != rep.Completeness.Missing ||
+			l.Records != rep.Completeness.Records || l.PercentComplete != rep.Completeness.PercentComplete {
+			t.Errorf("%s's line %+v differs from its own report %+v", l.Study, l, rep)
+		}
+		if l.Subjects == 0 || l.DataCut == nil || l.Error != "" || l.RecordsAdded != nil {
+			t.Errorf("%s's line %+v: want figures, a data cut, no error, and no changes after one run", l.Study, l)
+		}
+		if breached := l.OpenQueries > 10; breached != (len(l.Breached) == 1) {
+			t.Errorf("%s: %d open queries, breached %q", l.Study, l.OpenQueries, l.Breached)
+		}
+	}
+	if lines[0].Subjects == lines[1].Subjects && lines[1].Subjects == lines[2].Subjects {
+		t.Errorf("every study has %d subjects: one target was read for all", lines[0].Subjects)
+	}
+	if r.code != cmdutil.ExitFailure || !strings.Contains(r.errOut, "threshold breached: CARDIO: queries.open>10") {
+		t.Errorf("exit %d, stderr %q; want 1 naming CARDIO's breach", r.code, r.errOut)
+	}
+
+	// A target per study from a template; one study has no export.
+	dir := t.TempDir()
+	for _, key := range []string{"DEMO", "ONCO"} {
+		if e := run(t, "--sandbox", "export", "--study", key, "--to", "sqlite:"+filepath.Join(dir, key+".db")); e.code != 0 {
+			t.Fatalf("export %s: %s", key, e.errOut)
+		}
+	}
+	r = run(t, "--sandbox", "report", "--study", "DEMO,CARDIO,ONCO", "--from", "sqlite:"+filepath.Join(dir, "{study}.db"), "-o", "csv")
+	if r.code != cmdutil.ExitFailure || !strings.Contains(r.errOut, "1 study of 3 without figures: CARDIO") {
+		t.Errorf("a study without an export: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if out := strings.Split(strings.TrimSpace(r.out), "\n"); len(out) != 4 || !strings.HasPrefix(out[2], "CARDIO,") ||
+		!strings.Contains(out[2], "export the study into it first") || strings.Contains(out[1], "export the study") {
+		t.Errorf("CSV:\n%s", r.out)
+	}
+
+	for _, args := range [][]string{{"queries"}, {"--out", filepath.Join(dir, "x.html")}, {"--serve", "127.0.0.1:0"}} {
+		r := run(t, append([]string{"--sandbox", "report", "--study", "DEMO,ONCO"}, args...)...)
+		if r.code != cmdutil.ExitUsage {
+			t.Errorf("%v with two studies: exit %d, stderr %q; want 2", args, r.code, r.errOut)
+		}
+	}
+	if r := run(t, "--sandbox", "report", "--study", "DEMO,ONCO", "--from", "sqlite:"+filepath.Join(dir, "one.db")); r.code != cmdutil.ExitUsage ||
+		!strings.Contains(r.errOut, "{study}") {
+		t.Errorf("one SQLite file for two studies: exit %d, stderr %q; want 2 asking for {study}", r.code, r.errOut)
 	}
 }
