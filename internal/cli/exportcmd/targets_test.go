@@ -260,3 +260,36 @@ func TestHelpNamesEveryTarget(t *testing.T) {
 		}
 	}
 }
+
+// StudyTargets reads a target of several studies as export does: {study} replaced, a
+// PostgreSQL schema per study, and one SQLite file for several studies refused.
+func TestStudyTargets(t *testing.T) {
+	keys := []string{"A", "B"}
+	for _, c := range []struct {
+		to   string
+		want []string // each target as it prints, with its study
+	}{
+		{"", []string{"sqlite:A.db A", "sqlite:B.db B"}},
+		{"sqlite:out/{study}.db", []string{"sqlite:out/A.db A", "sqlite:out/B.db B"}},
+		{"postgres://u@h/db", []string{"postgres://u@h/db A", "postgres://u@h/db B"}},
+		{"postgres://u@h/db?schema=edc_{study}", []string{"postgres://u@h/db?schema=edc_A A", "postgres://u@h/db?schema=edc_B B"}},
+	} {
+		ts, err := StudyTargets(c.to, keys)
+		if err != nil {
+			t.Errorf("%q: %v", c.to, err)
+			continue
+		}
+		var got []string
+		for _, tg := range ts {
+			got = append(got, tg.String()+" "+tg.Study)
+		}
+		if strings.Join(got, ";") != strings.Join(c.want, ";") {
+			t.Errorf("%q: %q, want %q", c.to, got, c.want)
+		}
+	}
+	for _, to := range []string{"sqlite:one.db", "postgres://u@h/db?schema=one"} {
+		if _, err := StudyTargets(to, keys); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("%q for two studies: %v, want a usage error", to, err)
+		}
+	}
+}
