@@ -158,15 +158,12 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	from := strings.TrimSpace(o.From)
 	if from == "" && f.Flags.Sandbox {
-		dir, err := os.MkdirTemp("", "imednet-report-")
+		tmpl, remove, err := exportSandbox(ctx, f, []string{study})
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		from = "sqlite:" + filepath.Join(dir, study+".db")
-		if err := exportSandbox(ctx, f, study, from); err != nil {
-			return err
-		}
+		defer remove()
+		from = strings.ReplaceAll(tmpl, export.StudyPlaceholder, study)
 	}
 	if from == "" {
 		if from, err = f.ProfileTarget(); err != nil {
@@ -261,25 +258,36 @@ func classify(err error) error {
 	return err
 }
 
-// exportSandbox exports the sandbox's study into the target, through the export engine and
-// the export command's table of targets.
-func exportSandbox(ctx context.Context, f *cmdutil.Factory, study, to string) error {
+// exportSandbox exports the sandbox's studies into SQLite files of a temporary directory,
+// through the export engine and the export command's table of targets, and returns their
+// target ({study} standing for each key) and a function that removes the directory.
+func exportSandbox(ctx context.Context, f *cmdutil.Factory, studies []string) (from string, remove func(), err error) {
 	c, err := f.Client()
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	sink, _, err := exportcmd.OpenTarget(ctx, to, study)
+	dir, err := os.MkdirTemp("", "imednet-report-")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	_, runErr := export.Run(ctx, c, study, sink, export.Options{})
-	if err := sink.Close(); runErr == nil {
-		runErr = err
+	remove = func() { os.RemoveAll(dir) }
+	from = "sqlite:" + filepath.Join(dir, export.StudyPlaceholder+".db")
+	for _, study := range studies {
+		sink, _, err := exportcmd.OpenTarget(ctx, strings.ReplaceAll(from, export.StudyPlaceholder, study), study)
+		if err != nil {
+			remove()
+			return "", nil, err
+		}
+		_, runErr := export.Run(ctx, c, study, sink, export.Options{})
+		if err := sink.Close(); runErr == nil {
+			runErr = err
+		}
+		if runErr != nil {
+			remove()
+			return "", nil, fmt.Errorf("exporting the sandbox study %s: %w", study, runErr)
+		}
 	}
-	if runErr != nil {
-		return fmt.Errorf("exporting the sandbox study %s: %w", study, runErr)
-	}
-	return nil
+	return from, remove, nil
 }
 
 // check returns an error (exit 1) naming each breached threshold.

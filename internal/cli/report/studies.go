@@ -3,8 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,17 +116,12 @@ func runStudies(ctx context.Context, o *Options, keys []string, thresholds []rep
 	}
 	from := strings.TrimSpace(o.From)
 	if from == "" && f.Flags.Sandbox {
-		dir, err := os.MkdirTemp("", "imednet-report-")
+		tmpl, remove, err := exportSandbox(ctx, f, keys)
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(dir)
-		from = "sqlite:" + filepath.Join(dir, "{study}.db")
-		for _, key := range keys {
-			if err := exportSandbox(ctx, f, key, strings.ReplaceAll(from, "{study}", key)); err != nil {
-				return err
-			}
-		}
+		defer remove()
+		from = tmpl
 	}
 	if from == "" {
 		var err error
