@@ -53,12 +53,7 @@ func (s selection) many() bool { return s.all || len(s.keys) > 1 }
 // selectStudies reads --study, --all-studies and --exclude. A single study (or none, for the
 // default study) is keys with one element ("" for the default).
 func selectStudies(o *Options) (selection, error) {
-	var keys []string
-	for _, k := range strings.Split(o.Study, ",") {
-		if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
+	keys := StudyKeys(o.Study)
 	exclude := cleanKeys(o.Exclude)
 	switch {
 	case o.AllStudies && len(keys) > 0:
@@ -72,6 +67,10 @@ func selectStudies(o *Options) (selection, error) {
 	}
 	return selection{keys: keys}, nil
 }
+
+// StudyKeys returns the study keys of a --study flag (A,B,C), each once, in order; none for
+// an empty flag. Other commands that take several studies (report) read them with it.
+func StudyKeys(flag string) []string { return cleanKeys(strings.Split(flag, ",")) }
 
 // cleanKeys trims the keys and drops empty ones and repeats.
 func cleanKeys(in []string) []string {

@@ -149,10 +149,11 @@ func Run(ctx context.Context, o *Options) error {
 	if o.Refresh < 0 {
 		return cmdutil.UsageErrorf("--refresh: %s is negative (0 turns reloading off)", o.Refresh)
 	}
-	if keys := studyKeys(o.Study); keys != nil {
+	keys := exportcmd.StudyKeys(o.Study)
+	if len(keys) > 1 {
 		return runStudies(ctx, o, keys, thresholds)
 	}
-	study, err := f.Study(o.Study)
+	study, err := f.Study(strings.Join(keys, "")) // "A," is A; none is the default study
 	if err != nil {
 		return err
 	}
@@ -292,20 +293,27 @@ func exportSandbox(ctx context.Context, f *cmdutil.Factory, studies []string) (f
 
 // check returns an error (exit 1) naming each breached threshold.
 func check(rep *report.Report, thresholds []report.Threshold) error {
+	breached, err := breaches(rep, thresholds)
+	if err != nil || len(breached) == 0 {
+		return err
+	}
+	return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("threshold breached: %s", strings.Join(breached, "; "))}
+}
+
+// breaches returns the thresholds the report breaches, each with its value; a threshold whose
+// path the report has not is a usage error.
+func breaches(rep *report.Report, thresholds []report.Threshold) ([]string, error) {
 	var breached []string
 	for _, t := range thresholds {
 		v, b, err := t.Check(rep)
 		if err != nil {
-			return cmdutil.Usage(fmt.Errorf("--fail-if: %w", err))
+			return nil, cmdutil.Usage(fmt.Errorf("--fail-if: %w", err))
 		}
 		if b {
 			breached = append(breached, fmt.Sprintf("%s (%s is %g)", t, t.Path, v))
 		}
 	}
-	if len(breached) == 0 {
-		return nil
-	}
-	return &cmdutil.ExitError{Code: cmdutil.ExitFailure, Err: fmt.Errorf("threshold breached: %s", strings.Join(breached, "; "))}
+	return breached, nil
 }
 
 // print writes the report to stdout in the output format: json when piped, table on a

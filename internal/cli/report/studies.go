@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,21 +87,6 @@ var studyLineColumns = []output.Column[studyLine]{
 	{Name: "recordsModified", Value: func(l *studyLine) string { return optCount(l.RecordsModified) }},
 	{Name: "breached", Value: func(l *studyLine) string { return strings.Join(l.Breached, "; ") }, Table: true},
 	{Name: "error", Value: func(l *studyLine) string { return l.Error }, Table: true},
-}
-
-// studyKeys returns the study keys of --study when it names several (A,B,C), each once, in
-// order; nil for one study.
-func studyKeys(flag string) []string {
-	if !strings.Contains(flag, ",") {
-		return nil
-	}
-	var keys []string
-	for _, k := range strings.Split(flag, ",") {
-		if k = strings.TrimSpace(k); k != "" && !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-	}
-	return keys
 }
 
 // runStudies runs "report" for several studies: a line of totals per study.
@@ -206,14 +190,6 @@ func studyReport(ctx context.Context, key string, t export.Target, opts report.O
 	if c := rep.Changes; c != nil && c.Available {
 		l.RecordsAdded, l.RecordsModified = &c.RecordsAdded, &c.RecordsChanged
 	}
-	for _, th := range thresholds {
-		v, b, err := th.Check(rep)
-		if err != nil {
-			return l, cmdutil.Usage(fmt.Errorf("--fail-if: %w", err))
-		}
-		if b {
-			l.Breached = append(l.Breached, fmt.Sprintf("%s (%s is %g)", th, th.Path, v))
-		}
-	}
-	return l, nil
+	l.Breached, err = breaches(rep, thresholds)
+	return l, err
 }
