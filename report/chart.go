@@ -37,7 +37,8 @@ const (
 	barGap     = 6
 )
 
-// bars draws a horizontal bar chart of labelled values (at most 30 bars).
+// bars draws a horizontal bar chart of labelled values (at most 30 bars) under its title,
+// a caption that says what the bars measure.
 func bars(title string, labels []string, values []float64, format func(float64) string) template.HTML {
 	if len(labels) > 30 {
 		labels, values = labels[:30], values[:30]
@@ -112,7 +113,7 @@ func cutLabel(s string, n int) string {
 	return strings.TrimRight(string(r[:head]), " ") + "…" + strings.TrimLeft(string(r[len(r)-tail:]), " ")
 }
 
-var barTmpl = template.Must(template.New("bars").Parse(`<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
+var barTmpl = template.Must(template.New("bars").Parse(`<figcaption>{{.Title}}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
 {{- range .Bars}}<text x="{{.LabelW}}" y="{{.LabelY}}" text-anchor="end" class="lbl">{{if .Full}}<title>{{.Full}}</title>{{end}}{{.Label}}</text><rect x="170" y="{{.Y}}" width="{{.W}}" height="{{.BarH}}" class="bar"/><text x="{{.ValueX}}" y="{{.LabelY}}" class="val">{{.Value}}</text>{{end}}</svg>`))
 
 type lineChart struct {
@@ -158,7 +159,8 @@ const legendName = 48
 var dashes = []string{"", "6 3", "2 3", "10 3 2 3", "1 1"}
 
 // lines draws series of values over the same x labels (weeks), each with its own dash,
-// marker and shade, and under it a legend of their names; at most five series are drawn.
+// marker and shade, under its title (a caption) and above a legend of their names; at most
+// five series are drawn.
 // The legend is HTML rather than SVG text so that the browser lays it out: names of any
 // length wrap onto lines of their own instead of running into each other.
 func lines(title string, x []string, names []string, values [][]float64) template.HTML {
@@ -206,7 +208,7 @@ func lines(title string, x []string, names []string, values [][]float64) templat
 	return render(lineTmpl, c)
 }
 
-var lineTmpl = template.Must(template.New("lines").Parse(`<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
+var lineTmpl = template.Must(template.New("lines").Parse(`<figcaption>{{.Title}}</figcaption><svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}"><title>{{.Title}}</title>
 <line x1="{{.Left}}" y1="{{.Bottom}}" x2="{{.Width}}" y2="{{.Bottom}}" class="axis"/><line x1="{{.Left}}" y1="{{.Top}}" x2="{{.Left}}" y2="{{.Bottom}}" class="axis"/>
 {{- range .YLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="end" class="tick">{{.Text}}</text>{{end}}
 {{- range .XLabels}}<text x="{{.X}}" y="{{.Y}}" text-anchor="{{.Anchor}}" class="tick">{{.Text}}</text>{{end}}

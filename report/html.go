@@ -54,13 +54,14 @@ var sectionNotes = map[Section]string{
 	Changes:      "Records created (added) or only modified since the previous run of the export started, and queries opened or closed since then.",
 }
 
-// chartFor draws the chart of a table, or nothing for a table without one.
+// chartFor draws the chart of a table, or nothing for a table without one. Each chart's
+// caption says what it measures (a table may hold more figures than its chart draws).
 func (r *Report) chartFor(t Table) template.HTML {
 	num := func(s string) float64 { f, _ := strconv.ParseFloat(s, 64); return f }
 	intf := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 	pctf := func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" }
 	col := func(name string) int { return slices.Index(t.Columns, name) }
-	simple := func(labelCol, valueCol string, f func(float64) string) template.HTML {
+	simple := func(caption, labelCol, valueCol string, f func(float64) string) template.HTML {
 		var labels []string
 		var values []float64
 		for _, row := range t.Rows {
@@ -70,17 +71,18 @@ func (r *Report) chartFor(t Table) template.HTML {
 		if len(labels) == 0 {
 			return ""
 		}
-		return bars(t.Title, labels, values, f)
+		return bars(caption, labels, values, f)
 	}
 	switch t.Name {
 	case "enrollment-by-status":
-		return simple("status", "subjects", intf)
+		return simple("Subjects by status", "status", "subjects", intf)
 	case "enrollment-cumulative":
-		return r.enrollmentLines(t.Title)
+		return r.enrollmentLines("Cumulative enrollment per site and week")
 	case "queries-ageing":
-		return simple("bucket", "queries", intf)
+		return simple("Open queries by age (days)", "bucket", "queries", intf)
 	case "queries-by-site", "queries-by-form", "queries-by-variable":
-		return simple("name", "open", intf)
+		by := strings.TrimPrefix(t.Name, "queries-by-")
+		return simple("Open queries by "+by+" (top)", "name", "open", intf)
 	case "queries-weekly":
 		var weeks []string
 		var opened, closed []float64
@@ -92,13 +94,13 @@ func (r *Report) chartFor(t Table) template.HTML {
 		if len(weeks) == 0 {
 			return ""
 		}
-		return lines(t.Title, weeks, []string{"opened", "closed"}, [][]float64{opened, closed})
+		return lines("Queries opened and closed per week", weeks, []string{"opened", "closed"}, [][]float64{opened, closed})
 	case "completeness-by-site", "completeness-by-form":
-		return simple("name", "percentComplete", pctf)
+		return simple("Percent complete by "+strings.TrimPrefix(t.Name, "completeness-by-"), "name", "percentComplete", pctf)
 	case "completeness-record-status":
-		return simple("status", "records", intf)
+		return simple("Records by status", "status", "records", intf)
 	case "sites-sites":
-		return simple("siteName", "openQueries", intf)
+		return simple("Open queries by site", "siteName", "openQueries", intf)
 	case "activity-weekly":
 		byWeek := map[string]float64{}
 		var weeks []string
@@ -117,13 +119,13 @@ func (r *Report) chartFor(t Table) template.HTML {
 		}
 		return lines("Record revisions per week (all users)", weeks, []string{"revisions"}, [][]float64{v})
 	case "activity-reasons":
-		return simple("reason", "revisions", intf)
+		return simple("Revisions by reason for change", "reason", "revisions", intf)
 	case "changes-totals":
 		c := r.Changes
 		if !c.Available {
 			return ""
 		}
-		return bars(t.Title, []string{"records added", "records modified", "records deleted", "queries opened", "queries closed"},
+		return bars("Changes since the previous run", []string{"records added", "records modified", "records deleted", "queries opened", "queries closed"},
 			[]float64{float64(c.RecordsAdded), float64(c.RecordsChanged), float64(c.RecordsDeleted), float64(c.QueriesOpened), float64(c.QueriesClosed)}, intf)
 	}
 	return ""
@@ -230,6 +232,7 @@ td.n{text-align:right}
 .chart .s1{stroke:#555;fill:#555}
 .chart .s2{stroke:#888;fill:#888}
 .chart polyline.s0,.chart polyline.s1,.chart polyline.s2{fill:none}
+figcaption{font-size:12px;font-weight:600;margin:0 0 6px}
 .legend{display:flex;flex-wrap:wrap;gap:2px 16px;list-style:none;margin:2px 0 0;padding:0 0 0 44px;max-width:476px;font-size:12px}
 .legend li{display:flex;align-items:center;gap:4px;min-width:0;overflow-wrap:anywhere}
 .legend svg{flex:none}

@@ -84,6 +84,16 @@ func TestHTMLEscapesTheData(t *testing.T) {
 	if n := strings.Count(page, "<svg"); n < 10 {
 		t.Errorf("%d charts, want one beside each table that has figures", n)
 	}
+	// Each chart says what it measures in a caption a reader sees, not only in its SVG title.
+	figures, captions := strings.Count(page, "<figure>"), strings.Count(page, "<figure><figcaption>")
+	if figures < 10 || captions != figures {
+		t.Errorf("%d of %d charts begin with a caption", captions, figures)
+	}
+	for _, want := range []string{"<figcaption>Open queries by site</figcaption>", "<figcaption>Percent complete by form</figcaption>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("no chart captioned %s", want)
+		}
+	}
 }
 
 func TestDashboard(t *testing.T) {
